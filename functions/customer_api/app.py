@@ -1,0 +1,79 @@
+"""IAM-authorised API for the customer's app backend: devices and stored payment sources."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotFoundError
+from pydantic import ValidationError
+
+from lean_webhooks.config import PushSettings
+from lean_webhooks.devices import DeviceRegistration, DeviceRegistry, PlatformNotConfigured
+from lean_webhooks.models.common import LeanId
+from lean_webhooks.observability import logger, metrics
+from lean_webhooks.push import PushGateway
+from lean_webhooks.read_model import payment_sources_view
+from lean_webhooks.store.devices import DeviceStore
+from lean_webhooks.store.payment_sources import PaymentSourceStore
+from lean_webhooks.store.table import Table
+
+app = APIGatewayHttpResolver()
+settings = PushSettings.from_env()
+_table = Table(settings.table_name)
+registry = DeviceRegistry(settings, DeviceStore(_table), PushGateway())
+payment_sources = PaymentSourceStore(_table)
+_DEVICE_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
+
+
+def _customer_id(raw: str) -> str:
+    from pydantic import TypeAdapter
+
+    try:
+        return TypeAdapter(LeanId).validate_python(raw)
+    except ValidationError:
+        raise BadRequestError("customer_id must be a UUID") from None
+
+
+def _device_id(raw: str) -> str:
+    if not _DEVICE_ID.match(raw):
+        raise BadRequestError("device_id must be 1-128 characters of letters, digits, '.', '_' or '-'")
+    return raw
+
+
+@app.put("/customers/<customer_id>/devices/<device_id>")
+def put_device(customer_id: str, device_id: str) -> Response:
+    cid, did = _customer_id(customer_id), _device_id(device_id)
+    try:
+        registration = DeviceRegistration.model_validate(json.loads(app.current_event.body or "null"))
+    except (ValueError, ValidationError) as exc:
+        fields = sorted({".".join(map(str, e["loc"])) or "body" for e in exc.errors()}) if isinstance(
+            exc, ValidationError) else ["body"]
+        raise BadRequestError(f"invalid device registration: {', '.join(fields)}") from None
+    try:
+        device = registry.register(cid, did, registration)
+    except PlatformNotConfigured:
+        raise BadRequestError(f"platform {registration.platform} is not configured") from None
+    logger.info("device registered", extra={"device_id": did, "platform": registration.platform})
+    return Response(status_code=200, content_type="application/json", body=device)
+
+
+@app.delete("/customers/<customer_id>/devices/<device_id>")
+def delete_device(customer_id: str, device_id: str) -> Response:
+    if not registry.unregister(_customer_id(customer_id), _device_id(device_id)):
+        raise NotFoundError("device not registered")
+    return Response(status_code=204, content_type="application/json", body="")
+
+
+@app.get("/customers/<customer_id>/payment-sources")
+def get_payment_sources(customer_id: str) -> dict:
+    cid = _customer_id(customer_id)
+    return payment_sources_view(cid, payment_sources.list_for_customer(cid))
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict, context: Any) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,84 @@
+"""POST /webhooks/lean: verify, validate and route Lean webhooks; answer fast."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.metrics import MetricUnit
+
+from lean_webhooks import intake
+from lean_webhooks.aws import client
+from lean_webhooks.config import WebhookSettings
+from lean_webhooks.models.webhook import BeneficiaryEvent
+from lean_webhooks.observability import logger, metrics
+from lean_webhooks.secrets import webhook_secrets
+
+app = APIGatewayHttpResolver()
+settings = WebhookSettings.from_env()
+
+
+@cache
+def _sqs() -> Any:
+    return client("sqs")
+
+
+def _secrets() -> tuple[str, ...]:
+    return webhook_secrets(settings.webhook_secret_id, settings.secret_max_age_s)
+
+
+def _enqueue(event: BeneficiaryEvent) -> None:
+    _sqs().send_message(QueueUrl=settings.sync_queue_url, MessageBody=event.model_dump_json())
+
+
+def _raw_body(raw_event: dict[str, Any]) -> bytes:
+    body = raw_event.get("body") or ""
+    if raw_event.get("isBase64Encoded"):
+        try:
+            return base64.b64decode(body, validate=True)
+        except (binascii.Error, ValueError):
+            raise intake.WebhookRejected(400, "invalid_body", "body is not valid base64") from None
+    return body.encode("utf-8")
+
+
+@app.post("/webhooks/lean")
+def receive_webhook() -> Response:
+    event = app.current_event
+    result = intake.accept(
+        raw_body=_raw_body(event.raw_event),
+        signature_header=event.headers.get("lean-signature"),
+        source_ip=event.request_context.http.source_ip,
+        settings=settings,
+        secrets=_secrets,
+        enqueue=_enqueue,
+    )
+    metrics.add_metric(name="WebhooksQueued" if result.queued else "WebhooksIgnored", unit=MetricUnit.Count, value=1)
+    logger.info("webhook accepted", extra={"type": result.event.type, "event_id": result.event.event_id,
+                                            "queued": result.queued})
+    return Response(status_code=200, content_type="application/json", body=result.body())
+
+
+@app.exception_handler(intake.WebhookRejected)
+def rejected(exc: intake.WebhookRejected) -> Response:
+    metrics.add_metric(name="WebhooksRejected", unit=MetricUnit.Count, value=1)
+    logger.warning("webhook rejected", extra={"status": exc.status_code, "error": exc.error})
+    return Response(status_code=exc.status_code, content_type="application/json", body=exc.body())
+
+
+@app.exception_handler(Exception)
+def failed(exc: Exception) -> Response:
+    """Our fault (secret unreadable, queue down): 500 so that Lean retries."""
+    logger.exception("webhook processing failed")
+    return Response(
+        status_code=500, content_type="application/json",
+        body={"error": "internal_error", "message": "temporary failure, please retry"},
+    )
+
+
+@logger.inject_lambda_context
+@metrics.log_metrics
+def lambda_handler(event: dict, context: Any) -> dict:
+    return app.resolve(event, context)

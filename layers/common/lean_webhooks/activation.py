@@ -1,0 +1,47 @@
+"""The rules deciding a beneficiary's status and whether its activation is worth a push.
+
+Pure functions: no AWS, no Lambda. Storage enforces the same rules with condition expressions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from lean_webhooks.models.common import ACTIVE, AWAITING_COOL_OFF
+
+
+def rank(status: str | None) -> int:
+    """`ACTIVE` is terminal (2); every other known or unknown status ranks 1; nothing ranks 0."""
+    if status is None:
+        return 0
+    return 2 if status == ACTIVE else 1
+
+
+@dataclass(frozen=True)
+class StatusDecision:
+    """What to write for one beneficiary event."""
+
+    status: str
+    cool_off_seen: bool
+
+
+def decide_status(*, is_update: bool, webhook_status: str, api_status: str | None) -> StatusDecision:
+    """Combine the webhook's status with a fresh read from Lean's API.
+
+    The higher-ranked status wins (a stale read cannot undo a signed `ACTIVE`); on a tie the API, being
+    fresher, wins. A cool-off is evidenced by an `AWAITING...` status from either source, or by a
+    `beneficiary.updated` event (Lean only sends it when the cool-off ends), even when it arrives first.
+    """
+    status = webhook_status if rank(webhook_status) > rank(api_status) else (api_status or webhook_status)
+    cool_off_seen = is_update or AWAITING_COOL_OFF in (webhook_status, api_status)
+    return StatusDecision(status=status, cool_off_seen=cool_off_seen)
+
+
+def is_push_worthy_activation(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> bool:
+    """True when a stored beneficiary became `ACTIVE` after a cool-off (plain-Python stream images)."""
+    if not new or new.get("entity") != "BENEFICIARY":
+        return False
+    was_active = bool(old) and old.get("status") == ACTIVE
+    return new.get("status") == ACTIVE and new.get("cool_off_seen") is True and not was_active

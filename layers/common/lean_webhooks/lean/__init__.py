@@ -1,0 +1,1 @@
+"""Lean API access: errors, credentials and the HTTP client."""

@@ -1,0 +1,1 @@
+"""DynamoDB single-table storage: payment sources, beneficiaries, devices and push markers."""

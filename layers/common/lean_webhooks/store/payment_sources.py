@@ -1,0 +1,184 @@
+"""Payment source and beneficiary items, written only through condition expressions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from lean_webhooks.activation import StatusDecision
+from lean_webhooks.aws import error_code
+from lean_webhooks.models.common import ACTIVE, AWAITING_COOL_OFF
+from lean_webhooks.models.payment_source import LeanPaymentSource
+from lean_webhooks.store.table import (
+    AWAITING_INDEX_PK,
+    BENEFICIARY,
+    PAYMENT_SOURCE,
+    Table,
+    beneficiary_sk,
+    customer_pk,
+    key,
+    payment_source_sk,
+    to_item,
+    to_values,
+)
+
+DEFAULT_COOL_OFF = timedelta(hours=24)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class BeneficiaryWrite:
+    """One beneficiary event to apply to the table."""
+
+    customer_id: str
+    payment_source_id: str
+    beneficiary_id: str
+    payment_destination_id: str
+    bank_identifier: str
+    decision: StatusDecision
+    cool_off_expiry: datetime | None
+    event_id: str
+    event_type: str
+
+
+class PaymentSourceStore:
+    """Reads and writes payment sources and their beneficiaries."""
+
+    def __init__(self, table: Table):
+        self._table = table
+
+    def put_payment_source(self, source: LeanPaymentSource, fetched_at: datetime) -> bool:
+        """Store the payment source and its accounts unless a newer read is already stored."""
+        item = {
+            "pk": customer_pk(source.customer_id),
+            "sk": payment_source_sk(source.id),
+            "entity": PAYMENT_SOURCE,
+            "customer_id": source.customer_id,
+            "payment_source_id": source.id,
+            "app_id": source.app_id,
+            "bank_identifier": source.bank_identifier,
+            "accounts": [a.model_dump(mode="json", exclude_none=True) for a in source.accounts],
+            "fetched_at": iso(fetched_at),
+        }
+        try:
+            self._table.dynamodb.put_item(
+                TableName=self._table.name,
+                Item=to_item(item),
+                ConditionExpression="attribute_not_exists(pk) OR fetched_at <= :fetched_at",
+                ExpressionAttributeValues=to_values({":fetched_at": item["fetched_at"]}),
+            )
+        except Exception as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def apply_beneficiary(self, write: BeneficiaryWrite, now: datetime) -> bool:
+        """Apply a status; returns False when the stored status is already `ACTIVE` (never regresses).
+
+        `ACTIVE` writes keep an earlier `cool_off_seen = true` (set while awaiting) and otherwise record the
+        event's evidence; `AWAITING...` writes set `cool_off_seen` and the sparse recovery-index keys.
+        """
+        decision = write.decision
+        names = {"#status": "status"}
+        values: dict[str, Any] = {
+            ":status": decision.status,
+            ":active": ACTIVE,
+            ":entity": BENEFICIARY,
+            ":customer_id": write.customer_id,
+            ":payment_source_id": write.payment_source_id,
+            ":beneficiary_id": write.beneficiary_id,
+            ":payment_destination_id": write.payment_destination_id,
+            ":bank_identifier": write.bank_identifier,
+            ":now": iso(now),
+            ":event_id": write.event_id,
+            ":event_type": write.event_type,
+        }
+        sets = [
+            "#status = :status",
+            "entity = :entity",
+            "customer_id = :customer_id",
+            "payment_source_id = :payment_source_id",
+            "beneficiary_id = :beneficiary_id",
+            "payment_destination_id = :payment_destination_id",
+            "bank_identifier = :bank_identifier",
+            "updated_at = :now",
+            "last_event_id = :event_id",
+            "last_event_type = :event_type",
+        ]
+        removes: list[str] = []
+        if write.cool_off_expiry is not None:
+            sets.append("cool_off_expiry = :expiry")
+            values[":expiry"] = iso(write.cool_off_expiry)
+        if decision.status == ACTIVE:
+            sets += ["cool_off_seen = if_not_exists(cool_off_seen, :seen)", "activated_at = :now"]
+            values[":seen"] = decision.cool_off_seen
+            removes += ["gsi1pk", "gsi1sk"]
+        elif decision.status == AWAITING_COOL_OFF:
+            expiry = write.cool_off_expiry or now + DEFAULT_COOL_OFF
+            sets += ["cool_off_seen = :true", "gsi1pk = :gsi1pk", "gsi1sk = :gsi1sk"]
+            values.update({":true": True, ":gsi1pk": AWAITING_INDEX_PK, ":gsi1sk": iso(expiry)})
+        else:
+            removes += ["gsi1pk", "gsi1sk"]
+        expression = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        try:
+            self._table.dynamodb.update_item(
+                TableName=self._table.name,
+                Key=key(customer_pk(write.customer_id), beneficiary_sk(write.payment_source_id, write.beneficiary_id)),
+                UpdateExpression=expression,
+                ConditionExpression="attribute_not_exists(#status) OR #status <> :active",
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=to_values(values),
+            )
+        except Exception as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def list_for_customer(self, customer_id: str) -> list[dict[str, Any]]:
+        """Stored payment sources of a customer, each with its beneficiaries nested."""
+        items = self._table.query_customer(customer_id, f"{PAYMENT_SOURCE}#")
+        sources: dict[str, dict[str, Any]] = {}
+        beneficiaries: list[dict[str, Any]] = []
+        for item in items:
+            if item.get("entity") == PAYMENT_SOURCE:
+                sources[item["payment_source_id"]] = {**item, "beneficiaries": []}
+            elif item.get("entity") == BENEFICIARY:
+                beneficiaries.append(item)
+        for ben in beneficiaries:
+            source = sources.setdefault(
+                ben["payment_source_id"],
+                {
+                    "payment_source_id": ben["payment_source_id"],
+                    "customer_id": customer_id,
+                    "bank_identifier": ben.get("bank_identifier"),
+                    "accounts": [],
+                    "beneficiaries": [],
+                },
+            )
+            source["beneficiaries"].append(ben)
+        return list(sources.values())
+
+    def awaiting_past_expiry(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
+        """Beneficiaries still awaiting cool-off whose expiry has passed (sparse index query, not a scan)."""
+        from lean_webhooks.store.table import AWAITING_INDEX, from_item
+
+        kwargs: dict[str, Any] = {
+            "TableName": self._table.name,
+            "IndexName": AWAITING_INDEX,
+            "KeyConditionExpression": "gsi1pk = :pk AND gsi1sk <= :now",
+            "ExpressionAttributeValues": to_values({":pk": AWAITING_INDEX_PK, ":now": iso(now)}),
+        }
+        found: list[dict[str, Any]] = []
+        while len(found) < limit:
+            page = self._table.dynamodb.query(**kwargs, Limit=limit - len(found))
+            found.extend(from_item(i) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return found

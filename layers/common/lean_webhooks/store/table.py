@@ -1,0 +1,103 @@
+"""Keys of the single table and (de)serialisation of its items."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from lean_webhooks.aws import client
+
+PAYMENT_SOURCE = "PAYMENT_SOURCE"
+BENEFICIARY = "BENEFICIARY"
+DEVICE = "DEVICE"
+PUSH = "PUSH"
+AWAITING_INDEX = "AwaitingCoolOff"
+AWAITING_INDEX_PK = "AWAITING_COOL_OFF"
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def customer_pk(customer_id: str) -> str:
+    return f"CUSTOMER#{customer_id}"
+
+
+def payment_source_sk(payment_source_id: str) -> str:
+    return f"{PAYMENT_SOURCE}#{payment_source_id}"
+
+
+def beneficiary_sk(payment_source_id: str, beneficiary_id: str) -> str:
+    return f"{PAYMENT_SOURCE}#{payment_source_id}#{BENEFICIARY}#{beneficiary_id}"
+
+
+def device_sk(device_id: str) -> str:
+    return f"{DEVICE}#{device_id}"
+
+
+def push_sk(beneficiary_id: str, device_id: str) -> str:
+    return f"{PUSH}#{beneficiary_id}#{device_id}"
+
+
+def key(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def to_item(data: dict[str, Any]) -> dict[str, Any]:
+    """Plain Python values to DynamoDB attribute values (floats become Decimals; None is dropped)."""
+    return {k: _serializer.serialize(_to_dynamo(v)) for k, v in data.items() if v is not None}
+
+
+def to_values(data: dict[str, Any]) -> dict[str, Any]:
+    """Expression attribute values (`:name` keys), serialised."""
+    return {k: _serializer.serialize(_to_dynamo(v)) for k, v in data.items()}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    """DynamoDB attribute values to plain Python (Decimals become int or float)."""
+    return {k: _from_dynamo(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def _to_dynamo(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _to_dynamo(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_to_dynamo(v) for v in value]
+    return value
+
+
+def _from_dynamo(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _from_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_dynamo(v) for v in value]
+    return value
+
+
+class Table:
+    """The table name plus the DynamoDB client."""
+
+    def __init__(self, name: str, dynamodb: Any = None):
+        self.name = name
+        self.dynamodb = dynamodb or client("dynamodb")
+
+    def query_customer(self, customer_id: str, sk_prefix: str) -> list[dict[str, Any]]:
+        """Every item of the customer whose sort key starts with `sk_prefix` (all pages, consistent read)."""
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.name,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": to_values({":pk": customer_pk(customer_id), ":prefix": sk_prefix}),
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self.dynamodb.query(**kwargs)
+            items.extend(from_item(i) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
