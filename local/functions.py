@@ -1,0 +1,79 @@
+"""Load the template's Lambda handlers in-process, as Lambda would run them (one module per environment)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from local import template as tpl
+
+LAYER_DIR = tpl.ROOT / "layers" / "common"
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of Lambda's context object that Powertools and our handlers read."""
+
+    function_name: str
+    timeout_s: int
+    memory_limit_in_mb: int = 512
+    function_version: str = "$LATEST"
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    log_group_name: str = ""
+    log_stream_name: str = "local"
+    _deadline: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.invoked_function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
+        self._deadline = time.monotonic() + self.timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+class LocalFunction:
+    """A function of the template: its handler module loaded with its environment, invoked one at a time.
+
+    Like a Lambda execution environment, one module instance handles one event at a time; `concurrency`
+    instances serve in parallel.
+    """
+
+    def __init__(self, spec: tpl.FunctionSpec, environment: dict[str, str], concurrency: int = 1):
+        self.spec = spec
+        self.name = spec.logical_id
+        self._environment = environment
+        self._pool: list[Any] = [self._load(i) for i in range(concurrency)]
+        self._free = threading.Semaphore(concurrency)
+        self._lock = threading.Lock()
+
+    def _load(self, index: int) -> Any:
+        if str(LAYER_DIR) not in sys.path:
+            sys.path.insert(0, str(LAYER_DIR))
+        os.environ.update(self._environment)
+        module_file, _, _ = self.spec.handler.rpartition(".")
+        path = self.spec.code_dir / f"{module_file}.py"
+        name = f"local_fn_{self.name}_{index}"
+        module_spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[name] = module
+        module_spec.loader.exec_module(module)
+        return module
+
+    def invoke(self, event: dict[str, Any]) -> Any:
+        """Run the handler on `event` in a free environment; exceptions propagate like a Lambda error."""
+        handler_name = self.spec.handler.rpartition(".")[2]
+        with self._free:
+            with self._lock:
+                module = self._pool.pop()
+            try:
+                context = LambdaContext(function_name=self.name, timeout_s=self.spec.timeout)
+                return getattr(module, handler_name)(event, context)
+            finally:
+                with self._lock:
+                    self._pool.append(module)

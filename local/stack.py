@@ -1,0 +1,258 @@
+"""The Docker-free local stack: DynamoDB Local, moto server, Lean simulator, API emulator and pollers.
+
+    python -m local.stack --serve           # bring it up and keep serving until Ctrl-C
+    python -m local.stack --demo            # bring it up, replay the onboarding story, exit non-zero on failure
+    python -m local.stack --demo --serve    # both (what `make run` does)
+
+Ports (env): LOCAL_API_PORT=3000, LOCAL_DYNAMODB_PORT=8000, LOCAL_MOTO_PORT=5000, LOCAL_LEAN_PORT=4010.
+Webhook secret: LEAN_WEBHOOK_SECRET (default local-webhook-secret). Function logs: <state dir>/logs/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import logging
+import os
+import signal
+import sys
+import threading
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from local import template as tpl
+from local.template import ROOT
+
+DEFAULT_STATE_DIR = ROOT / ".local-stack"
+# Local-only settings on top of the template's environment: shorter backoff so that retries and
+# dead-lettering play out in seconds rather than minutes. Everything else is the template's.
+LOCAL_OVERRIDES = {
+    "SyncPaymentSourceFunction": {"RETRY_BASE_DELAY_SECONDS": "1", "RETRY_MAX_DELAY_SECONDS": "4"},
+}
+CONCURRENCY = {"WebhookFunction": 4, "CustomerApiFunction": 2}
+
+
+@dataclass(frozen=True)
+class Ports:
+    api: int = 3000
+    dynamodb: int = 8000
+    moto: int = 5000
+    lean: int = 4010
+
+    @classmethod
+    def from_env(cls) -> Ports:
+        def port(name: str, default: int) -> int:
+            return int(os.environ.get(name) or default)
+
+        return cls(
+            api=port("LOCAL_API_PORT", 3000),
+            dynamodb=port("LOCAL_DYNAMODB_PORT", 8000),
+            moto=port("LOCAL_MOTO_PORT", 5000),
+            lean=port("LOCAL_LEAN_PORT", 4010),
+        )
+
+    @property
+    def api_url(self) -> str:
+        return f"http://127.0.0.1:{self.api}"
+
+    @property
+    def moto_url(self) -> str:
+        return f"http://127.0.0.1:{self.moto}"
+
+    @property
+    def lean_url(self) -> str:
+        return f"http://127.0.0.1:{self.lean}"
+
+    @property
+    def dynamodb_url(self) -> str:
+        return f"http://127.0.0.1:{self.dynamodb}"
+
+
+def aws_environment(ports: Ports) -> dict[str, str]:
+    """Every boto3 client of the process (functions included) talks to the local endpoints."""
+    return {
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - moto/DynamoDB Local accept anything
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "AWS_ENDPOINT_URL": ports.moto_url,
+        "AWS_ENDPOINT_URL_DYNAMODB": ports.dynamodb_url,
+        "AWS_ENDPOINT_URL_DYNAMODB_STREAMS": ports.dynamodb_url,
+        "AWS_LAMBDA_FUNCTION_NAME": "local",
+    }
+
+
+@dataclass
+class LocalStack:
+    ports: Ports
+    state_dir: Path = DEFAULT_STATE_DIR
+    webhook_secret: str = "local-webhook-secret"  # noqa: S105 - the documented local default
+    console: TextIO = sys.stdout
+    refs: dict[str, Any] = field(default_factory=dict)
+    functions: dict[str, Any] = field(default_factory=dict)
+    _processes: list[Any] = field(default_factory=list)
+    _pollers: list[Any] = field(default_factory=list)
+    _servers: list[Any] = field(default_factory=list)
+
+    def say(self, line: str) -> None:
+        print(line, file=self.console, flush=True)
+
+    def start(self) -> None:
+        from local import services
+
+        for port, what, var in (
+            (self.ports.api, "the API emulator", "LOCAL_API_PORT"),
+            (self.ports.dynamodb, "DynamoDB Local", "LOCAL_DYNAMODB_PORT"),
+            (self.ports.moto, "moto server", "LOCAL_MOTO_PORT"),
+            (self.ports.lean, "the Lean simulator", "LOCAL_LEAN_PORT"),
+        ):
+            services.check_port_free(port, what, var)
+        logs = self.state_dir / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        self.say(f"starting DynamoDB Local on {self.ports.dynamodb_url} ...")
+        self._processes.append(services.start_dynamodb_local(self.ports.dynamodb, logs / "dynamodb-local.log"))
+        self.say(f"starting moto server on {self.ports.moto_url} ...")
+        self._processes.append(services.start_moto_server(self.ports.moto, logs / "moto.log"))
+        os.environ.update(aws_environment(self.ports))
+        self._start_lean_simulator()
+        self._create_resources()
+        self._load_functions(logs / "functions.jsonl")
+        self._start_pollers()
+        self._start_api()
+        self.say(f"local stack up: API {self.ports.api_url} (health: {self.ports.api_url}/_local/health)")
+
+    def _start_lean_simulator(self) -> None:
+        from local.lean_sim import LeanSimulator
+        from local.resources import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET
+
+        self.simulator = LeanSimulator(client_id=LOCAL_CLIENT_ID, client_secret=LOCAL_CLIENT_SECRET)
+        self.simulator.serve("127.0.0.1", self.ports.lean)
+        self._servers.append(self.simulator)
+        self.say(f"Lean simulator on {self.ports.lean_url}")
+
+    def _create_resources(self) -> None:
+        import boto3
+
+        from local.resources import LocalSettings, create_all
+
+        self.clients = {
+            name: boto3.session.Session().client(name)
+            for name in ("dynamodb", "dynamodbstreams", "sqs", "secretsmanager", "sns")
+        }
+        self.refs = create_all(
+            self.clients, LocalSettings(webhook_secret=self.webhook_secret, lean_base_url=self.ports.lean_url)
+        )
+        self.say("created the template's tables, queues and secrets, and SNS platform applications")
+
+    def _load_functions(self, log_file: Path) -> None:
+        from local.functions import LocalFunction
+        from local.resources import function_environment
+
+        # Function output (Powertools JSON logs and EMF metrics) goes to a file; the console keeps the story.
+        self._function_log = log_file.open("a", buffering=1)
+        sys.stdout = self._function_log
+        for logical_id, spec in tpl.functions().items():
+            environment = {**function_environment(spec, self.refs), **LOCAL_OVERRIDES.get(logical_id, {})}
+            self.functions[logical_id] = LocalFunction(spec, environment, CONCURRENCY.get(logical_id, 1))
+        self.say(f"loaded {len(self.functions)} functions from template.yaml (logs: {log_file})")
+
+    def _queue_url(self, arn: str) -> str:
+        return next(self.refs[k[: -len(".Arn")]] for k, v in self.refs.items() if k.endswith(".Arn") and v == arn)
+
+    def _start_pollers(self) -> None:
+        from local.pollers import SqsPoller, StreamPoller
+
+        for logical_id, spec in tpl.functions().items():
+            for event in spec.events.values():
+                if event["Type"] not in ("SQS", "DynamoDB"):
+                    continue
+                props = tpl.resolve(event["Properties"], self.refs)
+                if event["Type"] == "SQS":
+                    poller: Any = SqsPoller(
+                        self.clients["sqs"], self._queue_url(props["Queue"]), props["Queue"],
+                        self.functions[logical_id], int(props.get("BatchSize", 10)),
+                    )
+                else:
+                    destination = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+                    poller = StreamPoller(
+                        self.clients["dynamodbstreams"], props["Stream"], self.functions[logical_id], props,
+                        self.clients["sqs"], self._queue_url(destination) if destination else None,
+                    )
+                poller.start()
+                self._pollers.append(poller)
+        self.say("pollers: " + ", ".join(p.name for p in self._pollers))
+
+    def _start_api(self) -> None:
+        from local.api import ApiEmulator
+
+        self.api = ApiEmulator(self.functions, self.health)
+        self.api.serve("127.0.0.1", self.ports.api)
+        self._servers.append(self.api)
+
+    def health(self) -> dict[str, bool]:
+        parts = {
+            "dynamodb_local": bool(self._processes) and self._processes[0].poll() is None,
+            "moto_server": len(self._processes) > 1 and self._processes[1].poll() is None,
+            "lean_simulator": bool(self._servers),
+        }
+        parts.update({p.name: p.healthy for p in self._pollers})
+        return parts
+
+    def stop(self) -> None:
+        from local import services
+
+        for poller in self._pollers:
+            poller.stop()
+        for server in reversed(self._servers):
+            server.shutdown()
+        for process in reversed(self._processes):
+            services.stop(process)
+        if getattr(self, "_function_log", None):
+            sys.stdout = sys.__stdout__
+            self._function_log.close()
+        self.say("local stack stopped")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--demo", action="store_true", help="replay the onboarding story")
+    parser.add_argument("--serve", action="store_true", help="keep serving until interrupted")
+    parser.add_argument("--state-dir", type=Path, default=DEFAULT_STATE_DIR)
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log lines on the console
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    from local.services import StackError
+
+    console = io.TextIOWrapper(os.fdopen(os.dup(sys.stdout.fileno()), "wb"), line_buffering=True)
+    stack = LocalStack(
+        Ports.from_env(), args.state_dir, os.environ.get("LEAN_WEBHOOK_SECRET") or "local-webhook-secret",
+        console=console,
+    )
+    code = 0
+    try:
+        stack.start()
+        if args.demo:
+            from local.story import run_story
+
+            code = 0 if run_story(stack.ports, stack.webhook_secret, stack.say) else 1
+        if args.serve:
+            stack.say("serving; press Ctrl-C to stop")
+            threading.Event().wait()
+    except StackError as exc:
+        stack.say(f"error: {exc}")
+        code = 2
+    except KeyboardInterrupt:
+        stack.say("interrupted")
+    finally:
+        stack.stop()
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
