@@ -18,7 +18,7 @@ from lean_webhooks.store.push_markers import PushMarkers
 from lean_webhooks.store.table import Table, from_item
 
 settings = PushSettings.from_env()
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 _table = Table(settings.table_name)
 notifier = ActivationNotifier(DeviceStore(_table), PushMarkers(_table), PushGateway())
 

@@ -28,7 +28,7 @@ from lean_webhooks.sync import PaymentSourceSync
 
 settings = SyncSettings.from_env()
 lean_settings = LeanSettings.from_env()
-processor = BatchProcessor(event_type=EventType.SQS)
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 idempotency = IdempotencyConfig(event_key_jmespath="event_id", expires_after_seconds=settings.idempotency_ttl_s)
 persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=client("dynamodb"))
 policy = SqsRetryPolicy(

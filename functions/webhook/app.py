@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.metrics import MetricUnit
 
 from lean_webhooks import intake
@@ -70,7 +71,10 @@ def rejected(exc: intake.WebhookRejected) -> Response:
 
 @app.exception_handler(Exception)
 def failed(exc: Exception) -> Response:
-    """Our fault (secret unreadable, queue down): 500 so that Lean retries."""
+    """Our fault (secret unreadable, queue down): 500 so that Lean retries. Routing errors keep their 4xx."""
+    if isinstance(exc, ServiceError):
+        return Response(status_code=exc.status_code, content_type="application/json",
+                        body={"error": "not_found" if exc.status_code == 404 else "bad_request", "message": exc.msg})
     logger.exception("webhook processing failed")
     return Response(
         status_code=500, content_type="application/json",

@@ -80,6 +80,7 @@ class LeanSettings:
     connect_timeout_s: float = 3.05
     read_timeout_s: float = 8.0
     max_retries: int = 2
+    backoff_s: float = 0.5
     secret_max_age_s: int = 300
 
     @classmethod
@@ -100,6 +101,7 @@ class LeanSettings:
             app_id=_required("LEAN_APP_ID").lower(),
             read_timeout_s=float(os.environ.get("LEAN_READ_TIMEOUT_SECONDS", "8")),
             max_retries=_int("LEAN_MAX_RETRIES", 2),
+            backoff_s=float(os.environ.get("LEAN_BACKOFF_SECONDS", "0.5")),
             secret_max_age_s=_int("SECRET_CACHE_SECONDS", 300),
         )
 

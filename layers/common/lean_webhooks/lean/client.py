@@ -65,7 +65,7 @@ class LeanClient:
     ):
         self._settings = settings
         self._credentials = credentials
-        self._session = session or build_session(settings.max_retries)
+        self._session = session or build_session(settings.max_retries, settings.backoff_s)
         cert = credentials.write_client_cert()
         if cert:
             self._session.cert = cert

@@ -1,0 +1,157 @@
+"""Lean API client against the Lean simulator on loopback: auth modes, retries, typed errors."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from lean_webhooks.config import ConfigError, LeanSettings
+from lean_webhooks.lean.client import LeanClient
+from lean_webhooks.lean.credentials import LeanCredentials
+from lean_webhooks.lean.errors import (
+    LeanAuthError,
+    LeanNotFound,
+    LeanRateLimited,
+    LeanResponseInvalid,
+    LeanServerError,
+    LeanUnavailable,
+)
+from local import samples
+from local.resources import LOCAL_APP_ID, LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET
+
+
+def settings(url: str, mode: str = "oauth", **kw) -> LeanSettings:
+    return LeanSettings(api_base_url=url, auth_base_url=url, credentials_secret_id="x", auth_mode=mode,
+                        app_id=LOCAL_APP_ID, **kw)
+
+
+@pytest.fixture
+def flow(lean_sim):
+    sim, _ = lean_sim
+    flow = samples.ids("client")
+    sim.state.payment_sources[(flow["customer_id"], flow["payment_source_id"])] = samples.payment_source(
+        flow, LOCAL_APP_ID, samples.AWAITING)
+    return flow
+
+
+@pytest.fixture
+def oauth_client(lean_sim):
+    creds = LeanCredentials(client_id=LOCAL_CLIENT_ID, client_secret=LOCAL_CLIENT_SECRET)
+    return LeanClient(settings(lean_sim[1], backoff_s=0.01), creds)
+
+
+def test_oauth_token_is_fetched_once_and_cached(lean_sim, oauth_client, flow):
+    for _ in range(3):
+        source = oauth_client.get_payment_source(flow["customer_id"], flow["payment_source_id"])
+    assert source.id == flow["payment_source_id"]
+    assert lean_sim[0].state.stats["token"] == 1 and lean_sim[0].state.stats["api"] == 3
+
+
+def test_token_is_refreshed_after_expiry(lean_sim, flow):
+    now = [0.0]
+    creds = LeanCredentials(client_id=LOCAL_CLIENT_ID, client_secret=LOCAL_CLIENT_SECRET)
+    client = LeanClient(settings(lean_sim[1]), creds, clock=lambda: now[0])
+    client.get_payment_source(flow["customer_id"], flow["payment_source_id"])
+    now[0] = 3600.0
+    client.get_payment_source(flow["customer_id"], flow["payment_source_id"])
+    assert lean_sim[0].state.stats["token"] == 2
+
+
+def test_legacy_app_token_mode(lean_sim, flow):
+    client = LeanClient(settings(lean_sim[1], mode="app_token"), LeanCredentials(app_token="unit-app-token"))
+    assert client.get_payment_source(flow["customer_id"], flow["payment_source_id"]).customer_id == flow["customer_id"]
+    assert "token" not in lean_sim[0].state.stats
+
+
+def test_list_payment_sources(oauth_client, flow):
+    [source] = oauth_client.list_payment_sources(flow["customer_id"])
+    assert source.id == flow["payment_source_id"]
+
+
+def test_transient_5xx_is_retried_with_backoff(lean_sim, oauth_client, flow):
+    oauth_client.get_payment_source(flow["customer_id"], flow["payment_source_id"])  # token first
+    from local.lean_sim import Fault
+
+    lean_sim[0].state.faults.append(Fault(status=503, count=2))
+    assert oauth_client.get_payment_source(flow["customer_id"], flow["payment_source_id"])
+    assert lean_sim[0].state.stats["faults"] == 2
+
+
+@pytest.mark.parametrize(("status", "error", "lean_status"), [
+    (503, LeanServerError, "SERVICE_UNAVAILABLE"), (429, LeanRateLimited, "RATE_LIMIT_EXCEEDED"),
+])
+def test_persistent_failures_raise_typed_errors_with_lean_status(lean_sim, oauth_client, flow, status, error,
+                                                                  lean_status):
+    oauth_client.get_payment_source(flow["customer_id"], flow["payment_source_id"])
+    from local.lean_sim import Fault
+
+    lean_sim[0].state.faults.append(Fault(status=status, count=None))
+    with pytest.raises(error) as raised:
+        oauth_client.get_payment_source(flow["customer_id"], flow["payment_source_id"])
+    assert raised.value.lean_status == lean_status and raised.value.retryable
+    assert raised.value.reason == f"http_{status}:{lean_status}"
+    assert lean_sim[0].state.stats["faults"] == 3  # first try + 2 retries
+
+
+def test_timeouts_become_lean_unavailable(lean_sim, flow):
+    from local.lean_sim import Fault
+
+    creds = LeanCredentials(client_id=LOCAL_CLIENT_ID, client_secret=LOCAL_CLIENT_SECRET)
+    client = LeanClient(settings(lean_sim[1], read_timeout_s=0.2, max_retries=0), creds)
+    client.get_payment_source(flow["customer_id"], flow["payment_source_id"])
+    lean_sim[0].state.faults.append(Fault(delay_s=1.0, count=1))
+    with pytest.raises(LeanUnavailable) as raised:
+        client.get_payment_source(flow["customer_id"], flow["payment_source_id"])
+    assert raised.value.retryable
+
+
+def test_not_found_is_retryable_and_bad_credentials_are_not(lean_sim, oauth_client, flow):
+    with pytest.raises(LeanNotFound) as missing:
+        oauth_client.get_payment_source(flow["customer_id"], samples.ids("other")["payment_source_id"])
+    assert missing.value.retryable
+    bad = LeanClient(settings(lean_sim[1]), LeanCredentials(client_id="nope", client_secret="nope"))
+    with pytest.raises(LeanAuthError) as denied:
+        bad.get_payment_source(flow["customer_id"], flow["payment_source_id"])
+    assert not denied.value.retryable
+
+
+def test_unexpected_shape_is_refused_without_echoing_values(lean_sim, oauth_client, flow):
+    lean_sim[0].state.payment_sources[(flow["customer_id"], flow["payment_source_id"])] = {"id": "x", "iban": "AE1"}
+    with pytest.raises(LeanResponseInvalid) as raised:
+        oauth_client.get_payment_source(flow["customer_id"], flow["payment_source_id"])
+    assert "AE1" not in str(raised.value) and not raised.value.retryable
+
+
+def test_credentials_are_validated_per_mode():
+    with pytest.raises(ConfigError):
+        LeanCredentials.from_secret({"client_id": "a"}, "oauth")
+    with pytest.raises(ConfigError):
+        LeanCredentials.from_secret({"client_id": "a", "client_secret": "b"}, "app_token")
+    with pytest.raises(ConfigError):
+        LeanCredentials.from_secret({"app_token": "t", "client_cert_pem": "PEM"}, "app_token")
+    creds = LeanCredentials.from_secret({"client_id": "a", "client_secret": "b"}, "oauth")
+    assert "b" not in repr(creds).replace("client_id='a'", "")
+
+
+def test_mtls_certificate_is_written_privately_and_used(lean_sim):
+    creds = LeanCredentials(app_token="t", client_cert_pem="CERT", client_key_pem="KEY")
+    client = LeanClient(settings(lean_sim[1], mode="app_token"), creds)
+    cert, key = client._session.cert
+    assert open(cert).read() == "CERT" and open(key).read() == "KEY"
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+
+
+@pytest.mark.parametrize(("region", "env", "host"), [
+    ("uae", "sandbox", "https://sandbox.leantech.me"), ("uae", "production", "https://api.leantech.me"),
+    ("ksa", "sandbox", "https://sandbox.sa.leantech.me"), ("ksa", "production", "https://api.sa.leantech.me"),
+])
+def test_hosts_per_region_and_environment(monkeypatch, region, env, host):
+    monkeypatch.setenv("LEAN_REGION", region)
+    monkeypatch.setenv("LEAN_ENVIRONMENT", env)
+    monkeypatch.setenv("LEAN_CREDENTIALS_SECRET_ID", "s")
+    monkeypatch.setenv("LEAN_APP_ID", LOCAL_APP_ID.upper())
+    monkeypatch.delenv("LEAN_API_BASE_URL", raising=False)
+    loaded = LeanSettings.from_env()
+    assert loaded.api_base_url == host and loaded.app_id == LOCAL_APP_ID

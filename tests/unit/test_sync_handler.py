@@ -1,0 +1,146 @@
+"""The sync function on SQS records: store, dedupe on event_id, retry with backoff, dead-letter with reason."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from local import samples
+from local.lean_sim import Fault
+from local.pollers import _sqs_record
+from local.resources import LOCAL_APP_ID
+from tests.unit.conftest import queue_messages
+
+
+@pytest.fixture
+def sync(load_function):
+    """The sync function with no backoff between receives, so tests can receive again at once."""
+    return load_function("SyncPaymentSourceFunction", LEAN_BACKOFF_SECONDS="0.01", RETRY_BASE_DELAY_SECONDS="0")
+
+
+def test_failed_message_is_hidden_for_an_exponential_backoff(aws, load_function):
+    sync = load_function("SyncPaymentSourceFunction", LEAN_BACKOFF_SECONDS="0.01")  # template: 30 s base
+    flow = samples.ids()
+    aws["sim"].state.faults.append(Fault(status=503, count=None))
+    result = deliver(aws, sync, [json.dumps(samples.beneficiary_webhook(flow, "created", samples.AWAITING))])
+    assert len(result["batchItemFailures"]) == 1
+    sqs, url = aws["clients"]["sqs"], aws["refs"]["SyncQueue"]
+    assert "Messages" not in sqs.receive_message(QueueUrl=url)  # invisible for 30 s, not retried at once
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
+    assert attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"
+
+
+def deliver(aws: dict[str, Any], sync, bodies: list[str], receive_count: int = 1) -> dict[str, Any]:
+    """Send bodies to the sync queue, receive them `receive_count` times, and hand the last receive to the function."""
+    sqs, url = aws["clients"]["sqs"], aws["refs"]["SyncQueue"]
+    for body in bodies:
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    for _ in range(receive_count):
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0,
+                                       MessageSystemAttributeNames=["All"])["Messages"]
+    records = [_sqs_record(m, aws["refs"]["SyncQueue.Arn"]) for m in messages]
+    return sync.invoke({"Records": records})
+
+
+def beneficiary_items(aws, customer_id: str) -> list[dict]:
+    from lean_webhooks.store.payment_sources import PaymentSourceStore
+    from lean_webhooks.store.table import Table
+
+    sources = PaymentSourceStore(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"])).list_for_customer(customer_id)
+    return [b for s in sources for b in s["beneficiaries"]]
+
+
+def given_lean_has(aws, flow, status):
+    aws["sim"].state.payment_sources[(flow["customer_id"], flow["payment_source_id"])] = samples.payment_source(
+        flow, LOCAL_APP_ID, status)
+
+
+def test_message_is_synced_and_stored(aws, sync):
+    flow = samples.ids()
+    given_lean_has(aws, flow, samples.AWAITING)
+    result = deliver(aws, sync, [json.dumps(samples.beneficiary_webhook(flow, "created", samples.AWAITING))])
+    assert result == {"batchItemFailures": []}
+    [ben] = beneficiary_items(aws, flow["customer_id"])
+    assert ben["status"] == samples.AWAITING and ben["cool_off_seen"] is True
+
+
+def test_duplicate_event_id_does_no_second_fetch_or_write(aws, sync):
+    flow = samples.ids()
+    given_lean_has(aws, flow, samples.AWAITING)
+    body = json.dumps(samples.beneficiary_webhook(flow, "created", samples.AWAITING))
+    deliver(aws, sync, [body])
+    calls = aws["sim"].state.stats["api"]
+    [first] = beneficiary_items(aws, flow["customer_id"])
+    assert deliver(aws, sync, [body, body]) == {"batchItemFailures": []}
+    assert aws["sim"].state.stats["api"] == calls
+    assert beneficiary_items(aws, flow["customer_id"]) == [first]
+
+
+def test_other_apps_payment_source_is_dead_lettered_with_reason(aws, sync):
+    flow = samples.ids()
+    aws["sim"].state.payment_sources[(flow["customer_id"], flow["payment_source_id"])] = samples.payment_source(
+        flow, "00000000-0000-4000-8000-000000000000", samples.AWAITING)
+    result = deliver(aws, sync, [json.dumps(samples.beneficiary_webhook(flow, "created", samples.AWAITING))])
+    assert result == {"batchItemFailures": []}
+    [dead] = queue_messages(aws, "SyncDeadLetterQueue")
+    assert dead["MessageAttributes"]["failure_reason"]["StringValue"] == "app_id_mismatch"
+    assert beneficiary_items(aws, flow["customer_id"]) == []
+
+
+def test_lean_failure_is_retried_with_backoff_then_dead_lettered(aws, sync):
+    flow = samples.ids()
+    given_lean_has(aws, flow, samples.AWAITING)
+    aws["sim"].state.faults.append(Fault(status=503, count=None))
+    body = json.dumps(samples.beneficiary_webhook(flow, "created", samples.AWAITING))
+    result = deliver(aws, sync, [body])
+    assert len(result["batchItemFailures"]) == 1  # retried: the message stays in the queue
+    assert queue_messages(aws, "SyncDeadLetterQueue") == []
+    aws["sim"].state.faults.clear()
+    aws["sim"].state.faults.append(Fault(status=429, count=None))
+    # the fifth receive is the last try: dead-lettered with its reason, not failed again
+    sqs, url = aws["clients"]["sqs"], aws["refs"]["SyncQueue"]
+    for _ in range(3):
+        sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)
+    messages = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0, MessageSystemAttributeNames=["All"])["Messages"]
+    assert messages[0]["Attributes"]["ApproximateReceiveCount"] == "5"
+    result = sync.invoke({"Records": [_sqs_record(messages[0], aws["refs"]["SyncQueue.Arn"])]})
+    assert result == {"batchItemFailures": []}
+    [dead] = queue_messages(aws, "SyncDeadLetterQueue")
+    assert dead["MessageAttributes"]["failure_reason"]["StringValue"] == "lean:http_429:RATE_LIMIT_EXCEEDED"
+    assert json.loads(dead["Body"])["event_id"] == json.loads(body)["event_id"]
+    assert beneficiary_items(aws, flow["customer_id"]) == []
+
+
+def test_failure_then_success_stores_once(aws, sync):
+    flow = samples.ids()
+    given_lean_has(aws, flow, samples.AWAITING)
+    aws["sim"].state.faults.append(Fault(status=500, count=3))  # more than the client's own retries
+    body = json.dumps(samples.beneficiary_webhook(flow, "created", samples.AWAITING))
+    assert len(deliver(aws, sync, [body])["batchItemFailures"]) == 1
+    messages = aws["clients"]["sqs"].receive_message(
+        QueueUrl=aws["refs"]["SyncQueue"], VisibilityTimeout=0, MessageSystemAttributeNames=["All"])["Messages"]
+    result = sync.invoke({"Records": [_sqs_record(messages[0], aws["refs"]["SyncQueue.Arn"])]})
+    assert result == {"batchItemFailures": []}
+    assert [b["status"] for b in beneficiary_items(aws, flow["customer_id"])] == [samples.AWAITING]
+
+
+def test_malformed_message_is_dead_lettered(aws, sync):
+    assert deliver(aws, sync, ['{"not": "a webhook"}']) == {"batchItemFailures": []}
+    [dead] = queue_messages(aws, "SyncDeadLetterQueue")
+    assert dead["MessageAttributes"]["failure_reason"]["StringValue"] == "invalid_message"
+
+
+def test_one_bad_record_does_not_fail_the_batch(aws, sync):
+    good, bad = samples.ids(), samples.ids()
+    given_lean_has(aws, good, samples.AWAITING)
+    aws["sim"].state.faults.append(Fault(status=503, count=None))
+    given_lean_has(aws, bad, samples.AWAITING)
+    # fault hits every call; so first store `good` alone, then check partial failure reporting on a batch
+    aws["sim"].state.faults.clear()
+    bodies = [json.dumps(samples.beneficiary_webhook(f, "created", samples.AWAITING)) for f in (good, bad)]
+    del aws["sim"].state.payment_sources[(bad["customer_id"], bad["payment_source_id"])]  # 404: retryable
+    result = deliver(aws, sync, bodies)
+    assert len(result["batchItemFailures"]) == 1
+    assert len(beneficiary_items(aws, good["customer_id"])) == 1

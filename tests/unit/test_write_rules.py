@@ -1,0 +1,159 @@
+"""Write rules of the store, enforced by condition expressions, under any order and duplicates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from lean_webhooks.activation import is_push_worthy_activation
+from lean_webhooks.models.payment_source import LeanPaymentSource
+from lean_webhooks.models.webhook import BeneficiaryEvent
+from lean_webhooks.store.payment_sources import PaymentSourceStore
+from lean_webhooks.store.table import Table, beneficiary_sk, customer_pk, from_item, key
+from lean_webhooks.sync import PaymentSourceSync, PermanentSyncError
+from local import samples
+from local.resources import LOCAL_APP_ID
+
+MISSING = "MISSING"  # Lean's API does not list the beneficiary (yet)
+
+
+class FakeLean:
+    """Answers with a payment source whose beneficiary has the status the test chose for this call."""
+
+    def __init__(self, flow: dict[str, str], app_id: str = LOCAL_APP_ID):
+        self.flow, self.app_id, self.status = flow, app_id, samples.AWAITING
+
+    def get_payment_source(self, customer_id: str, payment_source_id: str) -> LeanPaymentSource:
+        data = samples.payment_source(self.flow, self.app_id, self.status)
+        if self.status == MISSING:
+            data["beneficiaries"] = []
+        return LeanPaymentSource.model_validate(data)
+
+
+class Recorder:
+    """Runs events through PaymentSourceSync and records each (old, new) image, like the stream would."""
+
+    def __init__(self, aws: dict[str, Any], flow: dict[str, str]):
+        self.table = Table(aws["refs"]["Table"], aws["clients"]["dynamodb"])
+        self.lean = FakeLean(flow)
+        self.sync = PaymentSourceSync(self.lean, PaymentSourceStore(self.table), LOCAL_APP_ID)
+        self.flow = flow
+        self.images: list[tuple[dict | None, dict | None]] = []
+
+    def item(self) -> dict | None:
+        found = self.table.dynamodb.get_item(
+            TableName=self.table.name,
+            Key=key(customer_pk(self.flow["customer_id"]),
+                    beneficiary_sk(self.flow["payment_source_id"], self.flow["beneficiary_id"])),
+        ).get("Item")
+        return from_item(found) if found else None
+
+    def apply(self, kind: str, webhook_status: str, api_status: str, event_id: str | None = None) -> None:
+        self.lean.status = api_status
+        before = self.item()
+        event = BeneficiaryEvent.model_validate(samples.beneficiary_webhook(self.flow, kind, webhook_status, event_id))
+        self.sync.sync(event)
+        after = self.item()
+        if after != before:
+            self.images.append((before, after))
+
+    @property
+    def pushes(self) -> int:
+        return sum(is_push_worthy_activation(old, new) for old, new in self.images)
+
+    @property
+    def statuses(self) -> list[str]:
+        return [new["status"] for _, new in self.images]
+
+
+def test_created_then_updated_gives_one_activation(aws):
+    rec = Recorder(aws, samples.ids())
+    rec.apply("created", samples.AWAITING, samples.AWAITING)
+    item = rec.item()
+    assert item["status"] == samples.AWAITING and item["cool_off_seen"] is True
+    assert item["gsi1pk"] == "AWAITING_COOL_OFF" and item["gsi1sk"].startswith(str(datetime.now(UTC).year))
+    rec.apply("updated", samples.ACTIVE, samples.ACTIVE)
+    item = rec.item()
+    assert item["status"] == samples.ACTIVE and "gsi1pk" not in item
+    assert rec.pushes == 1
+
+
+def test_active_is_never_overwritten_by_late_awaiting_webhook_or_stale_read(aws):
+    rec = Recorder(aws, samples.ids())
+    rec.apply("updated", samples.ACTIVE, samples.ACTIVE)
+    rec.apply("created", samples.AWAITING, samples.AWAITING)  # late webhook, stale read
+    rec.apply("updated", samples.ACTIVE, samples.AWAITING)  # stale read
+    assert rec.item()["status"] == samples.ACTIVE and rec.statuses == [samples.ACTIVE]
+    assert rec.pushes == 1  # updated-first implies a cool-off: pushed once
+
+
+def test_active_at_creation_gets_no_push(aws):
+    rec = Recorder(aws, samples.ids())
+    rec.apply("created", samples.ACTIVE, samples.ACTIVE)
+    rec.apply("created", samples.ACTIVE, samples.ACTIVE)
+    assert rec.item()["status"] == samples.ACTIVE and rec.item()["cool_off_seen"] is False
+    assert rec.pushes == 0
+
+
+def test_unknown_status_is_stored_as_is_and_not_chargeable(aws):
+    rec = Recorder(aws, samples.ids())
+    rec.apply("updated", "SUSPENDED", "SUSPENDED")
+    assert rec.item()["status"] == "SUSPENDED" and rec.pushes == 0
+
+
+def test_payment_source_of_another_app_is_refused(aws):
+    rec = Recorder(aws, samples.ids())
+    rec.lean.app_id = "00000000-0000-4000-8000-000000000000"
+    with pytest.raises(PermanentSyncError) as raised:
+        rec.apply("created", samples.AWAITING, samples.AWAITING)
+    assert raised.value.reason == "app_id_mismatch" and rec.item() is None
+
+
+def test_payment_source_item_holds_accounts(aws):
+    flow = samples.ids()
+    rec = Recorder(aws, flow)
+    rec.apply("created", samples.AWAITING, samples.AWAITING)
+    [source] = PaymentSourceStore(rec.table).list_for_customer(flow["customer_id"])
+    assert source["accounts"][0]["iban"] == "AE340260001015528812001"
+    assert source["beneficiaries"][0]["beneficiary_id"] == flow["beneficiary_id"]
+
+
+events = st.sampled_from([("created", samples.AWAITING), ("updated", samples.ACTIVE)])
+api = st.sampled_from([samples.AWAITING, samples.ACTIVE, MISSING])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=st.lists(st.tuples(events, api, st.booleans()), min_size=1, max_size=6))
+def test_any_order_any_duplicates_any_stale_read(aws, steps):
+    """Cool-off flows: whatever the order, duplicates and API staleness, the status only moves up, and an
+    activation (implied by any `updated`, or seen by an AWAITING read) is pushed exactly once."""
+    rec = Recorder(aws, samples.ids())
+    last_event_id = None
+    for (kind, status), api_status, duplicate in steps:
+        event_id = last_event_id if duplicate and last_event_id else None
+        rec.apply(kind, status, api_status, event_id)
+        last_event_id = event_id or last_event_id
+    ranks = [2 if s == samples.ACTIVE else 1 for s in rec.statuses]
+    assert ranks == sorted(ranks), "a stored status went back"
+    assert rec.pushes <= 1
+    saw_update = any(kind == "updated" for (kind, _), _, _ in steps)
+    saw_active_read = any(a == samples.ACTIVE for _, a, _ in steps)
+    final = rec.item()["status"]
+    if saw_update or saw_active_read:
+        assert final == samples.ACTIVE
+        assert rec.pushes == 1  # every step here carries cool-off evidence (AWAITING webhook or an update)
+    else:
+        assert final == samples.AWAITING and rec.pushes == 0
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(copies=st.integers(1, 4), api_statuses=st.lists(st.sampled_from([samples.ACTIVE, MISSING]), min_size=4))
+def test_instant_activation_never_pushes(aws, copies, api_statuses):
+    rec = Recorder(aws, samples.ids())
+    for i in range(copies):
+        rec.apply("created", samples.ACTIVE, api_statuses[i])
+    assert rec.item()["status"] == samples.ACTIVE and rec.pushes == 0
