@@ -1,0 +1,146 @@
+"""template.yaml checked by AWS's own tools (sam validate --lint, cfn-lint, sam build, checkov) and by rules
+of this service that the tools do not know."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from local import template as tpl
+
+ROOT = tpl.ROOT
+SAM = os.environ.get("SAM") or shutil.which("sam") or str(ROOT / ".venv-sam" / "bin" / "sam")
+CHECKOV = os.environ.get("CHECKOV") or str(ROOT / ".venv-checkov" / "bin" / "checkov")
+ENV = {**os.environ, "SAM_CLI_TELEMETRY": "0", "BC_SKIP_MAPPING": "TRUE"}
+
+
+def run(*cmd: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    result = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True, timeout=600, check=False)
+    assert result.returncode == 0, f"{' '.join(cmd)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    return result
+
+
+def test_sam_validate_lint():
+    run(SAM, "validate", "--lint", "--template-file", "template.yaml")
+
+
+def test_cfn_lint():
+    run(str(ROOT / ".venv" / "bin" / "cfn-lint"), "template.yaml")
+
+
+def test_checkov_has_no_failed_checks_and_every_skip_is_justified():
+    result = run(CHECKOV, "-f", "template.yaml", "--framework", "cloudformation", "--skip-download",
+                 "--compact", "-o", "json")
+    report = json.loads(result.stdout)
+    summary = report["summary"]
+    assert summary["failed"] == 0 and summary["passed"] > 0
+    for skipped in report["results"]["skipped_checks"]:
+        assert len(skipped["check_result"].get("suppress_comment", "")) > 20, skipped["check_id"]
+
+
+def test_sam_build(tmp_path):
+    assert shutil.which("python3.13", path=ENV["PATH"]), "sam build needs python3.13 on PATH"
+    run(SAM, "build", "--template-file", "template.yaml", "--build-dir", str(tmp_path / "build"), "--parallel")
+    layer = tmp_path / "build" / "CommonLayer" / "python"
+    assert (layer / "lean_webhooks" / "signature.py").exists()
+    assert list(layer.glob("pydantic_core/*aarch64*.so")), "layer must hold arm64 binaries"
+    for name in ("WebhookFunction", "SyncPaymentSourceFunction", "NotifyActiveFunction", "CustomerApiFunction"):
+        assert (tmp_path / "build" / name / "app.py").exists()
+
+
+# ----- rules the tools do not know -----
+RESOURCES = tpl.resources()
+FUNCTIONS = tpl.of_type("AWS::Serverless::Function")
+
+
+def test_functions_run_python313_on_arm64_with_tracing():
+    glob = tpl.load()["Globals"]["Function"]
+    assert glob["Runtime"] == "python3.13" and glob["Architectures"] == ["arm64"] and glob["Tracing"] == "Active"
+    for name, res in FUNCTIONS.items():
+        assert res["Properties"]["Handler"] == "app.lambda_handler", name
+        log_group = res["Properties"]["LoggingConfig"]["LogGroup"]["Ref"]
+        assert RESOURCES[log_group]["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+def test_webhook_route_is_throttled_and_customer_routes_need_iam():
+    api = RESOURCES["HttpApi"]["Properties"]
+    assert "POST /webhooks/lean" in api["RouteSettings"] and api["DefaultRouteSettings"]["ThrottlingRateLimit"]
+    routes = {(r.method, r.path): r.iam_auth for r in tpl.http_routes()}
+    assert routes == {
+        ("POST", "/webhooks/lean"): False,
+        ("PUT", "/customers/{customer_id}/devices/{device_id}"): True,
+        ("DELETE", "/customers/{customer_id}/devices/{device_id}"): True,
+        ("GET", "/customers/{customer_id}/payment-sources"): True,
+    }
+
+
+def test_table_streams_both_images_with_pitr_and_encryption():
+    props = RESOURCES["Table"]["Properties"]
+    assert props["StreamSpecification"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+    assert props["SSESpecification"]["SSEEnabled"] is True
+
+
+def test_sync_queue_has_dlq_encryption_and_a_visibility_timeout_of_six_function_timeouts():
+    queue = RESOURCES["SyncQueue"]["Properties"]
+    sync = FUNCTIONS["SyncPaymentSourceFunction"]["Properties"]
+    assert queue["VisibilityTimeout"] >= 6 * sync["Timeout"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["SyncDeadLetterQueue", "Arn"]}
+    assert all(RESOURCES[q]["Properties"]["SqsManagedSseEnabled"] for q in tpl.of_type("AWS::SQS::Queue"))
+    assert sync["Events"]["SyncQueue"]["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_replay_window_outlasts_lean_retries_and_dedupe_outlasts_the_window():
+    params = tpl.load()["Parameters"]
+    lean_retry_span_s = (1 + 2 + 5 + 10 + 60 + 180) * 60
+    assert params["ReplayWindowSeconds"]["Default"] > lean_retry_span_s
+    assert params["ReplayWindowSeconds"]["MinValue"] > lean_retry_span_s
+    assert params["IdempotencyTtlSeconds"]["MinValue"] > params["ReplayWindowSeconds"]["MaxValue"]
+
+
+def test_stream_mapping_filters_bisects_and_has_an_on_failure_destination():
+    props = tpl.event_source("NotifyActiveFunction", "DynamoDB")
+    assert props["BisectBatchOnFunctionError"] is True and 0 < props["MaximumRetryAttempts"] <= 10
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
+    assert len(tpl.filter_patterns("NotifyActiveFunction")) == 2
+
+
+def _statements(function: str) -> list[dict]:
+    found = []
+    for policy in FUNCTIONS[function]["Properties"].get("Policies", []):
+        if isinstance(policy, dict) and "Statement" in policy:
+            found += policy["Statement"]
+    return found
+
+
+@pytest.mark.parametrize("function", list(FUNCTIONS))
+def test_least_privilege_no_wildcard_actions_or_resources(function):
+    for statement in _statements(function):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        assert all("*" not in a for a in actions), (function, actions)
+        assert statement["Resource"] != "*", function
+
+
+def test_secrets_are_not_in_environment_variables():
+    for name, res in FUNCTIONS.items():
+        env = res["Properties"].get("Environment", {}).get("Variables", {})
+        for key in env:
+            assert not any(word in key for word in ("SECRET_VALUE", "PASSWORD", "TOKEN", "CLIENT_SECRET")), (name, key)
+    assert "WEBHOOK_SECRET_ID" in FUNCTIONS["WebhookFunction"]["Properties"]["Environment"]["Variables"]
+
+
+def test_alarms_cover_dlqs_errors_throttles_and_iterator_age():
+    alarms = tpl.of_type("AWS::CloudWatch::Alarm")
+    metrics = {(a["Properties"]["MetricName"], json.dumps(a["Properties"]["Dimensions"])) for a in alarms.values()}
+    names = {m for m, _ in metrics}
+    assert {"ApproximateNumberOfMessagesVisible", "Errors", "Throttles", "IteratorAge"} <= names
+    for function in FUNCTIONS:
+        for metric in ("Errors", "Throttles"):
+            assert any(m == metric and function in d for m, d in metrics), (function, metric)

@@ -1,0 +1,168 @@
+"""Device registration (customer API) and the notifier on stream records, with moto SNS and DynamoDB."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from lean_webhooks.store.table import to_item
+from local.http_event import http_api_event
+from tests.unit.test_stream_filter import stream_record
+
+CUSTOMER = "3f1c8d7e-2b4a-4c6d-9e8f-0a1b2c3d4e5f"
+OTHER = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+GCM_TOKEN = "fcm-token:" + "A" * 140
+APNS_TOKEN = "ab" * 32
+
+
+@pytest.fixture
+def api(load_function):
+    function = load_function("CustomerApiFunction")
+
+    def call(method: str, path: str, body: Any = None, route: str | None = None) -> tuple[int, Any]:
+        params = dict(zip(("customer_id", "device_id"), path.split("/")[2::2], strict=False))
+        raw = json.dumps(body).encode() if body is not None else b""
+        event = http_api_event(method, path, body=raw, headers={"content-type": "application/json"},
+                               route_key=route or method + " " + path, path_parameters=params, iam_authorised=True)
+        result = function.invoke(event)
+        return result["statusCode"], json.loads(result["body"]) if result.get("body") else None
+
+    return call
+
+
+@pytest.fixture
+def notify(load_function):
+    return load_function("NotifyActiveFunction")
+
+
+def endpoints(aws) -> dict[str, dict]:
+    from moto.sns.models import sns_backends
+
+    backend = sns_backends["123456789012"]["us-east-1"]
+    return {e.custom_user_data: e for e in backend.platform_endpoints.values()}
+
+
+def activation(customer_id: str = CUSTOMER, beneficiary_id: str = "b1", old: str | None = "AWAITING_BENEFICIARY_COOL_OFF"):
+    base = {"pk": f"CUSTOMER#{customer_id}", "sk": f"PAYMENT_SOURCE#p1#BENEFICIARY#{beneficiary_id}",
+            "entity": "BENEFICIARY", "customer_id": customer_id, "payment_source_id": "p1",
+            "beneficiary_id": beneficiary_id, "bank_identifier": "ENBD_UAE", "cool_off_seen": True}
+    old_image = to_item({**base, "status": old}) if old else None
+    record = stream_record(old_image, to_item({**base, "status": "ACTIVE"}))
+    record["dynamodb"]["SequenceNumber"] = beneficiary_id
+    return record
+
+
+def register(api, customer=CUSTOMER, device="phone-1", platform="GCM", token=GCM_TOKEN):
+    return api("PUT", f"/customers/{customer}/devices/{device}", {"platform": platform, "token": token},
+               route="PUT /customers/{customer_id}/devices/{device_id}")
+
+
+def test_register_update_and_delete_a_device(aws, api):
+    status, body = register(api)
+    assert status == 200 and body == {"customer_id": CUSTOMER, "device_id": "phone-1", "platform": "GCM",
+                                      "enabled": True}
+    arn = endpoints(aws)[f"{CUSTOMER}/phone-1"].arn
+    new_token = "fcm-token:" + "B" * 140
+    assert register(api, token=new_token)[0] == 200
+    endpoint = endpoints(aws)[f"{CUSTOMER}/phone-1"]
+    assert endpoint.arn == arn and endpoint.attributes["Token"] == new_token  # same endpoint, token refreshed
+    assert api("DELETE", f"/customers/{CUSTOMER}/devices/phone-1")[0] == 204
+    assert f"{CUSTOMER}/phone-1" not in endpoints(aws)
+    assert api("DELETE", f"/customers/{CUSTOMER}/devices/phone-1")[0] == 404
+
+
+def test_reregistering_a_disabled_endpoint_enables_it(aws, api):
+    register(api)
+    endpoint = endpoints(aws)[f"{CUSTOMER}/phone-1"]
+    endpoint.attributes["Enabled"] = False
+    register(api)
+    assert endpoint.attributes["Enabled"] is True
+
+
+@pytest.mark.parametrize(("body", "path"), [
+    ({"platform": "WINDOWS", "token": GCM_TOKEN}, f"/customers/{CUSTOMER}/devices/p"),
+    ({"platform": "GCM"}, f"/customers/{CUSTOMER}/devices/p"),
+    ({"platform": "GCM", "token": "short"}, f"/customers/{CUSTOMER}/devices/p"),
+    ({"platform": "GCM", "token": GCM_TOKEN, "extra": 1}, f"/customers/{CUSTOMER}/devices/p"),
+    ("not an object", f"/customers/{CUSTOMER}/devices/p"),
+    ({"platform": "GCM", "token": GCM_TOKEN}, "/customers/not-a-uuid/devices/p"),
+    ({"platform": "GCM", "token": GCM_TOKEN}, f"/customers/{CUSTOMER}/devices/bad%20id!"),
+])
+def test_invalid_registrations_are_400_and_store_nothing(aws, api, body, path):
+    status, answer = api("PUT", path, body, route="PUT /customers/{customer_id}/devices/{device_id}")
+    assert status == 400, answer
+    assert endpoints(aws) == {}
+
+
+def test_notifier_pushes_once_to_every_enabled_device(aws, api, notify):
+    register(api, device="android")
+    register(api, device="iphone", platform="APNS", token=APNS_TOKEN)
+    register(api, customer=OTHER, device="someone-else", token="fcm-token:" + "C" * 140)
+    record = activation()
+    assert notify.invoke({"Records": [record]}) == {"batchItemFailures": []}
+    assert notify.invoke({"Records": [record]}) == {"batchItemFailures": []}  # redelivered by the stream
+    eps = endpoints(aws)
+    assert [len(eps[f"{CUSTOMER}/{d}"].messages) for d in ("android", "iphone")] == [1, 1]
+    assert len(eps[f"{OTHER}/someone-else"].messages) == 0
+    message = json.loads(next(iter(eps[f"{CUSTOMER}/android"].messages.values())))
+    assert set(message) == {"default", "GCM", "APNS", "APNS_SANDBOX"}
+    fcm = json.loads(message["GCM"])["fcmV1Message"]["message"]
+    assert fcm["data"] == {"type": "payment_source.beneficiary.active", "customer_id": CUSTOMER,
+                           "payment_source_id": "p1", "beneficiary_id": "b1"}
+    apns = json.loads(message["APNS"])
+    assert apns["aps"]["alert"]["title"] and apns["beneficiary_id"] == "b1"
+
+
+def test_disabled_endpoint_is_marked_and_skipped_others_still_pushed(aws, api, notify):
+    register(api, device="old-phone")
+    register(api, device="new-phone", token="fcm-token:" + "D" * 140)
+    endpoints(aws)[f"{CUSTOMER}/old-phone"].attributes["Enabled"] = False
+    assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": []}
+    assert len(endpoints(aws)[f"{CUSTOMER}/new-phone"].messages) == 1
+    item = aws["clients"]["dynamodb"].get_item(
+        TableName=aws["refs"]["Table"], Key={"pk": {"S": f"CUSTOMER#{CUSTOMER}"}, "sk": {"S": "DEVICE#old-phone"}}
+    )["Item"]
+    assert item["enabled"] == {"BOOL": False}
+    # the next activation does not even try the disabled device
+    assert notify.invoke({"Records": [activation(beneficiary_id="b2")]}) == {"batchItemFailures": []}
+    assert len(endpoints(aws)[f"{CUSTOMER}/new-phone"].messages) == 2
+
+
+def test_failed_publish_fails_the_record_and_can_be_retried(aws, api, notify):
+    register(api, device="phone")
+    arn = endpoints(aws)[f"{CUSTOMER}/phone"].arn
+    aws["clients"]["sns"].delete_endpoint(EndpointArn=arn)  # publish now fails with NotFound
+    record = activation()
+    result = notify.invoke({"Records": [record]})
+    assert result == {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
+    register(api, device="phone")  # endpoint back
+    assert notify.invoke({"Records": [record]}) == {"batchItemFailures": []}
+    assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 1
+
+
+def test_records_that_are_not_activations_push_nothing(aws, api, notify):
+    register(api)
+    not_activation = activation(old="ACTIVE")
+    assert notify.invoke({"Records": [not_activation]}) == {"batchItemFailures": []}
+    assert len(endpoints(aws)[f"{CUSTOMER}/phone-1"].messages) == 0
+
+
+def test_read_api_lists_payment_sources_with_chargeable_flags(aws, api):
+    from lean_webhooks.store.table import to_item as item
+
+    ddb = aws["clients"]["dynamodb"]
+    base = {"pk": f"CUSTOMER#{CUSTOMER}", "customer_id": CUSTOMER, "payment_source_id": "p1"}
+    ddb.put_item(TableName=aws["refs"]["Table"], Item=item({**base, "sk": "PAYMENT_SOURCE#p1",
+                 "entity": "PAYMENT_SOURCE", "bank_identifier": "ENBD_UAE", "accounts": [{"id": "a", "iban": "AE1"}]}))
+    for ben, status in (("b1", "ACTIVE"), ("b2", "AWAITING_BENEFICIARY_COOL_OFF"), ("b3", "SUSPENDED")):
+        ddb.put_item(TableName=aws["refs"]["Table"], Item=item({**base, "sk": f"PAYMENT_SOURCE#p1#BENEFICIARY#{ben}",
+                     "entity": "BENEFICIARY", "beneficiary_id": ben, "status": status}))
+    status, body = api("GET", f"/customers/{CUSTOMER}/payment-sources",
+                       route="GET /customers/{customer_id}/payment-sources")
+    assert status == 200
+    [source] = body["payment_sources"]
+    assert [(b["id"], b["status"], b["chargeable"]) for b in source["beneficiaries"]] == [
+        ("b1", "ACTIVE", True), ("b2", "AWAITING_BENEFICIARY_COOL_OFF", False), ("b3", "SUSPENDED", False)]
+    assert api("GET", f"/customers/{OTHER}/payment-sources")[1] == {"customer_id": OTHER, "payment_sources": []}

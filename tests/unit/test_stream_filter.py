@@ -1,0 +1,73 @@
+"""The template's FilterCriteria, evaluated by moto's EventPattern on real-shaped stream records, agree with
+the notifier's own check for every INSERT/MODIFY and status pair."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from moto.events.models import EventPattern
+
+from lean_webhooks.activation import is_push_worthy_activation
+from lean_webhooks.store.table import from_item, to_item
+from local import template as tpl
+
+STATUSES = [None, "AWAITING_BENEFICIARY_COOL_OFF", "ACTIVE", "SUSPENDED"]
+PATTERNS = [EventPattern.load(f) for f in (
+    __import__("json").dumps(p) for p in tpl.filter_patterns("NotifyActiveFunction"))]
+
+
+def beneficiary(status: str | None, cool_off_seen: bool | None) -> dict | None:
+    if status is None:
+        return None
+    item = {"pk": "CUSTOMER#c", "sk": "PAYMENT_SOURCE#p#BENEFICIARY#b", "entity": "BENEFICIARY", "status": status,
+            "customer_id": "c", "payment_source_id": "p", "beneficiary_id": "b"}
+    if cool_off_seen is not None:
+        item["cool_off_seen"] = cool_off_seen
+    return to_item(item)
+
+
+def stream_record(old: dict | None, new: dict | None) -> dict:
+    """A record as Lambda receives it from a NEW_AND_OLD_IMAGES stream."""
+    event_name = "INSERT" if old is None else ("REMOVE" if new is None else "MODIFY")
+    dynamodb = {"ApproximateCreationDateTime": 1767225600, "Keys": {"pk": {"S": "CUSTOMER#c"}},
+                "SequenceNumber": "100", "SizeBytes": 100, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    if old is not None:
+        dynamodb["OldImage"] = old
+    if new is not None:
+        dynamodb["NewImage"] = new
+    return {"eventID": "1", "eventName": event_name, "eventVersion": "1.1", "eventSource": "aws:dynamodb",
+            "awsRegion": "us-east-1", "dynamodb": dynamodb, "eventSourceARN": "arn:aws:dynamodb:stream"}
+
+
+def passes_filter(record: dict) -> bool:
+    return any(p.matches_event(record) for p in PATTERNS)
+
+
+CASES = [
+    (old, new, seen_old, seen_new)
+    for old, new in itertools.product(STATUSES, STATUSES[1:])
+    for seen_old, seen_new in itertools.product([None, False, True], [None, False, True])
+]
+
+
+@pytest.mark.parametrize(("old", "new", "seen_old", "seen_new"), CASES)
+def test_filter_and_handler_check_agree(old, new, seen_old, seen_new):
+    old_image, new_image = beneficiary(old, seen_old), beneficiary(new, seen_new)
+    record = stream_record(old_image, new_image)
+    expected = is_push_worthy_activation(from_item(old_image) if old_image else None, from_item(new_image))
+    assert passes_filter(record) == expected
+
+
+def test_the_activation_cases_pass_and_the_others_do_not():
+    assert passes_filter(stream_record(beneficiary("AWAITING_BENEFICIARY_COOL_OFF", True), beneficiary("ACTIVE", True)))
+    assert passes_filter(stream_record(None, beneficiary("ACTIVE", True)))  # updated arrived first
+    assert not passes_filter(stream_record(None, beneficiary("ACTIVE", False)))  # ACTIVE at creation
+    assert not passes_filter(stream_record(beneficiary("ACTIVE", True), beneficiary("ACTIVE", True)))
+    assert not passes_filter(stream_record(beneficiary("ACTIVE", True), None))
+
+
+def test_other_entities_never_pass():
+    item = to_item({"pk": "CUSTOMER#c", "sk": "DEVICE#d", "entity": "DEVICE", "status": "ACTIVE",
+                    "cool_off_seen": True})
+    assert not passes_filter(stream_record(None, item))
