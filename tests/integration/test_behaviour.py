@@ -1,0 +1,219 @@
+"""Every behaviour of DESIGN.md, end to end through the local stack over HTTP: webhooks in; read API,
+pushes (moto SNS) and queues out; Lean faults injected through /_sim/faults."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import boto3
+import pytest
+
+from lean_webhooks.signature import sign
+from local import samples
+from local.client import wait_for
+from local.resources import LOCAL_APP_ID
+from local.story import run_story
+from local.template import ROOT
+from tests.integration.conftest import SECRET
+
+pytestmark = pytest.mark.integration
+GCM = "fcm-token:APA91b" + "x" * 120
+
+
+def new_customer(stack, devices=("phone",)) -> dict[str, str]:
+    flow = samples.ids()
+    for device in devices:
+        token = f"fcm-{device}-{flow['customer_id'][:8]}:APA91b" + "y" * 100
+        assert stack.register_device(flow["customer_id"], device, "GCM", token).status_code == 200
+    return flow
+
+
+def lean_has(stack, flow, status) -> None:
+    stack.set_payment_source(flow["customer_id"], flow["payment_source_id"],
+                             samples.payment_source(flow, LOCAL_APP_ID, status))
+
+
+def post_ok(stack, envelope) -> None:
+    response = stack.post_webhook(envelope)
+    assert response.status_code == 200, response.text
+
+
+def status_of(stack, flow) -> str | None:
+    ben = stack.beneficiary(flow["customer_id"], flow["beneficiary_id"])
+    return ben["status"] if ben else None
+
+
+def wait_status(stack, flow, status, timeout_s=40) -> None:
+    wait_for(lambda: status_of(stack, flow) == status, timeout_s=timeout_s, what=f"status {status}")
+
+
+def settle(stack, flow, pushes_expected: int, device="phone", seconds=2.0) -> list:
+    """Wait for the expected pushes, then a little longer to catch any extra one."""
+    if pushes_expected:
+        wait_for(lambda: len(stack.pushes(flow["customer_id"], device)) >= pushes_expected, timeout_s=40,
+                 what=f"{pushes_expected} push(es)")
+    time.sleep(seconds)
+    return stack.pushes(flow["customer_id"], device)
+
+
+def sqs(stack):
+    return boto3.client("sqs", endpoint_url=stack.moto_url, region_name="us-east-1",
+                        aws_access_key_id="local", aws_secret_access_key="local")  # noqa: S106
+
+
+def dlq_messages(stack) -> list[dict]:
+    client = sqs(stack)
+    url = client.get_queue_url(QueueName="lean-local-SyncDeadLetterQueue")["QueueUrl"]
+    found = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0,
+                                   MessageAttributeNames=["All"]).get("Messages", [])
+    return found
+
+
+def test_the_onboarding_story(stack):
+    lines: list[str] = []
+    assert run_story(stack, SECRET, lines.append), "\n".join(lines)
+
+
+def test_duplicates_and_retries_give_exactly_one_push_to_every_device(stack):
+    flow = new_customer(stack, devices=("phone", "tablet"))
+    lean_has(stack, flow, samples.AWAITING)
+    created = samples.beneficiary_webhook(flow, "created", samples.AWAITING)
+    for _ in range(3):
+        post_ok(stack, created)
+    wait_status(stack, flow, samples.AWAITING)
+    lean_has(stack, flow, samples.ACTIVE)
+    updated = samples.beneficiary_webhook(flow, "updated", samples.ACTIVE)
+    for _ in range(3):
+        post_ok(stack, updated)  # Lean retrying the same event
+    post_ok(stack, samples.beneficiary_webhook(flow, "updated", samples.ACTIVE))  # a second event, same change
+    wait_status(stack, flow, samples.ACTIVE)
+    assert len(settle(stack, flow, 1, "phone")) == 1
+    assert len(stack.pushes(flow["customer_id"], "tablet")) == 1
+
+
+def test_updated_before_created_is_pushed_once_and_never_regresses(stack):
+    flow = new_customer(stack)
+    lean_has(stack, flow, samples.ACTIVE)
+    post_ok(stack, samples.beneficiary_webhook(flow, "updated", samples.ACTIVE))
+    wait_status(stack, flow, samples.ACTIVE)
+    lean_has(stack, flow, samples.AWAITING)  # a stale read from Lean, and a late created webhook
+    post_ok(stack, samples.beneficiary_webhook(flow, "created", samples.AWAITING))
+    pushes = settle(stack, flow, 1, seconds=3)
+    assert status_of(stack, flow) == samples.ACTIVE
+    assert len(pushes) == 1
+
+
+def test_active_at_creation_gets_no_push(stack):
+    flow = new_customer(stack)
+    lean_has(stack, flow, samples.ACTIVE)
+    post_ok(stack, samples.beneficiary_webhook(flow, "created", samples.ACTIVE))
+    wait_status(stack, flow, samples.ACTIVE)
+    ben = stack.beneficiary(flow["customer_id"], flow["beneficiary_id"])
+    assert ben["chargeable"] is True
+    assert settle(stack, flow, 0, seconds=3) == []
+
+
+def test_unknown_status_is_stored_and_not_chargeable(stack):
+    flow = new_customer(stack)
+    lean_has(stack, flow, "SUSPENDED")
+    post_ok(stack, samples.beneficiary_webhook(flow, "updated", "SUSPENDED"))
+    wait_status(stack, flow, "SUSPENDED")
+    assert stack.beneficiary(flow["customer_id"], flow["beneficiary_id"])["chargeable"] is False
+
+
+def test_ignored_types_answer_200(stack):
+    flow = samples.ids()
+    response = stack.post_webhook(samples.payment_source_created_webhook(flow))
+    assert (response.status_code, response.json()["status"]) == (200, "ignored")
+    other = {**samples.payment_source_created_webhook(flow), "type": "payment.created", "payload": {"x": 1}}
+    assert stack.post_webhook(other).json()["status"] == "ignored"
+
+
+def test_bad_input_never_5xx_and_never_stores(stack):
+    flow = samples.ids()
+    lean_has(stack, flow, samples.AWAITING)
+    envelope = samples.beneficiary_webhook(flow, "created", samples.AWAITING)
+    body, headers = samples.signed(envelope, SECRET)
+    cases = [
+        (body, {"content-type": "application/json"}, 401),
+        (body, {**headers, "lean-signature": sign(body, "wrong")}, 401),
+        (body + b" ", headers, 401),
+        (b"{oops", {"content-type": "application/json", "lean-signature": sign(b"{oops", SECRET)}, 400),
+        (json.dumps({**envelope, "event_id": "x"}).encode(), None, 400),
+        (b'{"a":"' + b"x" * 70_000 + b'"}', None, 413),
+    ]
+    for raw, hdrs, expected in cases:
+        hdrs = hdrs or {"content-type": "application/json", "lean-signature": sign(raw, SECRET)}
+        response = stack.post_raw(raw, hdrs)
+        assert response.status_code == expected, (expected, response.text)
+        assert response.json()["error"]
+    assert stack.http.get(f"{stack.api_url}/webhooks/lean", timeout=5).status_code in (404, 405)
+    assert stack.http.post(f"{stack.api_url}/webhooks/other", data=body, headers=headers, timeout=5).status_code == 404
+    time.sleep(2)
+    assert stack.payment_sources(flow["customer_id"])["payment_sources"] == []
+
+
+def test_transient_lean_faults_are_absorbed(stack):
+    flow = new_customer(stack)
+    lean_has(stack, flow, samples.AWAITING)
+    stack.add_fault(status=503, count=2)
+    stack.add_fault(status=429, count=1)
+    post_ok(stack, samples.beneficiary_webhook(flow, "created", samples.AWAITING))
+    wait_status(stack, flow, samples.AWAITING)
+
+
+def test_slow_lean_beyond_the_client_timeout_is_retried(stack):
+    flow = new_customer(stack)
+    lean_has(stack, flow, samples.ACTIVE)
+    stack.add_fault(delay_s=12, count=1)
+    started = time.monotonic()
+    post_ok(stack, samples.beneficiary_webhook(flow, "updated", samples.ACTIVE))
+    assert time.monotonic() - started < 5  # the webhook is answered without waiting for Lean
+    wait_status(stack, flow, samples.ACTIVE, timeout_s=60)
+    assert len(settle(stack, flow, 1)) == 1
+
+
+def test_lean_outage_dead_letters_with_reason_then_redrive_recovers(stack):
+    flow = new_customer(stack)
+    lean_has(stack, flow, samples.ACTIVE)
+    stack.add_fault(status=503, count=None)
+    envelope = samples.beneficiary_webhook(flow, "updated", samples.ACTIVE)
+    post_ok(stack, envelope)  # answered 200 even though Lean is down
+    dead = wait_for(lambda: [m for m in dlq_messages(stack) if json.loads(m["Body"])["event_id"] == envelope["event_id"]],
+                    timeout_s=90, interval_s=1, what="the dead-lettered message")
+    assert dead[0]["MessageAttributes"]["failure_reason"]["StringValue"] == "lean:http_503:SERVICE_UNAVAILABLE"
+    assert status_of(stack, flow) is None
+    stack.clear_faults()
+    result = subprocess.run([sys.executable, "scripts/redrive.py", "--local"], cwd=ROOT, capture_output=True, text=True,
+                            env={**__import__("os").environ, "LOCAL_MOTO_PORT": str(stack.ports["LOCAL_MOTO_PORT"])},
+                            check=True, timeout=60)
+    assert "failure_reason=lean:http_503" in result.stdout
+    wait_status(stack, flow, samples.ACTIVE)
+    assert len(settle(stack, flow, 1)) == 1
+
+
+def test_disabled_endpoint_is_skipped_and_others_still_pushed(stack):
+    flow = new_customer(stack, devices=("old", "new"))
+    stack.set_endpoint_enabled(flow["customer_id"], "old", False)
+    lean_has(stack, flow, samples.ACTIVE)
+    post_ok(stack, samples.beneficiary_webhook(flow, "updated", samples.ACTIVE))
+    assert len(settle(stack, flow, 1, device="new")) == 1
+    assert stack.pushes(flow["customer_id"], "old") == []
+
+
+def test_read_api_validates_its_input(stack):
+    assert stack.http.get(f"{stack.api_url}/customers/not-a-uuid/payment-sources", timeout=5).status_code == 400
+    response = stack.register_device(samples.ids()["customer_id"], "d", "SMS", GCM)
+    assert response.status_code == 400
+
+
+def test_no_pii_or_secret_in_any_log_line(stack):
+    """Runs last in this module: every flow above has logged by now."""
+    text = stack.function_log.read_text() + (stack.state_dir / "console.log").read_text()
+    assert "synced" in text or "payment source synced" in text
+    forbidden = ["AE340260001015528812001", "1015528812001", "APA91b", SECRET, "local-client-secret"]
+    for value in forbidden:
+        assert value not in text, f"{value!r} leaked into the logs"
