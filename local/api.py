@@ -23,8 +23,11 @@ MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # HTTP API's own limit; the webhook functi
 class ApiEmulator:
     """WSGI app: match a template route, build the event, invoke the function, shape its answer."""
 
-    def __init__(self, functions: dict[str, LocalFunction], health: Callable[[], dict[str, bool]]):
+    def __init__(
+        self, functions: dict[str, LocalFunction], health: Callable[[], dict[str, bool]], schedules: dict | None = None
+    ):
         self._functions = functions
+        self._schedules = schedules or {}
         self._health = health
         self._routes = tpl.http_routes()
         self._server: Any = None
@@ -37,6 +40,11 @@ class ApiEmulator:
         if request.path == "/_local/health" and request.method == "GET":
             parts = self._health()
             return _json({"ok": all(parts.values()), "parts": parts}, 200 if all(parts.values()) else 503)
+        if request.path.startswith("/_local/schedules/") and request.method == "POST":
+            scheduler = self._schedules.get(request.path.rsplit("/", 1)[1])
+            if scheduler is None:
+                return _json({"message": "no such scheduled function", "known": sorted(self._schedules)}, 404)
+            return _json({"result": scheduler.trigger()}, 200)
         route, params = self._match(request.method, request.path)
         if route is None:
             return _json({"message": "Not Found"}, 404)

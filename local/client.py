@@ -78,8 +78,11 @@ class StackClient:
         import boto3
 
         sns = boto3.session.Session().client(
-            "sns", endpoint_url=self.moto_url, region_name="us-east-1",
-            aws_access_key_id="local", aws_secret_access_key="local",  # noqa: S106
+            "sns",
+            endpoint_url=self.moto_url,
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106
         )
         for endpoint in self.endpoints():
             if endpoint.get("custom_user_data") == f"{customer_id}/{device_id}":

@@ -39,8 +39,13 @@ def http_api_event(
             "apiId": "local",
             "domainName": "127.0.0.1",
             "domainPrefix": "local",
-            "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": source_ip,
-                     "userAgent": headers.get("user-agent", "")},
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": headers.get("user-agent", ""),
+            },
             "requestId": str(uuid.uuid4()),
             "routeKey": route_key or f"{method} {path}",
             "stage": "$default",
@@ -50,7 +55,9 @@ def http_api_event(
         "isBase64Encoded": False,
     }
     if iam_authorised:
-        event["requestContext"]["authorizer"] = {"iam": {"accountId": "123456789012", "userArn": "arn:aws:iam::123456789012:user/local"}}
+        event["requestContext"]["authorizer"] = {
+            "iam": {"accountId": "123456789012", "userArn": "arn:aws:iam::123456789012:user/local"}
+        }
     if path_parameters:
         event["pathParameters"] = path_parameters
     if body:

@@ -1,9 +1,9 @@
 """Lean simulator: OAuth token endpoint, payment-source GETs, and `/_sim` controls for tests and the demo.
 
-    PUT    /_sim/customers/{customer_id}/payment-sources/{payment_source_id}   body: a Lean payment source
-    POST   /_sim/faults    {"status": 503, "count": 2} | {"delay_s": 12, "count": 1} | {"status": 429, "probability": 0.1}
-    DELETE /_sim/faults
-    GET    /_sim/stats     request counters
+PUT    /_sim/customers/{customer_id}/payment-sources/{payment_source_id}   body: a Lean payment source
+POST   /_sim/faults    {"status": 503, "count": 2} | {"delay_s": 12, "count": 1} | {"status": 429, "probability": 0.1}
+DELETE /_sim/faults
+GET    /_sim/stats     request counters
 """
 
 from __future__ import annotations
@@ -20,8 +20,15 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-ERROR_STATUS = {429: "RATE_LIMIT_EXCEEDED", 500: "INTERNAL_SERVER_ERROR", 502: "BAD_GATEWAY", 503: "SERVICE_UNAVAILABLE",
-                504: "GATEWAY_TIMEOUT", 404: "RESOURCE_NOT_FOUND", 401: "UNAUTHORIZED"}
+ERROR_STATUS = {
+    429: "RATE_LIMIT_EXCEEDED",
+    500: "INTERNAL_SERVER_ERROR",
+    502: "BAD_GATEWAY",
+    503: "SERVICE_UNAVAILABLE",
+    504: "GATEWAY_TIMEOUT",
+    404: "RESOURCE_NOT_FOUND",
+    401: "UNAUTHORIZED",
+}
 
 
 @dataclass
@@ -74,16 +81,21 @@ class LeanSimulator:
 
     def __init__(self, client_id: str, client_secret: str, app_token: str = ""):
         self.state = SimState(client_id=client_id, client_secret=client_secret, app_token=app_token)
-        self._map = Map([
-            Rule("/oauth2/token", methods=["POST"], endpoint="token"),
-            Rule("/customers/v1/<customer_id>/payment-sources", methods=["GET"], endpoint="list"),
-            Rule("/customers/v1/<customer_id>/payment-sources/<payment_source_id>", methods=["GET"], endpoint="get"),
-            Rule("/_sim/customers/<customer_id>/payment-sources/<payment_source_id>", methods=["PUT"],
-                 endpoint="put"),
-            Rule("/_sim/faults", methods=["POST", "DELETE"], endpoint="faults"),
-            Rule("/_sim/stats", methods=["GET"], endpoint="stats"),
-            Rule("/_sim/health", methods=["GET"], endpoint="health"),
-        ])
+        self._map = Map(
+            [
+                Rule("/oauth2/token", methods=["POST"], endpoint="token"),
+                Rule("/customers/v1/<customer_id>/payment-sources", methods=["GET"], endpoint="list"),
+                Rule(
+                    "/customers/v1/<customer_id>/payment-sources/<payment_source_id>", methods=["GET"], endpoint="get"
+                ),
+                Rule(
+                    "/_sim/customers/<customer_id>/payment-sources/<payment_source_id>", methods=["PUT"], endpoint="put"
+                ),
+                Rule("/_sim/faults", methods=["POST", "DELETE"], endpoint="faults"),
+                Rule("/_sim/stats", methods=["GET"], endpoint="stats"),
+                Rule("/_sim/health", methods=["GET"], endpoint="health"),
+            ]
+        )
         self._server: Any = None
 
     def __call__(self, environ: dict, start_response: Any) -> Any:

@@ -238,3 +238,43 @@ class StreamPoller(Poller):
                 }
             ),
         )
+
+
+def rate_seconds(expression: str) -> float:
+    """`rate(15 minutes)` -> 900.0 (cron expressions are not emulated)."""
+    value, unit = expression.strip().removeprefix("rate(").removesuffix(")").split()
+    return float(value) * {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}[unit]
+
+
+class Scheduler(Poller):
+    """Like an EventBridge schedule rule: invokes the function at its rate; `trigger()` runs it now."""
+
+    def __init__(self, function: LocalFunction, expression: str):
+        self.name = f"schedule->{function.name}"
+        super().__init__()
+        self._function = function
+        self._every = rate_seconds(expression)
+        self._next = time.monotonic() + self._every
+        self._lock = threading.Lock()
+        self.healthy = True
+
+    def trigger(self) -> Any:
+        with self._lock:
+            self._next = time.monotonic() + self._every
+            event = {
+                "version": "0",
+                "id": str(time.time_ns()),
+                "detail-type": "Scheduled Event",
+                "source": "aws.events",
+                "account": "123456789012",
+                "region": "us-east-1",
+                "time": datetime.now().astimezone().isoformat(),
+                "resources": [],
+                "detail": {},
+            }
+            return self._function.invoke(event)
+
+    def poll_once(self) -> bool:
+        if time.monotonic() >= self._next:
+            self.trigger()
+        return False

@@ -13,7 +13,7 @@ ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
 LOCAL_APP_ID = "8d9a4f52-3b1c-4a43-9c55-0b7f4c1e2a10"
 LOCAL_CLIENT_ID = LOCAL_APP_ID
-LOCAL_CLIENT_SECRET = "local-client-secret"  # the simulator's OAuth secret, not a real credential
+LOCAL_CLIENT_SECRET = "local-client-secret"  # noqa: S105 - the simulator's OAuth secret, not a real credential
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class LocalSettings:
     """Values the local stack gives to template parameters and secrets."""
 
     prefix: str = "lean-local"
-    webhook_secret: str = "local-webhook-secret"
+    webhook_secret: str = "local-webhook-secret"  # noqa: S105 - the documented local default
     lean_base_url: str = ""
     app_id: str = LOCAL_APP_ID
 
@@ -70,9 +70,7 @@ def create_all(clients: dict[str, Any], settings: LocalSettings = LocalSettings(
     for logical_id in sorted(queues, key=lambda q: "RedrivePolicy" in queues[q]["Properties"]):
         props = queues[logical_id]["Properties"]
         name = f"{settings.prefix}-{logical_id}"
-        attributes = {
-            k: str(props[k]) for k in ("VisibilityTimeout", "MessageRetentionPeriod") if k in props
-        }
+        attributes = {k: str(props[k]) for k in ("VisibilityTimeout", "MessageRetentionPeriod") if k in props}
         if "RedrivePolicy" in props:
             attributes["RedrivePolicy"] = json.dumps(tpl.resolve(props["RedrivePolicy"], refs))
         url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]

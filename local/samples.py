@@ -82,7 +82,11 @@ def beneficiary_webhook(
 def payment_source_created_webhook(flow: dict[str, str], event_id: str | None = None) -> dict[str, Any]:
     return {
         "type": "payment_source.created",
-        "payload": {"id": flow["payment_source_id"], "customer_id": flow["customer_id"], "status": "AWAITING_BENEFICIARY_COOL_OFF"},
+        "payload": {
+            "id": flow["payment_source_id"],
+            "customer_id": flow["customer_id"],
+            "status": "AWAITING_BENEFICIARY_COOL_OFF",
+        },
         "message": "A payment source was created.",
         "timestamp": lean_timestamp(),
         "event_id": event_id or str(uuid.uuid4()),

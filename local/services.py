@@ -36,7 +36,7 @@ def wait_http(url: str, what: str, process: subprocess.Popen | None, timeout_s: 
         if process is not None and process.poll() is not None:
             raise StackError(f"{what} exited with code {process.returncode} while starting; see its log")
         try:
-            urllib.request.urlopen(url, timeout=1)  # noqa: S310 - loopback only
+            urllib.request.urlopen(url, timeout=1)
             return
         except urllib.error.HTTPError:
             return
@@ -60,9 +60,20 @@ def start_dynamodb_local(port: int, log_path: Path) -> subprocess.Popen:
     home = dynamodb_local_dir()
     log = log_path.open("ab")
     process = subprocess.Popen(
-        [java, f"-Djava.library.path={home / 'DynamoDBLocal_lib'}", "-jar", str(home / "DynamoDBLocal.jar"),
-         "-inMemory", "-sharedDb", "-port", str(port)],
-        cwd=home, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            java,
+            f"-Djava.library.path={home / 'DynamoDBLocal_lib'}",
+            "-jar",
+            str(home / "DynamoDBLocal.jar"),
+            "-inMemory",
+            "-sharedDb",
+            "-port",
+            str(port),
+        ],
+        cwd=home,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     wait_http(f"http://127.0.0.1:{port}", "DynamoDB Local", process)
     return process
@@ -72,7 +83,9 @@ def start_moto_server(port: int, log_path: Path) -> subprocess.Popen:
     log = log_path.open("ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     wait_http(f"http://127.0.0.1:{port}/moto-api/", "moto server", process)
     return process

@@ -74,7 +74,7 @@ def aws_environment(ports: Ports) -> dict[str, str]:
     """Every boto3 client of the process (functions included) talks to the local endpoints."""
     return {
         "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",  # noqa: S105 - moto/DynamoDB Local accept anything
+        "AWS_SECRET_ACCESS_KEY": "local",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
         "AWS_ENDPOINT_URL": ports.moto_url,
@@ -92,6 +92,7 @@ class LocalStack:
     console: TextIO = sys.stdout
     refs: dict[str, Any] = field(default_factory=dict)
     functions: dict[str, Any] = field(default_factory=dict)
+    schedules: dict[str, Any] = field(default_factory=dict)
     _processes: list[Any] = field(default_factory=list)
     _pollers: list[Any] = field(default_factory=list)
     _servers: list[Any] = field(default_factory=list)
@@ -162,23 +163,36 @@ class LocalStack:
         return next(self.refs[k[: -len(".Arn")]] for k, v in self.refs.items() if k.endswith(".Arn") and v == arn)
 
     def _start_pollers(self) -> None:
-        from local.pollers import SqsPoller, StreamPoller
+        from local.pollers import Scheduler, SqsPoller, StreamPoller
 
         for logical_id, spec in tpl.functions().items():
             for event in spec.events.values():
+                if event["Type"] == "Schedule":
+                    scheduler = Scheduler(self.functions[logical_id], event["Properties"]["Schedule"])
+                    self.schedules[logical_id] = scheduler
+                    self._pollers.append(scheduler)
+                    scheduler.start()
+                    continue
                 if event["Type"] not in ("SQS", "DynamoDB"):
                     continue
                 props = tpl.resolve(event["Properties"], self.refs)
                 if event["Type"] == "SQS":
                     poller: Any = SqsPoller(
-                        self.clients["sqs"], self._queue_url(props["Queue"]), props["Queue"],
-                        self.functions[logical_id], int(props.get("BatchSize", 10)),
+                        self.clients["sqs"],
+                        self._queue_url(props["Queue"]),
+                        props["Queue"],
+                        self.functions[logical_id],
+                        int(props.get("BatchSize", 10)),
                     )
                 else:
                     destination = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
                     poller = StreamPoller(
-                        self.clients["dynamodbstreams"], props["Stream"], self.functions[logical_id], props,
-                        self.clients["sqs"], self._queue_url(destination) if destination else None,
+                        self.clients["dynamodbstreams"],
+                        props["Stream"],
+                        self.functions[logical_id],
+                        props,
+                        self.clients["sqs"],
+                        self._queue_url(destination) if destination else None,
                     )
                 poller.start()
                 self._pollers.append(poller)
@@ -187,7 +201,7 @@ class LocalStack:
     def _start_api(self) -> None:
         from local.api import ApiEmulator
 
-        self.api = ApiEmulator(self.functions, self.health)
+        self.api = ApiEmulator(self.functions, self.health, self.schedules)
         self.api.serve("127.0.0.1", self.ports.api)
         self._servers.append(self.api)
 
@@ -231,7 +245,9 @@ def main(argv: list[str] | None = None) -> int:
 
     console = io.TextIOWrapper(os.fdopen(os.dup(sys.stdout.fileno()), "wb"), line_buffering=True)
     stack = LocalStack(
-        Ports.from_env(), args.state_dir, os.environ.get("LEAN_WEBHOOK_SECRET") or "local-webhook-secret",
+        Ports.from_env(),
+        args.state_dir,
+        os.environ.get("LEAN_WEBHOOK_SECRET") or "local-webhook-secret",
         console=console,
     )
     code = 0

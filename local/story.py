@@ -21,18 +21,34 @@ def run_story(ports, webhook_secret: str, say: Callable[[str], None]) -> bool:
     customer_id = flow["customer_id"]
     steps = [
         ("register the customer's phone for pushes", lambda: _register(client, customer_id)),
-        ("Lean has the payment source, beneficiary in cool-off", lambda: client.set_payment_source(
-            customer_id, flow["payment_source_id"], samples.payment_source(flow, LOCAL_APP_ID, samples.AWAITING))),
-        ("webhook payment_source.created (acknowledged, ignored)", lambda: _post(
-            client, samples.payment_source_created_webhook(flow), "ignored")),
-        ("webhook payment_source.beneficiary.created (AWAITING_BENEFICIARY_COOL_OFF)", lambda: _post(
-            client, samples.beneficiary_webhook(flow, "created", samples.AWAITING), "accepted")),
-        ("stored: beneficiary awaiting cool-off, not chargeable", lambda: _stored(
-            client, flow, samples.AWAITING, chargeable=False)),
-        ("cool-off over: Lean now reports the beneficiary ACTIVE", lambda: client.set_payment_source(
-            customer_id, flow["payment_source_id"], samples.payment_source(flow, LOCAL_APP_ID, samples.ACTIVE))),
-        ("webhook payment_source.beneficiary.updated (ACTIVE)", lambda: _post(
-            client, samples.beneficiary_webhook(flow, "updated", samples.ACTIVE), "accepted")),
+        (
+            "Lean has the payment source, beneficiary in cool-off",
+            lambda: client.set_payment_source(
+                customer_id, flow["payment_source_id"], samples.payment_source(flow, LOCAL_APP_ID, samples.AWAITING)
+            ),
+        ),
+        (
+            "webhook payment_source.created (acknowledged, ignored)",
+            lambda: _post(client, samples.payment_source_created_webhook(flow), "ignored"),
+        ),
+        (
+            "webhook payment_source.beneficiary.created (AWAITING_BENEFICIARY_COOL_OFF)",
+            lambda: _post(client, samples.beneficiary_webhook(flow, "created", samples.AWAITING), "accepted"),
+        ),
+        (
+            "stored: beneficiary awaiting cool-off, not chargeable",
+            lambda: _stored(client, flow, samples.AWAITING, chargeable=False),
+        ),
+        (
+            "cool-off over: Lean now reports the beneficiary ACTIVE",
+            lambda: client.set_payment_source(
+                customer_id, flow["payment_source_id"], samples.payment_source(flow, LOCAL_APP_ID, samples.ACTIVE)
+            ),
+        ),
+        (
+            "webhook payment_source.beneficiary.updated (ACTIVE)",
+            lambda: _post(client, samples.beneficiary_webhook(flow, "updated", samples.ACTIVE), "accepted"),
+        ),
         ("stored: beneficiary ACTIVE, chargeable", lambda: _stored(client, flow, samples.ACTIVE, chargeable=True)),
         ("push received by the phone", lambda: _push(client, customer_id)),
     ]
@@ -40,7 +56,7 @@ def run_story(ports, webhook_secret: str, say: Callable[[str], None]) -> bool:
     for number, (title, step) in enumerate(steps, 1):
         try:
             detail = step()
-        except Exception as exc:  # noqa: BLE001 - the story reports any failure and stops
+        except Exception as exc:
             say(f"[{number}/{len(steps)}] FAILED {title}: {exc}")
             return False
         say(f"[{number}/{len(steps)}] ok   {title}" + (f"\n        {detail}" if detail else ""))

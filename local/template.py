@@ -79,8 +79,10 @@ def functions(template: dict[str, Any] | None = None) -> dict[str, FunctionSpec]
     specs = {}
     for logical_id, res in of_type("AWS::Serverless::Function", template).items():
         props = res["Properties"]
-        env = {**globals_.get("Environment", {}).get("Variables", {}), **props.get("Environment", {}).get(
-            "Variables", {})}
+        env = {
+            **globals_.get("Environment", {}).get("Variables", {}),
+            **props.get("Environment", {}).get("Variables", {}),
+        }
         specs[logical_id] = FunctionSpec(
             logical_id=logical_id,
             code_dir=ROOT / props["CodeUri"],
@@ -120,7 +122,7 @@ def filter_patterns(function_id: str, template: dict[str, Any] | None = None) ->
 def resolve(value: Any, refs: dict[str, Any]) -> Any:
     """Resolve Ref / GetAtt / Sub against `refs` (logical id or parameter -> local value)."""
     if isinstance(value, dict) and len(value) == 1:
-        (fn, arg), = value.items()
+        ((fn, arg),) = value.items()
         if fn == "Ref":
             if arg not in refs:
                 raise KeyError(f"no local value for Ref {arg}")

@@ -23,7 +23,10 @@ def redrive(sqs: Any, queue_url: str, dlq_url: str, dry_run: bool = False, limit
     moved = 0
     while moved < limit:
         messages = sqs.receive_message(
-            QueueUrl=dlq_url, MaxNumberOfMessages=10, WaitTimeSeconds=1, VisibilityTimeout=30,
+            QueueUrl=dlq_url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=1,
+            VisibilityTimeout=30,
             MessageAttributeNames=["All"],
         ).get("Messages", [])
         if not messages:
@@ -50,8 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.local:
         port = os.environ.get("LOCAL_MOTO_PORT") or "5000"
-        sqs = boto3.client("sqs", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
-                           aws_access_key_id="local", aws_secret_access_key="local")  # noqa: S106
+        sqs = boto3.client(
+            "sqs",
+            endpoint_url=f"http://127.0.0.1:{port}",
+            region_name="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",  # noqa: S106 - moto accepts anything
+        )
         queue_url = sqs.get_queue_url(QueueName=f"{LOCAL_PREFIX}-SyncQueue")["QueueUrl"]
         dlq_url = sqs.get_queue_url(QueueName=f"{LOCAL_PREFIX}-SyncDeadLetterQueue")["QueueUrl"]
     elif args.queue_url and args.dlq_url:

@@ -49,8 +49,11 @@ def put_device(customer_id: str, device_id: str) -> Response:
     try:
         registration = DeviceRegistration.model_validate(json.loads(app.current_event.body or "null"))
     except (ValueError, ValidationError) as exc:
-        fields = sorted({".".join(map(str, e["loc"])) or "body" for e in exc.errors()}) if isinstance(
-            exc, ValidationError) else ["body"]
+        fields = (
+            sorted({".".join(map(str, e["loc"])) or "body" for e in exc.errors()})
+            if isinstance(exc, ValidationError)
+            else ["body"]
+        )
         raise BadRequestError(f"invalid device registration: {', '.join(fields)}") from None
     try:
         device = registry.register(cid, did, registration)

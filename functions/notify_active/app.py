@@ -44,8 +44,12 @@ def record_handler(record: DynamoDBRecord) -> None:
     metrics.add_metric(name="PushEndpointsDisabled", unit=MetricUnit.Count, value=outcome.disabled)
     logger.info(
         "activation pushed",
-        extra={"beneficiary_id": new["beneficiary_id"], "sent": outcome.sent,
-               "already_sent": outcome.already_sent, "disabled": outcome.disabled},
+        extra={
+            "beneficiary_id": new["beneficiary_id"],
+            "sent": outcome.sent,
+            "already_sent": outcome.already_sent,
+            "disabled": outcome.disabled,
+        },
     )
 
 

@@ -57,8 +57,10 @@ def receive_webhook() -> Response:
         enqueue=_enqueue,
     )
     metrics.add_metric(name="WebhooksQueued" if result.queued else "WebhooksIgnored", unit=MetricUnit.Count, value=1)
-    logger.info("webhook accepted", extra={"type": result.event.type, "event_id": result.event.event_id,
-                                            "queued": result.queued})
+    logger.info(
+        "webhook accepted",
+        extra={"type": result.event.type, "event_id": result.event.event_id, "queued": result.queued},
+    )
     return Response(status_code=200, content_type="application/json", body=result.body())
 
 
@@ -73,11 +75,15 @@ def rejected(exc: intake.WebhookRejected) -> Response:
 def failed(exc: Exception) -> Response:
     """Our fault (secret unreadable, queue down): 500 so that Lean retries. Routing errors keep their 4xx."""
     if isinstance(exc, ServiceError):
-        return Response(status_code=exc.status_code, content_type="application/json",
-                        body={"error": "not_found" if exc.status_code == 404 else "bad_request", "message": exc.msg})
+        return Response(
+            status_code=exc.status_code,
+            content_type="application/json",
+            body={"error": "not_found" if exc.status_code == 404 else "bad_request", "message": exc.msg},
+        )
     logger.exception("webhook processing failed")
     return Response(
-        status_code=500, content_type="application/json",
+        status_code=500,
+        content_type="application/json",
         body={"error": "internal_error", "message": "temporary failure, please retry"},
     )
 

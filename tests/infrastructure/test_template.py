@@ -34,8 +34,9 @@ def test_cfn_lint():
 
 
 def test_checkov_has_no_failed_checks_and_every_skip_is_justified():
-    result = run(CHECKOV, "-f", "template.yaml", "--framework", "cloudformation", "--skip-download",
-                 "--compact", "-o", "json")
+    result = run(
+        CHECKOV, "-f", "template.yaml", "--framework", "cloudformation", "--skip-download", "--compact", "-o", "json"
+    )
     report = json.loads(result.stdout)
     summary = report["summary"]
     assert summary["failed"] == 0 and summary["passed"] > 0
@@ -49,7 +50,7 @@ def test_sam_build(tmp_path):
     layer = tmp_path / "build" / "CommonLayer" / "python"
     assert (layer / "lean_webhooks" / "signature.py").exists()
     assert list(layer.glob("pydantic_core/*aarch64*.so")), "layer must hold arm64 binaries"
-    for name in ("WebhookFunction", "SyncPaymentSourceFunction", "NotifyActiveFunction", "CustomerApiFunction"):
+    for name in FUNCTIONS:
         assert (tmp_path / "build" / name / "app.py").exists()
 
 
@@ -136,6 +137,14 @@ def test_secrets_are_not_in_environment_variables():
     assert "WEBHOOK_SECRET_ID" in FUNCTIONS["WebhookFunction"]["Properties"]["Environment"]["Variables"]
 
 
+def test_recovery_runs_on_a_schedule_and_queries_the_index_only():
+    props = FUNCTIONS["RecoverCoolOffFunction"]["Properties"]
+    assert props["Events"]["Every15Minutes"]["Type"] == "Schedule"
+    [query] = [s for s in _statements("RecoverCoolOffFunction") if "dynamodb:Query" in s["Action"]]
+    assert query["Resource"] == {"Fn::Sub": "${Table.Arn}/index/AwaitingCoolOff"}
+    assert not any("dynamodb:Scan" in s["Action"] for f in FUNCTIONS for s in _statements(f))
+
+
 def test_alarms_cover_dlqs_errors_throttles_and_iterator_age():
     alarms = tpl.of_type("AWS::CloudWatch::Alarm")
     metrics = {(a["Properties"]["MetricName"], json.dumps(a["Properties"]["Dimensions"])) for a in alarms.values()}
@@ -144,3 +153,18 @@ def test_alarms_cover_dlqs_errors_throttles_and_iterator_age():
     for function in FUNCTIONS:
         for metric in ("Errors", "Throttles"):
             assert any(m == metric and function in d for m, d in metrics), (function, metric)
+
+
+def test_samconfig_has_sandbox_and_production_with_valid_parameters():
+    import tomllib
+
+    config = tomllib.loads((ROOT / "samconfig.toml").read_text())
+    params = tpl.load()["Parameters"]
+    for env, lean_env in (("sandbox", "sandbox"), ("production", "production")):
+        deploy = config[env]["deploy"]["parameters"]
+        overrides = dict(p.split("=", 1) for p in deploy["parameter_overrides"].split())
+        assert overrides["LeanEnvironment"] == lean_env
+        for name, value in overrides.items():
+            assert name in params, name
+            allowed = params[name].get("AllowedValues")
+            assert allowed is None or value in [str(a) for a in allowed], (name, value)

@@ -29,8 +29,12 @@ def free_port() -> int:
 
 class RunningStack(StackClient):
     def __init__(self, ports: dict[str, int], state_dir: Path):
-        super().__init__(f"http://127.0.0.1:{ports['LOCAL_API_PORT']}", f"http://127.0.0.1:{ports['LOCAL_MOTO_PORT']}",
-                         f"http://127.0.0.1:{ports['LOCAL_LEAN_PORT']}", SECRET)
+        super().__init__(
+            f"http://127.0.0.1:{ports['LOCAL_API_PORT']}",
+            f"http://127.0.0.1:{ports['LOCAL_MOTO_PORT']}",
+            f"http://127.0.0.1:{ports['LOCAL_LEAN_PORT']}",
+            SECRET,
+        )
         self.ports = ports
         self.state_dir = state_dir
 
@@ -42,12 +46,17 @@ class RunningStack(StackClient):
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     state_dir = tmp_path_factory.mktemp("local-stack")
-    ports = {name: free_port() for name in ("LOCAL_API_PORT", "LOCAL_DYNAMODB_PORT", "LOCAL_MOTO_PORT", "LOCAL_LEAN_PORT")}
+    ports = {
+        name: free_port() for name in ("LOCAL_API_PORT", "LOCAL_DYNAMODB_PORT", "LOCAL_MOTO_PORT", "LOCAL_LEAN_PORT")
+    }
     env = {**os.environ, **{k: str(v) for k, v in ports.items()}, "LEAN_WEBHOOK_SECRET": SECRET}
     console = (state_dir / "console.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "local.stack", "--serve", "--state-dir", str(state_dir)],
-        cwd=ROOT, env=env, stdout=console, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        env=env,
+        stdout=console,
+        stderr=subprocess.STDOUT,
     )
     running = RunningStack(ports, state_dir)
     deadline = time.monotonic() + 120

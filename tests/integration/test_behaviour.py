@@ -32,8 +32,9 @@ def new_customer(stack, devices=("phone",)) -> dict[str, str]:
 
 
 def lean_has(stack, flow, status) -> None:
-    stack.set_payment_source(flow["customer_id"], flow["payment_source_id"],
-                             samples.payment_source(flow, LOCAL_APP_ID, status))
+    stack.set_payment_source(
+        flow["customer_id"], flow["payment_source_id"], samples.payment_source(flow, LOCAL_APP_ID, status)
+    )
 
 
 def post_ok(stack, envelope) -> None:
@@ -53,22 +54,31 @@ def wait_status(stack, flow, status, timeout_s=40) -> None:
 def settle(stack, flow, pushes_expected: int, device="phone", seconds=2.0) -> list:
     """Wait for the expected pushes, then a little longer to catch any extra one."""
     if pushes_expected:
-        wait_for(lambda: len(stack.pushes(flow["customer_id"], device)) >= pushes_expected, timeout_s=40,
-                 what=f"{pushes_expected} push(es)")
+        wait_for(
+            lambda: len(stack.pushes(flow["customer_id"], device)) >= pushes_expected,
+            timeout_s=40,
+            what=f"{pushes_expected} push(es)",
+        )
     time.sleep(seconds)
     return stack.pushes(flow["customer_id"], device)
 
 
 def sqs(stack):
-    return boto3.client("sqs", endpoint_url=stack.moto_url, region_name="us-east-1",
-                        aws_access_key_id="local", aws_secret_access_key="local")  # noqa: S106
+    return boto3.client(
+        "sqs",
+        endpoint_url=stack.moto_url,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
 
 
 def dlq_messages(stack) -> list[dict]:
     client = sqs(stack)
     url = client.get_queue_url(QueueName="lean-local-SyncDeadLetterQueue")["QueueUrl"]
-    found = client.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0,
-                                   MessageAttributeNames=["All"]).get("Messages", [])
+    found = client.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, MessageAttributeNames=["All"]
+    ).get("Messages", [])
     return found
 
 
@@ -182,16 +192,43 @@ def test_lean_outage_dead_letters_with_reason_then_redrive_recovers(stack):
     stack.add_fault(status=503, count=None)
     envelope = samples.beneficiary_webhook(flow, "updated", samples.ACTIVE)
     post_ok(stack, envelope)  # answered 200 even though Lean is down
-    dead = wait_for(lambda: [m for m in dlq_messages(stack) if json.loads(m["Body"])["event_id"] == envelope["event_id"]],
-                    timeout_s=90, interval_s=1, what="the dead-lettered message")
+    dead = wait_for(
+        lambda: [m for m in dlq_messages(stack) if json.loads(m["Body"])["event_id"] == envelope["event_id"]],
+        timeout_s=90,
+        interval_s=1,
+        what="the dead-lettered message",
+    )
     assert dead[0]["MessageAttributes"]["failure_reason"]["StringValue"] == "lean:http_503:SERVICE_UNAVAILABLE"
     assert status_of(stack, flow) is None
     stack.clear_faults()
-    result = subprocess.run([sys.executable, "scripts/redrive.py", "--local"], cwd=ROOT, capture_output=True, text=True,
-                            env={**__import__("os").environ, "LOCAL_MOTO_PORT": str(stack.ports["LOCAL_MOTO_PORT"])},
-                            check=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "scripts/redrive.py", "--local"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, "LOCAL_MOTO_PORT": str(stack.ports["LOCAL_MOTO_PORT"])},
+        check=True,
+        timeout=60,
+    )
     assert "failure_reason=lean:http_503" in result.stdout
     wait_status(stack, flow, samples.ACTIVE)
+    assert len(settle(stack, flow, 1)) == 1
+
+
+def test_activation_whose_webhook_was_lost_is_recovered_and_pushed_once(stack):
+    flow = new_customer(stack)
+    stack.set_payment_source(
+        flow["customer_id"],
+        flow["payment_source_id"],
+        samples.payment_source(flow, LOCAL_APP_ID, samples.AWAITING, cool_off_hours=-1),
+    )
+    post_ok(stack, samples.beneficiary_webhook(flow, "created", samples.AWAITING))
+    wait_status(stack, flow, samples.AWAITING)
+    lean_has(stack, flow, samples.ACTIVE)  # the cool-off ended, and Lean's updated webhook never arrived
+    response = stack.http.post(f"{stack.api_url}/_local/schedules/RecoverCoolOffFunction", timeout=60)
+    assert response.status_code == 200 and response.json()["result"]["activated"] >= 1
+    wait_status(stack, flow, samples.ACTIVE)
+    stack.http.post(f"{stack.api_url}/_local/schedules/RecoverCoolOffFunction", timeout=60)
     assert len(settle(stack, flow, 1)) == 1
 
 

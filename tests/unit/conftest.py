@@ -79,7 +79,10 @@ def queue_messages(aws: dict[str, Any], logical_id: str) -> list[dict[str, Any]]
     found: list[dict[str, Any]] = []
     while True:
         batch = sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"], MessageSystemAttributeNames=["All"],
+            QueueUrl=url,
+            MaxNumberOfMessages=10,
+            MessageAttributeNames=["All"],
+            MessageSystemAttributeNames=["All"],
             VisibilityTimeout=0,
         ).get("Messages", [])
         new = [m for m in batch if m["MessageId"] not in {f["MessageId"] for f in found}]

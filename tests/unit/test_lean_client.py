@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -23,8 +24,9 @@ from local.resources import LOCAL_APP_ID, LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET
 
 
 def settings(url: str, mode: str = "oauth", **kw) -> LeanSettings:
-    return LeanSettings(api_base_url=url, auth_base_url=url, credentials_secret_id="x", auth_mode=mode,
-                        app_id=LOCAL_APP_ID, **kw)
+    return LeanSettings(
+        api_base_url=url, auth_base_url=url, credentials_secret_id="x", auth_mode=mode, app_id=LOCAL_APP_ID, **kw
+    )
 
 
 @pytest.fixture
@@ -32,7 +34,8 @@ def flow(lean_sim):
     sim, _ = lean_sim
     flow = samples.ids("client")
     sim.state.payment_sources[(flow["customer_id"], flow["payment_source_id"])] = samples.payment_source(
-        flow, LOCAL_APP_ID, samples.AWAITING)
+        flow, LOCAL_APP_ID, samples.AWAITING
+    )
     return flow
 
 
@@ -79,11 +82,16 @@ def test_transient_5xx_is_retried_with_backoff(lean_sim, oauth_client, flow):
     assert lean_sim[0].state.stats["faults"] == 2
 
 
-@pytest.mark.parametrize(("status", "error", "lean_status"), [
-    (503, LeanServerError, "SERVICE_UNAVAILABLE"), (429, LeanRateLimited, "RATE_LIMIT_EXCEEDED"),
-])
-def test_persistent_failures_raise_typed_errors_with_lean_status(lean_sim, oauth_client, flow, status, error,
-                                                                  lean_status):
+@pytest.mark.parametrize(
+    ("status", "error", "lean_status"),
+    [
+        (503, LeanServerError, "SERVICE_UNAVAILABLE"),
+        (429, LeanRateLimited, "RATE_LIMIT_EXCEEDED"),
+    ],
+)
+def test_persistent_failures_raise_typed_errors_with_lean_status(
+    lean_sim, oauth_client, flow, status, error, lean_status
+):
     oauth_client.get_payment_source(flow["customer_id"], flow["payment_source_id"])
     from local.lean_sim import Fault
 
@@ -139,14 +147,19 @@ def test_mtls_certificate_is_written_privately_and_used(lean_sim):
     creds = LeanCredentials(app_token="t", client_cert_pem="CERT", client_key_pem="KEY")
     client = LeanClient(settings(lean_sim[1], mode="app_token"), creds)
     cert, key = client._session.cert
-    assert open(cert).read() == "CERT" and open(key).read() == "KEY"
+    assert Path(cert).read_text() == "CERT" and Path(key).read_text() == "KEY"
     assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
 
 
-@pytest.mark.parametrize(("region", "env", "host"), [
-    ("uae", "sandbox", "https://sandbox.leantech.me"), ("uae", "production", "https://api.leantech.me"),
-    ("ksa", "sandbox", "https://sandbox.sa.leantech.me"), ("ksa", "production", "https://api.sa.leantech.me"),
-])
+@pytest.mark.parametrize(
+    ("region", "env", "host"),
+    [
+        ("uae", "sandbox", "https://sandbox.leantech.me"),
+        ("uae", "production", "https://api.leantech.me"),
+        ("ksa", "sandbox", "https://sandbox.sa.leantech.me"),
+        ("ksa", "production", "https://api.sa.leantech.me"),
+    ],
+)
 def test_hosts_per_region_and_environment(monkeypatch, region, env, host):
     monkeypatch.setenv("LEAN_REGION", region)
     monkeypatch.setenv("LEAN_ENVIRONMENT", env)

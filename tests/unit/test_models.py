@@ -29,7 +29,7 @@ def test_rfc3339_timestamps_with_up_to_nine_fraction_digits(raw, micro):
 
 @pytest.mark.parametrize("raw", ["2026-03-01 10:20:30", "2026-03-01T10:20:30.123", "yesterday", "", 12345])
 def test_bad_or_zoneless_timestamps_are_refused(raw):
-    with pytest.raises(ValueError, match="RFC 3339|timestamp"):
+    with pytest.raises(ValueError, match=r"RFC 3339|timestamp"):
         parse_rfc3339(raw)
 
 
@@ -70,8 +70,8 @@ def test_envelope_fields_are_required(missing):
 
 
 @pytest.mark.parametrize(
-    "field", ["id", "customer_id", "payment_source_id", "payment_destination_id", "status",
-              "payment_source_bank_identifier"]
+    "field",
+    ["id", "customer_id", "payment_source_id", "payment_destination_id", "status", "payment_source_bank_identifier"],
 )
 def test_beneficiary_payload_fields_are_required(field):
     data = samples.beneficiary_webhook(samples.ids("req"), "created", samples.AWAITING)

@@ -8,14 +8,17 @@ import pytest
 from lean_webhooks.observability import logger, redact
 
 
-@pytest.mark.parametrize("secret", [
-    "AE340260001015528812001",  # IBAN
-    "SA0380000000608010167519",  # KSA IBAN
-    "1015528812001",  # account number
-    "ab" * 32,  # APNs token
-    "fcm-token-abcdefghijklmnop:APA91bHPRgkF3JUikC4ENAHEeMrd41Zxv3hVZjC9KtT8OvPVGJ",  # FCM token
-    "Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig",
-])
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "AE340260001015528812001",  # IBAN
+        "SA0380000000608010167519",  # KSA IBAN
+        "1015528812001",  # account number
+        "ab" * 32,  # APNs token
+        "fcm-token-abcdefghijklmnop:APA91bHPRgkF3JUikC4ENAHEeMrd41Zxv3hVZjC9KtT8OvPVGJ",  # FCM token
+        "Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig",
+    ],
+)
 def test_redact_removes_sensitive_values(secret):
     assert secret not in redact(f"value={secret} end")
 

@@ -24,8 +24,15 @@ def api(load_function):
     def call(method: str, path: str, body: Any = None, route: str | None = None) -> tuple[int, Any]:
         params = dict(zip(("customer_id", "device_id"), path.split("/")[2::2], strict=False))
         raw = json.dumps(body).encode() if body is not None else b""
-        event = http_api_event(method, path, body=raw, headers={"content-type": "application/json"},
-                               route_key=route or method + " " + path, path_parameters=params, iam_authorised=True)
+        event = http_api_event(
+            method,
+            path,
+            body=raw,
+            headers={"content-type": "application/json"},
+            route_key=route or method + " " + path,
+            path_parameters=params,
+            iam_authorised=True,
+        )
         result = function.invoke(event)
         return result["statusCode"], json.loads(result["body"]) if result.get("body") else None
 
@@ -44,10 +51,19 @@ def endpoints(aws) -> dict[str, dict]:
     return {e.custom_user_data: e for e in backend.platform_endpoints.values()}
 
 
-def activation(customer_id: str = CUSTOMER, beneficiary_id: str = "b1", old: str | None = "AWAITING_BENEFICIARY_COOL_OFF"):
-    base = {"pk": f"CUSTOMER#{customer_id}", "sk": f"PAYMENT_SOURCE#p1#BENEFICIARY#{beneficiary_id}",
-            "entity": "BENEFICIARY", "customer_id": customer_id, "payment_source_id": "p1",
-            "beneficiary_id": beneficiary_id, "bank_identifier": "ENBD_UAE", "cool_off_seen": True}
+def activation(
+    customer_id: str = CUSTOMER, beneficiary_id: str = "b1", old: str | None = "AWAITING_BENEFICIARY_COOL_OFF"
+):
+    base = {
+        "pk": f"CUSTOMER#{customer_id}",
+        "sk": f"PAYMENT_SOURCE#p1#BENEFICIARY#{beneficiary_id}",
+        "entity": "BENEFICIARY",
+        "customer_id": customer_id,
+        "payment_source_id": "p1",
+        "beneficiary_id": beneficiary_id,
+        "bank_identifier": "ENBD_UAE",
+        "cool_off_seen": True,
+    }
     old_image = to_item({**base, "status": old}) if old else None
     record = stream_record(old_image, to_item({**base, "status": "ACTIVE"}))
     record["dynamodb"]["SequenceNumber"] = beneficiary_id
@@ -55,14 +71,22 @@ def activation(customer_id: str = CUSTOMER, beneficiary_id: str = "b1", old: str
 
 
 def register(api, customer=CUSTOMER, device="phone-1", platform="GCM", token=GCM_TOKEN):
-    return api("PUT", f"/customers/{customer}/devices/{device}", {"platform": platform, "token": token},
-               route="PUT /customers/{customer_id}/devices/{device_id}")
+    return api(
+        "PUT",
+        f"/customers/{customer}/devices/{device}",
+        {"platform": platform, "token": token},
+        route="PUT /customers/{customer_id}/devices/{device_id}",
+    )
 
 
 def test_register_update_and_delete_a_device(aws, api):
     status, body = register(api)
-    assert status == 200 and body == {"customer_id": CUSTOMER, "device_id": "phone-1", "platform": "GCM",
-                                      "enabled": True}
+    assert status == 200 and body == {
+        "customer_id": CUSTOMER,
+        "device_id": "phone-1",
+        "platform": "GCM",
+        "enabled": True,
+    }
     arn = endpoints(aws)[f"{CUSTOMER}/phone-1"].arn
     new_token = "fcm-token:" + "B" * 140
     assert register(api, token=new_token)[0] == 200
@@ -81,15 +105,18 @@ def test_reregistering_a_disabled_endpoint_enables_it(aws, api):
     assert endpoint.attributes["Enabled"] is True
 
 
-@pytest.mark.parametrize(("body", "path"), [
-    ({"platform": "WINDOWS", "token": GCM_TOKEN}, f"/customers/{CUSTOMER}/devices/p"),
-    ({"platform": "GCM"}, f"/customers/{CUSTOMER}/devices/p"),
-    ({"platform": "GCM", "token": "short"}, f"/customers/{CUSTOMER}/devices/p"),
-    ({"platform": "GCM", "token": GCM_TOKEN, "extra": 1}, f"/customers/{CUSTOMER}/devices/p"),
-    ("not an object", f"/customers/{CUSTOMER}/devices/p"),
-    ({"platform": "GCM", "token": GCM_TOKEN}, "/customers/not-a-uuid/devices/p"),
-    ({"platform": "GCM", "token": GCM_TOKEN}, f"/customers/{CUSTOMER}/devices/bad%20id!"),
-])
+@pytest.mark.parametrize(
+    ("body", "path"),
+    [
+        ({"platform": "WINDOWS", "token": GCM_TOKEN}, f"/customers/{CUSTOMER}/devices/p"),
+        ({"platform": "GCM"}, f"/customers/{CUSTOMER}/devices/p"),
+        ({"platform": "GCM", "token": "short"}, f"/customers/{CUSTOMER}/devices/p"),
+        ({"platform": "GCM", "token": GCM_TOKEN, "extra": 1}, f"/customers/{CUSTOMER}/devices/p"),
+        ("not an object", f"/customers/{CUSTOMER}/devices/p"),
+        ({"platform": "GCM", "token": GCM_TOKEN}, "/customers/not-a-uuid/devices/p"),
+        ({"platform": "GCM", "token": GCM_TOKEN}, f"/customers/{CUSTOMER}/devices/bad%20id!"),
+    ],
+)
 def test_invalid_registrations_are_400_and_store_nothing(aws, api, body, path):
     status, answer = api("PUT", path, body, route="PUT /customers/{customer_id}/devices/{device_id}")
     assert status == 400, answer
@@ -109,8 +136,12 @@ def test_notifier_pushes_once_to_every_enabled_device(aws, api, notify):
     message = json.loads(next(iter(eps[f"{CUSTOMER}/android"].messages.values())))
     assert set(message) == {"default", "GCM", "APNS", "APNS_SANDBOX"}
     fcm = json.loads(message["GCM"])["fcmV1Message"]["message"]
-    assert fcm["data"] == {"type": "payment_source.beneficiary.active", "customer_id": CUSTOMER,
-                           "payment_source_id": "p1", "beneficiary_id": "b1"}
+    assert fcm["data"] == {
+        "type": "payment_source.beneficiary.active",
+        "customer_id": CUSTOMER,
+        "payment_source_id": "p1",
+        "beneficiary_id": "b1",
+    }
     apns = json.loads(message["APNS"])
     assert apns["aps"]["alert"]["title"] and apns["beneficiary_id"] == "b1"
 
@@ -154,15 +185,39 @@ def test_read_api_lists_payment_sources_with_chargeable_flags(aws, api):
 
     ddb = aws["clients"]["dynamodb"]
     base = {"pk": f"CUSTOMER#{CUSTOMER}", "customer_id": CUSTOMER, "payment_source_id": "p1"}
-    ddb.put_item(TableName=aws["refs"]["Table"], Item=item({**base, "sk": "PAYMENT_SOURCE#p1",
-                 "entity": "PAYMENT_SOURCE", "bank_identifier": "ENBD_UAE", "accounts": [{"id": "a", "iban": "AE1"}]}))
+    ddb.put_item(
+        TableName=aws["refs"]["Table"],
+        Item=item(
+            {
+                **base,
+                "sk": "PAYMENT_SOURCE#p1",
+                "entity": "PAYMENT_SOURCE",
+                "bank_identifier": "ENBD_UAE",
+                "accounts": [{"id": "a", "iban": "AE1"}],
+            }
+        ),
+    )
     for ben, status in (("b1", "ACTIVE"), ("b2", "AWAITING_BENEFICIARY_COOL_OFF"), ("b3", "SUSPENDED")):
-        ddb.put_item(TableName=aws["refs"]["Table"], Item=item({**base, "sk": f"PAYMENT_SOURCE#p1#BENEFICIARY#{ben}",
-                     "entity": "BENEFICIARY", "beneficiary_id": ben, "status": status}))
-    status, body = api("GET", f"/customers/{CUSTOMER}/payment-sources",
-                       route="GET /customers/{customer_id}/payment-sources")
+        ddb.put_item(
+            TableName=aws["refs"]["Table"],
+            Item=item(
+                {
+                    **base,
+                    "sk": f"PAYMENT_SOURCE#p1#BENEFICIARY#{ben}",
+                    "entity": "BENEFICIARY",
+                    "beneficiary_id": ben,
+                    "status": status,
+                }
+            ),
+        )
+    status, body = api(
+        "GET", f"/customers/{CUSTOMER}/payment-sources", route="GET /customers/{customer_id}/payment-sources"
+    )
     assert status == 200
     [source] = body["payment_sources"]
     assert [(b["id"], b["status"], b["chargeable"]) for b in source["beneficiaries"]] == [
-        ("b1", "ACTIVE", True), ("b2", "AWAITING_BENEFICIARY_COOL_OFF", False), ("b3", "SUSPENDED", False)]
+        ("b1", "ACTIVE", True),
+        ("b2", "AWAITING_BENEFICIARY_COOL_OFF", False),
+        ("b3", "SUSPENDED", False),
+    ]
     assert api("GET", f"/customers/{OTHER}/payment-sources")[1] == {"customer_id": OTHER, "payment_sources": []}

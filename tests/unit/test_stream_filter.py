@@ -13,15 +13,23 @@ from lean_webhooks.store.table import from_item, to_item
 from local import template as tpl
 
 STATUSES = [None, "AWAITING_BENEFICIARY_COOL_OFF", "ACTIVE", "SUSPENDED"]
-PATTERNS = [EventPattern.load(f) for f in (
-    __import__("json").dumps(p) for p in tpl.filter_patterns("NotifyActiveFunction"))]
+PATTERNS = [
+    EventPattern.load(f) for f in (__import__("json").dumps(p) for p in tpl.filter_patterns("NotifyActiveFunction"))
+]
 
 
 def beneficiary(status: str | None, cool_off_seen: bool | None) -> dict | None:
     if status is None:
         return None
-    item = {"pk": "CUSTOMER#c", "sk": "PAYMENT_SOURCE#p#BENEFICIARY#b", "entity": "BENEFICIARY", "status": status,
-            "customer_id": "c", "payment_source_id": "p", "beneficiary_id": "b"}
+    item = {
+        "pk": "CUSTOMER#c",
+        "sk": "PAYMENT_SOURCE#p#BENEFICIARY#b",
+        "entity": "BENEFICIARY",
+        "status": status,
+        "customer_id": "c",
+        "payment_source_id": "p",
+        "beneficiary_id": "b",
+    }
     if cool_off_seen is not None:
         item["cool_off_seen"] = cool_off_seen
     return to_item(item)
@@ -30,14 +38,26 @@ def beneficiary(status: str | None, cool_off_seen: bool | None) -> dict | None:
 def stream_record(old: dict | None, new: dict | None) -> dict:
     """A record as Lambda receives it from a NEW_AND_OLD_IMAGES stream."""
     event_name = "INSERT" if old is None else ("REMOVE" if new is None else "MODIFY")
-    dynamodb = {"ApproximateCreationDateTime": 1767225600, "Keys": {"pk": {"S": "CUSTOMER#c"}},
-                "SequenceNumber": "100", "SizeBytes": 100, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    dynamodb = {
+        "ApproximateCreationDateTime": 1767225600,
+        "Keys": {"pk": {"S": "CUSTOMER#c"}},
+        "SequenceNumber": "100",
+        "SizeBytes": 100,
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    }
     if old is not None:
         dynamodb["OldImage"] = old
     if new is not None:
         dynamodb["NewImage"] = new
-    return {"eventID": "1", "eventName": event_name, "eventVersion": "1.1", "eventSource": "aws:dynamodb",
-            "awsRegion": "us-east-1", "dynamodb": dynamodb, "eventSourceARN": "arn:aws:dynamodb:stream"}
+    return {
+        "eventID": "1",
+        "eventName": event_name,
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "us-east-1",
+        "dynamodb": dynamodb,
+        "eventSourceARN": "arn:aws:dynamodb:stream",
+    }
 
 
 def passes_filter(record: dict) -> bool:
@@ -68,6 +88,7 @@ def test_the_activation_cases_pass_and_the_others_do_not():
 
 
 def test_other_entities_never_pass():
-    item = to_item({"pk": "CUSTOMER#c", "sk": "DEVICE#d", "entity": "DEVICE", "status": "ACTIVE",
-                    "cool_off_seen": True})
+    item = to_item(
+        {"pk": "CUSTOMER#c", "sk": "DEVICE#d", "entity": "DEVICE", "status": "ACTIVE", "cool_off_seen": True}
+    )
     assert not passes_filter(stream_record(None, item))

@@ -38,8 +38,9 @@ def deliver(aws: dict[str, Any], sync, bodies: list[str], receive_count: int = 1
     for body in bodies:
         sqs.send_message(QueueUrl=url, MessageBody=body)
     for _ in range(receive_count):
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0,
-                                       MessageSystemAttributeNames=["All"])["Messages"]
+        messages = sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, MessageSystemAttributeNames=["All"]
+        )["Messages"]
     records = [_sqs_record(m, aws["refs"]["SyncQueue.Arn"]) for m in messages]
     return sync.invoke({"Records": records})
 
@@ -54,7 +55,8 @@ def beneficiary_items(aws, customer_id: str) -> list[dict]:
 
 def given_lean_has(aws, flow, status):
     aws["sim"].state.payment_sources[(flow["customer_id"], flow["payment_source_id"])] = samples.payment_source(
-        flow, LOCAL_APP_ID, status)
+        flow, LOCAL_APP_ID, status
+    )
 
 
 def test_message_is_synced_and_stored(aws, sync):
@@ -81,7 +83,8 @@ def test_duplicate_event_id_does_no_second_fetch_or_write(aws, sync):
 def test_other_apps_payment_source_is_dead_lettered_with_reason(aws, sync):
     flow = samples.ids()
     aws["sim"].state.payment_sources[(flow["customer_id"], flow["payment_source_id"])] = samples.payment_source(
-        flow, "00000000-0000-4000-8000-000000000000", samples.AWAITING)
+        flow, "00000000-0000-4000-8000-000000000000", samples.AWAITING
+    )
     result = deliver(aws, sync, [json.dumps(samples.beneficiary_webhook(flow, "created", samples.AWAITING))])
     assert result == {"batchItemFailures": []}
     [dead] = queue_messages(aws, "SyncDeadLetterQueue")
@@ -120,7 +123,8 @@ def test_failure_then_success_stores_once(aws, sync):
     body = json.dumps(samples.beneficiary_webhook(flow, "created", samples.AWAITING))
     assert len(deliver(aws, sync, [body])["batchItemFailures"]) == 1
     messages = aws["clients"]["sqs"].receive_message(
-        QueueUrl=aws["refs"]["SyncQueue"], VisibilityTimeout=0, MessageSystemAttributeNames=["All"])["Messages"]
+        QueueUrl=aws["refs"]["SyncQueue"], VisibilityTimeout=0, MessageSystemAttributeNames=["All"]
+    )["Messages"]
     result = sync.invoke({"Records": [_sqs_record(messages[0], aws["refs"]["SyncQueue.Arn"])]})
     assert result == {"batchItemFailures": []}
     assert [b["status"] for b in beneficiary_items(aws, flow["customer_id"])] == [samples.AWAITING]

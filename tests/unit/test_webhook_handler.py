@@ -19,10 +19,18 @@ def webhook(load_function):
     return load_function("WebhookFunction")
 
 
-def post(function, body: bytes, headers: dict | None = None, path: str = "/webhooks/lean", method: str = "POST",
-         source_ip: str = "127.0.0.1", base64_body: bool = False) -> tuple[int, dict]:
-    event = http_api_event(method, path, body=body, headers=headers or {}, route_key="POST /webhooks/lean",
-                           source_ip=source_ip)
+def post(
+    function,
+    body: bytes,
+    headers: dict | None = None,
+    path: str = "/webhooks/lean",
+    method: str = "POST",
+    source_ip: str = "127.0.0.1",
+    base64_body: bool = False,
+) -> tuple[int, dict]:
+    event = http_api_event(
+        method, path, body=body, headers=headers or {}, route_key="POST /webhooks/lean", source_ip=source_ip
+    )
     if base64_body:
         event["body"], event["isBase64Encoded"] = base64.b64encode(body).decode(), True
     result = function.invoke(event)
@@ -107,8 +115,9 @@ def test_bad_input_gets_a_clear_4xx_and_changes_nothing(aws, webhook, case, body
 
 
 def test_invalid_base64_is_400(aws, webhook):
-    event = http_api_event("POST", "/webhooks/lean", body=b"x", headers={"lean-signature": "sha512=00"},
-                           route_key="POST /webhooks/lean")
+    event = http_api_event(
+        "POST", "/webhooks/lean", body=b"x", headers={"lean-signature": "sha512=00"}, route_key="POST /webhooks/lean"
+    )
     event["body"], event["isBase64Encoded"] = "***", True
     assert webhook.invoke(event)["statusCode"] == 400
 
@@ -122,7 +131,9 @@ def test_source_ip_allowlist(aws, load_function):
 
 
 def test_unreadable_secret_fails_closed_with_500(aws, webhook):
-    aws["clients"]["secretsmanager"].delete_secret(SecretId=aws["refs"]["WebhookSecret"], ForceDeleteWithoutRecovery=True)
+    aws["clients"]["secretsmanager"].delete_secret(
+        SecretId=aws["refs"]["WebhookSecret"], ForceDeleteWithoutRecovery=True
+    )
     status, body = post(webhook, *signed(samples.beneficiary_webhook(samples.ids("sec"), "created", samples.AWAITING)))
     assert status == 500 and body["error"] == "internal_error"
     assert stored_nothing(aws)

@@ -47,8 +47,10 @@ class Recorder:
     def item(self) -> dict | None:
         found = self.table.dynamodb.get_item(
             TableName=self.table.name,
-            Key=key(customer_pk(self.flow["customer_id"]),
-                    beneficiary_sk(self.flow["payment_source_id"], self.flow["beneficiary_id"])),
+            Key=key(
+                customer_pk(self.flow["customer_id"]),
+                beneficiary_sk(self.flow["payment_source_id"], self.flow["beneficiary_id"]),
+            ),
         ).get("Item")
         return from_item(found) if found else None
 

@@ -11,7 +11,7 @@ class ConfigError(RuntimeError):
     """A required setting is missing or malformed: a deployment fault, never the caller's."""
 
 
-def _required(name: str) -> str:
+def required(name: str) -> str:
     value = os.environ.get(name, "").strip()
     if not value:
         raise ConfigError(f"environment variable {name} is not set")
@@ -51,8 +51,8 @@ class WebhookSettings:
     @classmethod
     def from_env(cls) -> WebhookSettings:
         return cls(
-            sync_queue_url=_required("SYNC_QUEUE_URL"),
-            webhook_secret_id=_required("WEBHOOK_SECRET_ID"),
+            sync_queue_url=required("SYNC_QUEUE_URL"),
+            webhook_secret_id=required("WEBHOOK_SECRET_ID"),
             max_body_bytes=_int("MAX_BODY_BYTES", 65536),
             replay_window_s=_int("REPLAY_WINDOW_SECONDS", 6 * 3600),
             secret_max_age_s=_int("SECRET_CACHE_SECONDS", 300),
@@ -96,9 +96,9 @@ class LeanSettings:
         return cls(
             api_base_url=os.environ.get("LEAN_API_BASE_URL") or api,
             auth_base_url=os.environ.get("LEAN_AUTH_BASE_URL") or auth,
-            credentials_secret_id=_required("LEAN_CREDENTIALS_SECRET_ID"),
+            credentials_secret_id=required("LEAN_CREDENTIALS_SECRET_ID"),
             auth_mode=auth_mode,
-            app_id=_required("LEAN_APP_ID").lower(),
+            app_id=required("LEAN_APP_ID").lower(),
             read_timeout_s=float(os.environ.get("LEAN_READ_TIMEOUT_SECONDS", "8")),
             max_retries=_int("LEAN_MAX_RETRIES", 2),
             backoff_s=float(os.environ.get("LEAN_BACKOFF_SECONDS", "0.5")),
@@ -122,10 +122,10 @@ class SyncSettings:
     @classmethod
     def from_env(cls) -> SyncSettings:
         return cls(
-            table_name=_required("TABLE_NAME"),
-            idempotency_table_name=_required("IDEMPOTENCY_TABLE_NAME"),
-            queue_url=_required("SYNC_QUEUE_URL"),
-            dlq_url=_required("SYNC_DLQ_URL"),
+            table_name=required("TABLE_NAME"),
+            idempotency_table_name=required("IDEMPOTENCY_TABLE_NAME"),
+            queue_url=required("SYNC_QUEUE_URL"),
+            dlq_url=required("SYNC_DLQ_URL"),
             max_receive_count=_int("MAX_RECEIVE_COUNT", 5),
             retry_base_delay_s=_int("RETRY_BASE_DELAY_SECONDS", 30),
             retry_max_delay_s=_int("RETRY_MAX_DELAY_SECONDS", 900),
@@ -147,4 +147,4 @@ class PushSettings:
             "APNS": os.environ.get("APNS_PLATFORM_APPLICATION_ARN", ""),
             "APNS_SANDBOX": os.environ.get("APNS_SANDBOX_PLATFORM_APPLICATION_ARN", ""),
         }
-        return cls(table_name=_required("TABLE_NAME"), platform_applications={k: v for k, v in apps.items() if v})
+        return cls(table_name=required("TABLE_NAME"), platform_applications={k: v for k, v in apps.items() if v})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from lean_webhooks.models.common import ACTIVE, LeanId, OptionalRfc3339, Status

@@ -11,12 +11,14 @@ from lean_webhooks.aws import error_code
 from lean_webhooks.models.common import ACTIVE, AWAITING_COOL_OFF
 from lean_webhooks.models.payment_source import LeanPaymentSource
 from lean_webhooks.store.table import (
+    AWAITING_INDEX,
     AWAITING_INDEX_PK,
     BENEFICIARY,
     PAYMENT_SOURCE,
     Table,
     beneficiary_sk,
     customer_pk,
+    from_item,
     key,
     payment_source_sk,
     to_item,
@@ -43,6 +45,7 @@ class BeneficiaryWrite:
     cool_off_expiry: datetime | None
     event_id: str
     event_type: str
+    recheck_at: datetime | None = None  # when the recovery job should look again (default: the expiry)
 
 
 class PaymentSourceStore:
@@ -119,7 +122,7 @@ class PaymentSourceStore:
             values[":seen"] = decision.cool_off_seen
             removes += ["gsi1pk", "gsi1sk"]
         elif decision.status == AWAITING_COOL_OFF:
-            expiry = write.cool_off_expiry or now + DEFAULT_COOL_OFF
+            expiry = write.recheck_at or write.cool_off_expiry or now + DEFAULT_COOL_OFF
             sets += ["cool_off_seen = :true", "gsi1pk = :gsi1pk", "gsi1sk = :gsi1sk"]
             values.update({":true": True, ":gsi1pk": AWAITING_INDEX_PK, ":gsi1sk": iso(expiry)})
         else:
@@ -166,8 +169,6 @@ class PaymentSourceStore:
 
     def awaiting_past_expiry(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
         """Beneficiaries still awaiting cool-off whose expiry has passed (sparse index query, not a scan)."""
-        from lean_webhooks.store.table import AWAITING_INDEX, from_item
-
         kwargs: dict[str, Any] = {
             "TableName": self._table.name,
             "IndexName": AWAITING_INDEX,

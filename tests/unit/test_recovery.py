@@ -1,0 +1,61 @@
+"""Missed-webhook recovery: overdue cool-offs found by index query and re-read from Lean."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from local import samples
+from local.lean_sim import Fault
+from local.resources import LOCAL_APP_ID
+from tests.unit.test_sync_handler import beneficiary_items, deliver
+
+
+@pytest.fixture
+def functions(load_function):
+    sync = load_function("SyncPaymentSourceFunction", LEAN_BACKOFF_SECONDS="0.01", RETRY_BASE_DELAY_SECONDS="0")
+    recover = load_function("RecoverCoolOffFunction", LEAN_BACKOFF_SECONDS="0.01")
+    return sync, recover
+
+
+def awaiting(aws, sync, cool_off_hours: float) -> dict:
+    flow = samples.ids()
+    aws["sim"].state.payment_sources[(flow["customer_id"], flow["payment_source_id"])] = samples.payment_source(
+        flow, LOCAL_APP_ID, samples.AWAITING, cool_off_hours=cool_off_hours
+    )
+    deliver(aws, sync, [json.dumps(samples.beneficiary_webhook(flow, "created", samples.AWAITING))])
+    return flow
+
+
+def test_overdue_beneficiary_whose_update_was_lost_is_activated(aws, functions):
+    sync, recover = functions
+    overdue, not_due = awaiting(aws, sync, -1), awaiting(aws, sync, 20)
+    for flow in (overdue, not_due):
+        aws["sim"].state.payment_sources[(flow["customer_id"], flow["payment_source_id"])] = samples.payment_source(
+            flow, LOCAL_APP_ID, samples.ACTIVE
+        )
+    calls = aws["sim"].state.stats["api"]
+    result = recover.invoke({"source": "aws.events"})
+    assert result == {"checked": 1, "activated": 1, "still_waiting": 0, "failed": 0}
+    assert aws["sim"].state.stats["api"] == calls + 1  # only the overdue one was read: index query, not a scan
+    [ben] = beneficiary_items(aws, overdue["customer_id"])
+    assert ben["status"] == samples.ACTIVE and ben["cool_off_seen"] is True  # so the notifier pushes it
+    assert [b["status"] for b in beneficiary_items(aws, not_due["customer_id"])] == [samples.AWAITING]
+    assert recover.invoke({})["checked"] == 0  # activated: out of the index
+
+
+def test_still_waiting_is_rechecked_later_not_every_run(aws, functions):
+    sync, recover = functions
+    awaiting(aws, sync, -1)
+    assert recover.invoke({}) == {"checked": 1, "activated": 0, "still_waiting": 1, "failed": 0}
+    assert recover.invoke({})["checked"] == 0
+
+
+def test_lean_failure_leaves_it_for_the_next_run(aws, functions):
+    sync, recover = functions
+    awaiting(aws, sync, -1)
+    aws["sim"].state.faults.append(Fault(status=503, count=None))
+    assert recover.invoke({})["failed"] == 1
+    aws["sim"].state.faults.clear()
+    assert recover.invoke({})["checked"] == 1
