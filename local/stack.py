@@ -156,11 +156,19 @@ class LocalStack:
         sys.stdout = self._function_log
         for logical_id, spec in tpl.functions().items():
             environment = {**function_environment(spec, self.refs), **LOCAL_OVERRIDES.get(logical_id, {})}
-            self.functions[logical_id] = LocalFunction(spec, environment, CONCURRENCY.get(logical_id, 1))
+            concurrency = CONCURRENCY.get(logical_id, 1)
+            if any(e["Type"] == "SQS" for e in spec.events.values()):
+                concurrency = self._sqs_workers(logical_id)
+            self.functions[logical_id] = LocalFunction(spec, environment, concurrency)
         self.say(f"loaded {len(self.functions)} functions from template.yaml (logs: {log_file})")
 
     def _queue_url(self, arn: str) -> str:
         return next(self.refs[k[: -len(".Arn")]] for k, v in self.refs.items() if k.endswith(".Arn") and v == arn)
+
+    @staticmethod
+    def _sqs_workers(logical_id: str) -> int:
+        props = tpl.event_source(logical_id, "SQS")
+        return int(props.get("ScalingConfig", {}).get("MaximumConcurrency", 2))
 
     def _start_pollers(self) -> None:
         from local.pollers import Scheduler, SqsPoller, StreamPoller
@@ -177,6 +185,12 @@ class LocalStack:
                     continue
                 props = tpl.resolve(event["Properties"], self.refs)
                 if event["Type"] == "SQS":
+                    # one poller per allowed concurrent invocation (ScalingConfig), as Lambda scales out
+                    for _ in range(self._sqs_workers(logical_id) - 1):
+                        extra = SqsPoller(self.clients["sqs"], self._queue_url(props["Queue"]), props["Queue"],
+                                          self.functions[logical_id], int(props.get("BatchSize", 10)))
+                        extra.start()
+                        self._pollers.append(extra)
                     poller: Any = SqsPoller(
                         self.clients["sqs"],
                         self._queue_url(props["Queue"]),
@@ -211,7 +225,8 @@ class LocalStack:
             "moto_server": len(self._processes) > 1 and self._processes[1].poll() is None,
             "lean_simulator": bool(self._servers),
         }
-        parts.update({p.name: p.healthy for p in self._pollers})
+        for poller in self._pollers:
+            parts[poller.name] = parts.get(poller.name, True) and poller.healthy
         return parts
 
     def stop(self) -> None:

@@ -249,7 +249,7 @@ def test_read_api_validates_its_input(stack):
 
 def test_no_pii_or_secret_in_any_log_line(stack):
     """Runs last in this module: every flow above has logged by now."""
-    text = stack.function_log.read_text() + (stack.state_dir / "console.log").read_text()
+    text = stack.function_log.read_text() + stack.console_log.read_text()
     assert "synced" in text or "payment source synced" in text
     forbidden = ["AE340260001015528812001", "1015528812001", "APA91b", SECRET, "local-client-secret"]
     for value in forbidden:
