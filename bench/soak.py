@@ -52,7 +52,9 @@ def run_flow(stack: RunningStack, flow: Flow) -> None:
     """Device registration, then the three webhooks (with the flow's chaos) as Lean would send them."""
     cid, psid = flow.ids["customer_id"], flow.ids["payment_source_id"]
     token = f"fcm-soak-{cid}:APA91b" + "s" * 60
-    assert stack.register_device(cid, "phone", "GCM", token).status_code == 200
+    response = stack.register_device(cid, "phone", "GCM", token)
+    if response.status_code != 200:
+        raise RuntimeError(f"device registration answered {response.status_code}: {response.text}")
     if flow.disabled_device:
         stack.set_endpoint_enabled(cid, "phone", False)
     created = samples.beneficiary_webhook(flow.ids, "created", samples.AWAITING)
@@ -137,9 +139,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flows", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", type=Path, help="keep the stack's logs in this directory")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="soak-") as tmp:
-        report = soak(args.flows, args.workers, args.seed, Path(tmp))
+        report = soak(args.flows, args.workers, args.seed, args.keep or Path(tmp))
     for name, value in report.items():
         print(f"{name:>28}: {value}")
     out = Path(__file__).parent / "results" / "soak.json"

@@ -254,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no access log lines on the console
+    logging.getLogger("urllib3").setLevel(logging.ERROR)  # retries are counted by the functions themselves
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     from local.services import StackError

@@ -1,0 +1,225 @@
+"""In-process measurements against moto and the Lean simulator: warm webhook handling, and the AWS requests
+one onboarding flow costs, per function and service."""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import io
+import json
+import os
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import botocore.client
+from moto import mock_aws
+from moto.events.models import EventPattern
+
+from bench.stats import median, percentile
+from local import samples
+from local import template as tpl
+from local.functions import LambdaContext, LocalFunction
+from local.lean_sim import LeanSimulator
+from local.pollers import _json_safe, _sqs_record
+from local.resources import LOCAL_APP_ID, LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LocalSettings, create_all, function_environment
+
+SECRET = "bench-webhook-secret"  # noqa: S105 - a local value
+# What the design needs at the least, per function and service, for one flow (3 webhooks, 1 activation, 1 device).
+MINIMUM = {
+    "WebhookFunction": {"sqs": 2, "secretsmanager": 1},  # 2 beneficiary webhooks queued; secret read once (cached)
+    "SyncPaymentSourceFunction": {"dynamodb": 8, "secretsmanager": 1},  # per message: dedupe claim+result, source, beneficiary
+    "NotifyActiveFunction": {"dynamodb": 2, "sns": 1},  # devices query, push marker, publish
+    "CustomerApiFunction": {"dynamodb": 2, "sns": 2},  # stored device, create endpoint + get attributes, put device
+}
+
+
+@contextlib.contextmanager
+def environment() -> Iterator[dict[str, Any]]:
+    """moto with the template's resources, the Lean simulator, and the functions loaded (output discarded)."""
+    saved = dict(os.environ)
+    os.environ.update({"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": "us-east-1"})
+    for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
+        del os.environ[name]
+    sim = LeanSimulator(client_id=LOCAL_CLIENT_ID, client_secret=LOCAL_CLIENT_SECRET)
+    sim_url = f"http://127.0.0.1:{sim.serve('127.0.0.1', 0)}"
+    stdout = sys.stdout
+    sys.stdout = io.StringIO()  # the functions' log output: measured (bytes per flow), never shown
+    try:
+        with mock_aws():
+            clients = {n: boto3.client(n) for n in ("dynamodb", "dynamodbstreams", "sqs", "secretsmanager", "sns")}
+            refs = create_all(clients, LocalSettings(webhook_secret=SECRET, lean_base_url=sim_url))
+            functions = {}
+            for logical_id, spec in tpl.functions().items():
+                env = function_environment(spec, refs)
+                os.environ.update(env)
+                functions[logical_id] = LocalFunction(spec, env)
+            yield {"clients": clients, "refs": refs, "functions": functions, "sim": sim, "log": sys.stdout}
+    finally:
+        sys.stdout.close()
+        sys.stdout = stdout
+        sim.shutdown()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _handler(function: LocalFunction) -> Any:
+    return function._pool[0].lambda_handler
+
+
+def warm_webhook(requests: int = 400) -> dict[str, float]:
+    """Median per-request time of the webhook handler vs a floor handler that reads the body and sends one
+    SQS message, both against the same moto backend, interleaved."""
+    with environment() as env:
+        handler = _handler(env["functions"]["WebhookFunction"])
+        sqs, url = env["clients"]["sqs"], env["refs"]["SyncQueue"]
+
+        def floor(event: dict, context: Any) -> dict:
+            body = base64.b64decode(event["body"]) if event.get("isBase64Encoded") else event["body"].encode()
+            sqs.send_message(QueueUrl=url, MessageBody=body.decode())
+            return {"statusCode": 200, "body": "{}"}
+
+        from local.http_event import http_api_event
+
+        def event() -> dict:
+            body, headers = samples.signed(samples.beneficiary_webhook(samples.ids(), "created", samples.AWAITING), SECRET)
+            return http_api_event("POST", "/webhooks/lean", body=body, headers=headers, route_key="POST /webhooks/lean")
+
+        ours, base = [], []
+        for i in range(requests + 30):
+            for fn, sink in ((handler, ours), (floor, base)):
+                e, ctx = event(), LambdaContext("bench", 5)
+                started = time.perf_counter()
+                assert fn(e, ctx)["statusCode"] == 200
+                if i >= 30:
+                    sink.append(time.perf_counter() - started)
+            if i % 100 == 0:
+                sqs.purge_queue(QueueUrl=url)
+                env["log"].seek(0)
+                env["log"].truncate()
+    return {
+        "ours_ms": round(median(ours) * 1000, 3),
+        "floor_ms": round(median(base) * 1000, 3),
+        "ours_p99_ms": round(percentile(ours, 99) * 1000, 3),
+        "ratio": round(median(ours) / median(base), 2),
+        "target": 1.2,
+    }
+
+
+def requests_per_flow() -> dict[str, Any]:
+    """Run one onboarding flow through the handlers and count the AWS requests each function makes."""
+    counts: dict[str, Counter] = defaultdict(Counter)
+    current: list[str] = []
+    real = botocore.client.BaseClient._make_api_call
+
+    def counting(self: Any, operation: str, params: dict) -> Any:
+        if current:
+            counts[current[-1]][self.meta.service_model.service_name] += 1
+        return real(self, operation, params)
+
+    def invoke(name: str, event: dict) -> Any:
+        current.append(name)
+        try:
+            return _handler(env["functions"][name])(event, LambdaContext(name, 30))
+        finally:
+            current.pop()
+
+    durations: dict[str, list[float]] = defaultdict(list)
+    with environment() as env, _patched(counting):
+        clients, refs, sim = env["clients"], env["refs"], env["sim"]
+        from local.http_event import http_api_event
+
+        flow = samples.ids()
+        cid = flow["customer_id"]
+        timed = _timer(durations, invoke)
+        put = json.dumps({"platform": "GCM", "token": "fcm-bench:APA91b" + "z" * 100}).encode()
+        timed("CustomerApiFunction", http_api_event(
+            "PUT", f"/customers/{cid}/devices/phone", body=put, headers={"content-type": "application/json"},
+            route_key="PUT /customers/{customer_id}/devices/{device_id}",
+            path_parameters={"customer_id": cid, "device_id": "phone"}, iam_authorised=True))
+        sim.state.payment_sources[(cid, flow["payment_source_id"])] = samples.payment_source(flow, LOCAL_APP_ID, samples.AWAITING)
+        for envelope in (samples.payment_source_created_webhook(flow),
+                         samples.beneficiary_webhook(flow, "created", samples.AWAITING),
+                         samples.beneficiary_webhook(flow, "updated", samples.ACTIVE)):
+            if envelope["type"].endswith("updated"):
+                sim.state.payment_sources[(cid, flow["payment_source_id"])] = samples.payment_source(
+                    flow, LOCAL_APP_ID, samples.ACTIVE)
+            body, headers = samples.signed(envelope, SECRET)
+            timed("WebhookFunction", http_api_event("POST", "/webhooks/lean", body=body, headers=headers,
+                                                     route_key="POST /webhooks/lean"))
+            _drain_sync(clients["sqs"], refs, timed)
+        records = _stream_records(refs["Table.StreamArn"])
+        patterns = [EventPattern.load(json.dumps(p)) for p in tpl.filter_patterns("NotifyActiveFunction")]
+        matching = [r for r in records if any(p.matches_event(r) for p in patterns)]
+        for record in matching:
+            timed("NotifyActiveFunction", {"Records": [record]})
+        pushes = sum(len(e["messages"]) for e in _endpoints())
+        log_bytes = len(env["log"].getvalue().encode())
+        lean_calls = dict(sim.state.stats)
+    table = {}
+    for name, minimum in MINIMUM.items():
+        measured = dict(counts.get(name, {}))
+        table[name] = {"measured": measured, "minimum": minimum,
+                       "extra": {s: measured.get(s, 0) - minimum.get(s, 0) for s in set(measured) | set(minimum)
+                                 if measured.get(s, 0) != minimum.get(s, 0)}}
+    return {
+        "per_function": table,
+        "stream_records": len(records),
+        "notify_invocations": len(matching),
+        "pushes": pushes,
+        "lean_calls": lean_calls,
+        "log_bytes": log_bytes,
+        "durations_ms": {k: round(median(v) * 1000, 2) for k, v in durations.items()},
+        "invocations": {k: len(v) for k, v in durations.items()},
+    }
+
+
+@contextlib.contextmanager
+def _patched(fn: Any) -> Iterator[None]:
+    real = botocore.client.BaseClient._make_api_call
+    botocore.client.BaseClient._make_api_call = fn
+    try:
+        yield
+    finally:
+        botocore.client.BaseClient._make_api_call = real
+
+
+def _timer(durations: dict[str, list[float]], invoke: Any) -> Any:
+    def timed(name: str, event: dict) -> Any:
+        started = time.perf_counter()
+        result = invoke(name, event)
+        durations[name].append(time.perf_counter() - started)
+        return result
+
+    return timed
+
+
+def _drain_sync(sqs: Any, refs: dict[str, Any], timed: Any) -> None:
+    messages = sqs.receive_message(QueueUrl=refs["SyncQueue"], MaxNumberOfMessages=10,
+                                   MessageSystemAttributeNames=["All"]).get("Messages", [])
+    for message in messages:  # one invocation per message: the worst case for cost
+        result = timed("SyncPaymentSourceFunction", {"Records": [_sqs_record(message, refs["SyncQueue.Arn"])]})
+        assert not result["batchItemFailures"], result
+        sqs.delete_message(QueueUrl=refs["SyncQueue"], ReceiptHandle=message["ReceiptHandle"])
+
+
+def _stream_records(arn: str) -> list[dict]:
+    """The table's stream records, read from moto's backend (its DynamoDB Streams HTTP routing does not match
+    this botocore's endpoint), in the shape Lambda delivers them."""
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+    backend = dynamodbstreams_backends["123456789012"]["us-east-1"]
+    records = []
+    for shard in backend.describe_stream(arn)["Shards"]:
+        iterator = backend.get_shard_iterator(arn, shard["ShardId"], "TRIM_HORIZON")
+        records += [_json_safe({**r, "eventSourceARN": arn}) for r in backend.get_records(iterator.arn, 1000)["Records"]]
+    return json.loads(json.dumps(records, default=str))
+
+
+def _endpoints() -> list[dict]:
+    from moto.sns.models import sns_backends
+
+    return [{"messages": e.messages} for e in sns_backends["123456789012"]["us-east-1"].platform_endpoints.values()]

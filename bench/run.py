@@ -1,0 +1,89 @@
+"""`make bench`: cold start, warm handling, AWS requests per flow, end to end, cost, layer size and build time.
+Prints one table and writes it as JSON to bench/results/latest.json. Every speed figure is a ratio against a
+floor measured in the same run; targets are read from this output, never enforced by a test."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import coldstart, cost, e2e, inprocess, layer
+from local.template import ROOT
+
+RESULTS = ROOT / "bench" / "results" / "latest.json"
+
+
+def _sam_build(out: Path) -> float:
+    sam = os.environ.get("SAM") or str(ROOT / ".venv-sam" / "bin" / "sam")
+    started = time.perf_counter()
+    subprocess.run([sam, "build", "--build-dir", str(out), "--parallel"], cwd=ROOT, check=True, capture_output=True,
+                   env={**os.environ, "SAM_CLI_TELEMETRY": "0"})
+    return time.perf_counter() - started
+
+
+def main() -> int:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    report: dict = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        tmp_path = Path(tmp)
+        print("sam build ...", flush=True)
+        build_s = _sam_build(tmp_path / "sam")
+        shipped_mb = layer.size_mb(tmp_path / "sam" / "CommonLayer")
+        report["layer"] = {"unzipped_mb": round(shipped_mb, 1), "target_mb": 15, "sam_build_s": round(build_s, 1)}
+        print("cold starts ...", flush=True)
+        shipped = layer.build_shipped(tmp_path / "shipped")
+        sources = layer.build_sources_only(tmp_path / "sources")
+        report["cold_start"] = coldstart.measure(shipped, sources)
+        print("warm webhook handling ...", flush=True)
+        report["warm_webhook"] = inprocess.warm_webhook()
+        print("AWS requests per flow ...", flush=True)
+        flow = inprocess.requests_per_flow()
+        report["requests_per_flow"] = flow
+        report["cost"] = cost.per_million(flow["durations_ms"], flow["invocations"], flow["log_bytes"])
+        print("end to end through the local stack ...", flush=True)
+        report["end_to_end"] = e2e.measure(tmp_path / "stack")
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
+    print(render(report))
+    print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+def render(r: dict) -> str:
+    rows = [("measure", "value", "floor / target", "ratio")]
+    for c in r["cold_start"]:
+        rows.append((f"cold start {c['function']}", f"{c['init_ms']} ms", f"{c['floor_ms']} ms / <= 1.3x",
+                     f"{c['ratio']}x (no bytecode: {c['no_bytecode_ratio']}x)"))
+    w = r["warm_webhook"]
+    rows.append(("warm webhook request (median)", f"{w['ours_ms']} ms", f"{w['floor_ms']} ms / <= 1.2x",
+                 f"{w['ratio']}x"))
+    for name, entry in r["requests_per_flow"]["per_function"].items():
+        measured = ", ".join(f"{k} {v}" for k, v in sorted(entry["measured"].items()))
+        minimum = ", ".join(f"{k} {v}" for k, v in sorted(entry["minimum"].items()))
+        rows.append((f"AWS requests {name}", measured, f"minimum: {minimum}", "extra: " + (str(entry["extra"]) or "none")
+                     if entry["extra"] else "at minimum"))
+    e = r["end_to_end"]
+    rows.append((f"webhooks/s at concurrency {e['concurrency']}", str(e["webhooks_per_s"]),
+                 f"{e['floor_requests_per_s']} req/s (no function)", f"{e['throughput_ratio']}x"))
+    rows.append(("webhook ack latency p50 / p99", f"{e['ack_p50_ms']} / {e['ack_p99_ms']} ms", "", ""))
+    rows.append(("beneficiary.updated -> push p50 / max", f"{e['updated_to_push_p50_ms']} / {e['updated_to_push_max_ms']} ms",
+                 "", ""))
+    rows.append(("cost per million flows", f"${r['cost']['usd_per_million_flows']}", "", ""))
+    rows.append(("layer unzipped", f"{r['layer']['unzipped_mb']} MB", "<= 15 MB", ""))
+    rows.append(("sam build", f"{r['layer']['sam_build_s']} s", "", ""))
+    widths = [max(len(str(row[i])) for row in rows) for i in range(4)]
+    lines = ["  ".join(str(v).ljust(widths[i]) for i, v in enumerate(row)) for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    lines += ["", "cost arithmetic:"] + [f"  {line}" for line in r["cost"]["arithmetic"]]
+    lines += [f"  breakdown (USD per million flows): {r['cost']['breakdown_usd']}"]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
