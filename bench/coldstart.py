@@ -25,7 +25,9 @@ import os, sys, time
 os.environ.update({env})
 t0 = time.perf_counter()
 """
-_OURS = _COMMON + """
+_OURS = (
+    _COMMON
+    + """
 sys.path.insert(0, {layer!r})
 import importlib.util
 spec = importlib.util.spec_from_file_location("handler", {path!r})
@@ -36,12 +38,16 @@ for name in {clients!r}:
     client(name)
 print(time.perf_counter() - t0)
 """
-_FLOOR = _COMMON + """
+)
+_FLOOR = (
+    _COMMON
+    + """
 import boto3
 session = boto3.session.Session()
 clients = [session.client(name) for name in {clients!r}]
 print(time.perf_counter() - t0)
 """
+)
 
 
 def _environment(logical_id: str) -> dict[str, str]:
@@ -54,8 +60,15 @@ def _environment(logical_id: str) -> dict[str, str]:
             env[key] = str(tpl.resolve(value, refs))
         except KeyError:
             env[key] = f"placeholder-{key.lower()}"
-    env.update({"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x",
-                "TABLE_NAME": "table", "SYNC_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/1/q"})
+    env.update(
+        {
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "x",
+            "AWS_SECRET_ACCESS_KEY": "x",
+            "TABLE_NAME": "table",
+            "SYNC_QUEUE_URL": "https://sqs.us-east-1.amazonaws.com/1/q",
+        }
+    )
     return env
 
 
@@ -78,12 +91,14 @@ def measure(shipped_layer: Path, sources_layer: Path, runs: int = 11) -> list[di
             ours.append(_run(_OURS.format(env=env, layer=str(shipped_layer), path=path, clients=clients)))
             sources.append(_run(_OURS.format(env=env, layer=str(sources_layer), path=path, clients=clients)))
             floor.append(_run(_FLOOR.format(env=env, clients=clients)))
-        rows.append({
-            "function": logical_id,
-            "init_ms": round(median(ours) * 1000, 1),
-            "floor_ms": round(median(floor) * 1000, 1),
-            "ratio": round(median(ours) / median(floor), 2),
-            "no_bytecode_ratio": round(median(sources) / median(floor), 2),
-            "target": 1.3,
-        })
+        rows.append(
+            {
+                "function": logical_id,
+                "init_ms": round(median(ours) * 1000, 1),
+                "floor_ms": round(median(floor) * 1000, 1),
+                "ratio": round(median(ours) / median(floor), 2),
+                "no_bytecode_ratio": round(median(sources) / median(floor), 2),
+                "target": 1.3,
+            }
+        )
     return rows

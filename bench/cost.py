@@ -28,8 +28,10 @@ UNITS = {"http_api": 4, "sqs": 6, "dynamodb_wru": 14, "dynamodb_rru": 2, "sns_pu
 
 def per_million(durations_ms: dict[str, float], invocations: dict[str, int], log_bytes: int) -> dict[str, Any]:
     functions = tpl.functions()
-    memory = {k: int(tpl.resources()[k]["Properties"].get("MemorySize", tpl.load()["Globals"]["Function"]["MemorySize"]))
-              for k in functions}
+    memory = {
+        k: int(tpl.resources()[k]["Properties"].get("MemorySize", tpl.load()["Globals"]["Function"]["MemorySize"]))
+        for k in functions
+    }
     lines = []
     gb_s = 0.0
     for name, count in invocations.items():
@@ -43,14 +45,16 @@ def per_million(durations_ms: dict[str, float], invocations: dict[str, int], log
         "http_api": UNITS["http_api"] * PRICES["http_api_request"],
         "sqs": UNITS["sqs"] * PRICES["sqs_request"],
         "dynamodb": UNITS["dynamodb_wru"] * PRICES["dynamodb_wru"] + UNITS["dynamodb_rru"] * PRICES["dynamodb_rru"],
-        "sns": UNITS["sns_publish"] * PRICES["sns_publish_request"] + UNITS["sns_delivery"] * PRICES["sns_mobile_delivery"],
+        "sns": UNITS["sns_publish"] * PRICES["sns_publish_request"]
+        + UNITS["sns_delivery"] * PRICES["sns_mobile_delivery"],
         "cloudwatch_logs": log_bytes / 1e9 * PRICES["logs_ingest_gb"],
     }
     million = {k: round(v * 1e6, 2) for k, v in costs.items()}
     return {
         "usd_per_million_flows": round(sum(costs.values()) * 1e6, 2),
         "breakdown_usd": million,
-        "arithmetic": lines + [
+        "arithmetic": [
+            *lines,
             f"GB-s per flow = {gb_s:.5f} -> x {PRICES['lambda_gb_s_arm64']} $/GB-s",
             f"Lambda requests per flow = {requests}",
             f"units per flow = {UNITS}",

@@ -12,6 +12,7 @@ import requests
 
 from bench.stats import median, percentile
 from local import samples
+from local.client import wait_for
 from local.launcher import launched_stack
 from local.resources import LOCAL_APP_ID
 
@@ -43,18 +44,22 @@ def measure(state_dir: Path, requests_count: int = 400, concurrency: int = 8, pu
         flows = [samples.ids() for _ in range(requests_count)]
         bodies = [samples.signed(samples.beneficiary_webhook(f, "created", samples.AWAITING), SECRET) for f in flows]
         for flow in flows:
-            stack.set_payment_source(flow["customer_id"], flow["payment_source_id"],
-                                     samples.payment_source(flow, LOCAL_APP_ID, samples.AWAITING))
+            stack.set_payment_source(
+                flow["customer_id"],
+                flow["payment_source_id"],
+                samples.payment_source(flow, LOCAL_APP_ID, samples.AWAITING),
+            )
 
         def webhook(i: int) -> None:
             body, headers = bodies[i]
-            response = sessions[i % concurrency].post(f"{stack.api_url}/webhooks/lean", data=body, headers=headers,
-                                                      timeout=10)
+            response = sessions[i % concurrency].post(
+                f"{stack.api_url}/webhooks/lean", data=body, headers=headers, timeout=10
+            )
             assert response.status_code == 200, response.text
 
         floor_rps, _ = _hammer(concurrency, list(range(requests_count)), floor)
         rps, latencies = _hammer(concurrency, list(range(requests_count)), webhook)
-        time.sleep(5)  # let the sync queue drain before timing pushes
+        wait_for(lambda: stack.queue_depths()["SyncQueue"] == 0, timeout_s=300, interval_s=0.5, what="sync backlog")
         to_push = [_time_to_push(stack) for _ in range(push_flows)]
     return {
         "concurrency": concurrency,

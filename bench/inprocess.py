@@ -25,13 +25,23 @@ from local import template as tpl
 from local.functions import LambdaContext, LocalFunction
 from local.lean_sim import LeanSimulator
 from local.pollers import _json_safe, _sqs_record
-from local.resources import LOCAL_APP_ID, LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LocalSettings, create_all, function_environment
+from local.resources import (
+    LOCAL_APP_ID,
+    LOCAL_CLIENT_ID,
+    LOCAL_CLIENT_SECRET,
+    LocalSettings,
+    create_all,
+    function_environment,
+)
 
 SECRET = "bench-webhook-secret"  # noqa: S105 - a local value
 # What the design needs at the least, per function and service, for one flow (3 webhooks, 1 activation, 1 device).
 MINIMUM = {
     "WebhookFunction": {"sqs": 2, "secretsmanager": 1},  # 2 beneficiary webhooks queued; secret read once (cached)
-    "SyncPaymentSourceFunction": {"dynamodb": 8, "secretsmanager": 1},  # per message: dedupe claim+result, source, beneficiary
+    "SyncPaymentSourceFunction": {
+        "dynamodb": 8,
+        "secretsmanager": 1,
+    },  # per message: dedupe claim+result, source, beneficiary
     "NotifyActiveFunction": {"dynamodb": 2, "sns": 1},  # devices query, push marker, publish
     "CustomerApiFunction": {"dynamodb": 2, "sns": 2},  # stored device, create endpoint + get attributes, put device
 }
@@ -48,6 +58,7 @@ def environment() -> Iterator[dict[str, Any]]:
     sim_url = f"http://127.0.0.1:{sim.serve('127.0.0.1', 0)}"
     stdout = sys.stdout
     sys.stdout = io.StringIO()  # the functions' log output: measured (bytes per flow), never shown
+    handler_stream = None
     try:
         with mock_aws():
             clients = {n: boto3.client(n) for n in ("dynamodb", "dynamodbstreams", "sqs", "secretsmanager", "sns")}
@@ -57,9 +68,15 @@ def environment() -> Iterator[dict[str, Any]]:
                 env = function_environment(spec, refs)
                 os.environ.update(env)
                 functions[logical_id] = LocalFunction(spec, env)
+            from lean_webhooks.observability import logger
+
+            handler_stream = logger.registered_handler.setStream(sys.stdout)  # the logger outlives one run
             yield {"clients": clients, "refs": refs, "functions": functions, "sim": sim, "log": sys.stdout}
     finally:
-        sys.stdout.close()
+        if handler_stream is not None:
+            from lean_webhooks.observability import logger
+
+            logger.registered_handler.setStream(handler_stream)
         sys.stdout = stdout
         sim.shutdown()
         os.environ.clear()
@@ -85,7 +102,9 @@ def warm_webhook(requests: int = 400) -> dict[str, float]:
         from local.http_event import http_api_event
 
         def event() -> dict:
-            body, headers = samples.signed(samples.beneficiary_webhook(samples.ids(), "created", samples.AWAITING), SECRET)
+            body, headers = samples.signed(
+                samples.beneficiary_webhook(samples.ids(), "created", samples.AWAITING), SECRET
+            )
             return http_api_event("POST", "/webhooks/lean", body=body, headers=headers, route_key="POST /webhooks/lean")
 
         ours, base = [], []
@@ -97,7 +116,6 @@ def warm_webhook(requests: int = 400) -> dict[str, float]:
                 if i >= 30:
                     sink.append(time.perf_counter() - started)
             if i % 100 == 0:
-                sqs.purge_queue(QueueUrl=url)
                 env["log"].seek(0)
                 env["log"].truncate()
     return {
@@ -136,20 +154,35 @@ def requests_per_flow() -> dict[str, Any]:
         cid = flow["customer_id"]
         timed = _timer(durations, invoke)
         put = json.dumps({"platform": "GCM", "token": "fcm-bench:APA91b" + "z" * 100}).encode()
-        timed("CustomerApiFunction", http_api_event(
-            "PUT", f"/customers/{cid}/devices/phone", body=put, headers={"content-type": "application/json"},
-            route_key="PUT /customers/{customer_id}/devices/{device_id}",
-            path_parameters={"customer_id": cid, "device_id": "phone"}, iam_authorised=True))
-        sim.state.payment_sources[(cid, flow["payment_source_id"])] = samples.payment_source(flow, LOCAL_APP_ID, samples.AWAITING)
-        for envelope in (samples.payment_source_created_webhook(flow),
-                         samples.beneficiary_webhook(flow, "created", samples.AWAITING),
-                         samples.beneficiary_webhook(flow, "updated", samples.ACTIVE)):
+        timed(
+            "CustomerApiFunction",
+            http_api_event(
+                "PUT",
+                f"/customers/{cid}/devices/phone",
+                body=put,
+                headers={"content-type": "application/json"},
+                route_key="PUT /customers/{customer_id}/devices/{device_id}",
+                path_parameters={"customer_id": cid, "device_id": "phone"},
+                iam_authorised=True,
+            ),
+        )
+        sim.state.payment_sources[(cid, flow["payment_source_id"])] = samples.payment_source(
+            flow, LOCAL_APP_ID, samples.AWAITING
+        )
+        for envelope in (
+            samples.payment_source_created_webhook(flow),
+            samples.beneficiary_webhook(flow, "created", samples.AWAITING),
+            samples.beneficiary_webhook(flow, "updated", samples.ACTIVE),
+        ):
             if envelope["type"].endswith("updated"):
                 sim.state.payment_sources[(cid, flow["payment_source_id"])] = samples.payment_source(
-                    flow, LOCAL_APP_ID, samples.ACTIVE)
+                    flow, LOCAL_APP_ID, samples.ACTIVE
+                )
             body, headers = samples.signed(envelope, SECRET)
-            timed("WebhookFunction", http_api_event("POST", "/webhooks/lean", body=body, headers=headers,
-                                                     route_key="POST /webhooks/lean"))
+            timed(
+                "WebhookFunction",
+                http_api_event("POST", "/webhooks/lean", body=body, headers=headers, route_key="POST /webhooks/lean"),
+            )
             _drain_sync(clients["sqs"], refs, timed)
         records = _stream_records(refs["Table.StreamArn"])
         patterns = [EventPattern.load(json.dumps(p)) for p in tpl.filter_patterns("NotifyActiveFunction")]
@@ -162,9 +195,15 @@ def requests_per_flow() -> dict[str, Any]:
     table = {}
     for name, minimum in MINIMUM.items():
         measured = dict(counts.get(name, {}))
-        table[name] = {"measured": measured, "minimum": minimum,
-                       "extra": {s: measured.get(s, 0) - minimum.get(s, 0) for s in set(measured) | set(minimum)
-                                 if measured.get(s, 0) != minimum.get(s, 0)}}
+        table[name] = {
+            "measured": measured,
+            "minimum": minimum,
+            "extra": {
+                s: measured.get(s, 0) - minimum.get(s, 0)
+                for s in set(measured) | set(minimum)
+                if measured.get(s, 0) != minimum.get(s, 0)
+            },
+        }
     return {
         "per_function": table,
         "stream_records": len(records),
@@ -198,8 +237,9 @@ def _timer(durations: dict[str, list[float]], invoke: Any) -> Any:
 
 
 def _drain_sync(sqs: Any, refs: dict[str, Any], timed: Any) -> None:
-    messages = sqs.receive_message(QueueUrl=refs["SyncQueue"], MaxNumberOfMessages=10,
-                                   MessageSystemAttributeNames=["All"]).get("Messages", [])
+    messages = sqs.receive_message(
+        QueueUrl=refs["SyncQueue"], MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"]
+    ).get("Messages", [])
     for message in messages:  # one invocation per message: the worst case for cost
         result = timed("SyncPaymentSourceFunction", {"Records": [_sqs_record(message, refs["SyncQueue.Arn"])]})
         assert not result["batchItemFailures"], result
@@ -215,7 +255,9 @@ def _stream_records(arn: str) -> list[dict]:
     records = []
     for shard in backend.describe_stream(arn)["Shards"]:
         iterator = backend.get_shard_iterator(arn, shard["ShardId"], "TRIM_HORIZON")
-        records += [_json_safe({**r, "eventSourceARN": arn}) for r in backend.get_records(iterator.arn, 1000)["Records"]]
+        records += [
+            _json_safe({**r, "eventSourceARN": arn}) for r in backend.get_records(iterator.arn, 1000)["Records"]
+        ]
     return json.loads(json.dumps(records, default=str))
 
 

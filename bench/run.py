@@ -22,8 +22,17 @@ RESULTS = ROOT / "bench" / "results" / "latest.json"
 def _sam_build(out: Path) -> float:
     sam = os.environ.get("SAM") or str(ROOT / ".venv-sam" / "bin" / "sam")
     started = time.perf_counter()
-    subprocess.run([sam, "build", "--build-dir", str(out), "--parallel"], cwd=ROOT, check=True, capture_output=True,
-                   env={**os.environ, "SAM_CLI_TELEMETRY": "0"})
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"  # sam needs python3.13
+    result = subprocess.run(
+        [sam, "build", "--build-dir", str(out), "--parallel"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "SAM_CLI_TELEMETRY": "0", "PATH": path},
+        check=False,
+    )
+    if result.returncode:
+        raise RuntimeError(f"sam build failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
     return time.perf_counter() - started
 
 
@@ -58,22 +67,47 @@ def main() -> int:
 def render(r: dict) -> str:
     rows = [("measure", "value", "floor / target", "ratio")]
     for c in r["cold_start"]:
-        rows.append((f"cold start {c['function']}", f"{c['init_ms']} ms", f"{c['floor_ms']} ms / <= 1.3x",
-                     f"{c['ratio']}x (no bytecode: {c['no_bytecode_ratio']}x)"))
+        rows.append(
+            (
+                f"cold start {c['function']}",
+                f"{c['init_ms']} ms",
+                f"{c['floor_ms']} ms / <= 1.3x",
+                f"{c['ratio']}x (no bytecode: {c['no_bytecode_ratio']}x)",
+            )
+        )
     w = r["warm_webhook"]
-    rows.append(("warm webhook request (median)", f"{w['ours_ms']} ms", f"{w['floor_ms']} ms / <= 1.2x",
-                 f"{w['ratio']}x"))
+    rows.append(
+        ("warm webhook request (median)", f"{w['ours_ms']} ms", f"{w['floor_ms']} ms / <= 1.2x", f"{w['ratio']}x")
+    )
     for name, entry in r["requests_per_flow"]["per_function"].items():
         measured = ", ".join(f"{k} {v}" for k, v in sorted(entry["measured"].items()))
         minimum = ", ".join(f"{k} {v}" for k, v in sorted(entry["minimum"].items()))
-        rows.append((f"AWS requests {name}", measured, f"minimum: {minimum}", "extra: " + (str(entry["extra"]) or "none")
-                     if entry["extra"] else "at minimum"))
+        rows.append(
+            (
+                f"AWS requests {name}",
+                measured,
+                f"minimum: {minimum}",
+                "extra: " + (str(entry["extra"]) or "none") if entry["extra"] else "at minimum",
+            )
+        )
     e = r["end_to_end"]
-    rows.append((f"webhooks/s at concurrency {e['concurrency']}", str(e["webhooks_per_s"]),
-                 f"{e['floor_requests_per_s']} req/s (no function)", f"{e['throughput_ratio']}x"))
+    rows.append(
+        (
+            f"webhooks/s at concurrency {e['concurrency']}",
+            str(e["webhooks_per_s"]),
+            f"{e['floor_requests_per_s']} req/s (no function)",
+            f"{e['throughput_ratio']}x",
+        )
+    )
     rows.append(("webhook ack latency p50 / p99", f"{e['ack_p50_ms']} / {e['ack_p99_ms']} ms", "", ""))
-    rows.append(("beneficiary.updated -> push p50 / max", f"{e['updated_to_push_p50_ms']} / {e['updated_to_push_max_ms']} ms",
-                 "", ""))
+    rows.append(
+        (
+            "beneficiary.updated -> push p50 / max",
+            f"{e['updated_to_push_p50_ms']} / {e['updated_to_push_max_ms']} ms",
+            "",
+            "",
+        )
+    )
     rows.append(("cost per million flows", f"${r['cost']['usd_per_million_flows']}", "", ""))
     rows.append(("layer unzipped", f"{r['layer']['unzipped_mb']} MB", "<= 15 MB", ""))
     rows.append(("sam build", f"{r['layer']['sam_build_s']} s", "", ""))

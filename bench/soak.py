@@ -19,8 +19,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import boto3
-
 from local import samples
 from local.launcher import RunningStack, launched_stack
 from local.resources import LOCAL_APP_ID
@@ -43,9 +41,9 @@ class Plan:
 
     @classmethod
     def make(cls, count: int, rng: random.Random) -> Plan:
-        return cls([
-            Flow(samples.ids(), rng.random() < 0.2, rng.random() < 0.2, rng.random() < 0.05) for _ in range(count)
-        ])
+        return cls(
+            [Flow(samples.ids(), rng.random() < 0.2, rng.random() < 0.2, rng.random() < 0.05) for _ in range(count)]
+        )
 
 
 def run_flow(stack: RunningStack, flow: Flow) -> None:
@@ -73,19 +71,6 @@ def run_flow(stack: RunningStack, flow: Flow) -> None:
             flow.webhooks += 1
 
 
-def queue_depths(stack: RunningStack) -> dict[str, int]:
-    sqs = boto3.client("sqs", endpoint_url=stack.moto_url, region_name="us-east-1",
-                       aws_access_key_id="local", aws_secret_access_key="local")  # noqa: S106
-    depths = {}
-    for name in ("SyncQueue", "SyncDeadLetterQueue", "NotifyFailureQueue"):
-        url = sqs.get_queue_url(QueueName=f"lean-local-{name}")["QueueUrl"]
-        attrs = sqs.get_queue_attributes(
-            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-        )["Attributes"]
-        depths[name] = int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"])
-    return depths
-
-
 def soak(flows: int, workers: int, seed: int, state_dir: Path) -> dict:
     rng = random.Random(seed)
     plan = Plan.make(flows, rng)
@@ -99,7 +84,7 @@ def soak(flows: int, workers: int, seed: int, state_dir: Path) -> dict:
         sent_s = time.monotonic() - started
         deadline = time.monotonic() + max(300, flows * 0.5)
         while time.monotonic() < deadline:
-            depths = queue_depths(stack)
+            depths = stack.queue_depths()
             if depths["SyncQueue"] == 0:
                 break
             time.sleep(2)
@@ -113,7 +98,7 @@ def soak(flows: int, workers: int, seed: int, state_dir: Path) -> dict:
         pushes = Counter()
         for endpoint in stack.endpoints():
             pushes[(endpoint.get("custom_user_data") or "").partition("/")[0]] += len(endpoint.get("messages", {}))
-        depths = queue_depths(stack)
+        depths = stack.queue_depths()
     expected = {f.ids["customer_id"]: 0 if f.disabled_device else 1 for f in plan.flows}
     wrong_pushes = sum(1 for cid, n in expected.items() if pushes.get(cid, 0) != n)
     return {

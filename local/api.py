@@ -5,22 +5,21 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import threading
 from collections.abc import Callable
 from typing import Any
 
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from local import template as tpl
 from local.functions import LocalFunction
 from local.http_event import http_api_event
+from local.wsgi import BackgroundWsgiApp
 
 log = logging.getLogger("local.api")
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # HTTP API's own limit; the webhook function enforces a smaller cap
 
 
-class ApiEmulator:
+class ApiEmulator(BackgroundWsgiApp):
     """WSGI app: match a template route, build the event, invoke the function, shape its answer."""
 
     def __init__(
@@ -30,7 +29,6 @@ class ApiEmulator:
         self._schedules = schedules or {}
         self._health = health
         self._routes = tpl.http_routes()
-        self._server: Any = None
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
         request = Request(environ)
@@ -75,16 +73,6 @@ class ApiEmulator:
             if found and route.method == method:
                 return route, found.groupdict()
         return None, {}  # as in AWS, a known path with another method is "Not Found" too
-
-    def serve(self, host: str, port: int) -> int:
-        self._server = make_server(host, port, self, threaded=True)
-        threading.Thread(target=self._server.serve_forever, name="api", daemon=True).start()
-        return self._server.server_port
-
-    def shutdown(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
 
 
 def _json(body: Any, status: int) -> Response:

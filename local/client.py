@@ -74,16 +74,34 @@ class StackClient:
                 found += [json.loads(m) for m in endpoint.get("messages", {}).values()]
         return found
 
-    def set_endpoint_enabled(self, customer_id: str, device_id: str, enabled: bool) -> None:
+    def aws(self, service: str) -> Any:
+        """A boto3 client of the stack's moto server."""
         import boto3
 
-        sns = boto3.session.Session().client(
-            "sns",
+        return boto3.session.Session().client(
+            service,
             endpoint_url=self.moto_url,
             region_name="us-east-1",
             aws_access_key_id="local",
-            aws_secret_access_key="local",  # noqa: S106
+            aws_secret_access_key="local",  # noqa: S106 - moto accepts anything
         )
+
+    def queue_depths(self, prefix: str = "lean-local") -> dict[str, int]:
+        """Visible + in-flight messages of the sync queue, its DLQ and the notifier's failure queue."""
+        sqs = self.aws("sqs")
+        depths = {}
+        for name in ("SyncQueue", "SyncDeadLetterQueue", "NotifyFailureQueue"):
+            url = sqs.get_queue_url(QueueName=f"{prefix}-{name}")["QueueUrl"]
+            attrs = sqs.get_queue_attributes(
+                QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+            )["Attributes"]
+            depths[name] = int(attrs["ApproximateNumberOfMessages"]) + int(
+                attrs["ApproximateNumberOfMessagesNotVisible"]
+            )
+        return depths
+
+    def set_endpoint_enabled(self, customer_id: str, device_id: str, enabled: bool) -> None:
+        sns = self.aws("sns")
         for endpoint in self.endpoints():
             if endpoint.get("custom_user_data") == f"{customer_id}/{device_id}":
                 sns.set_endpoint_attributes(EndpointArn=endpoint["arn"], Attributes={"Enabled": str(enabled).lower()})

@@ -57,7 +57,10 @@ def launched_stack(state_dir: Path, secret: str, timeout_s: float = 120) -> Iter
     with running.console_log.open("w") as console:
         process = subprocess.Popen(
             [sys.executable, "-m", "local.stack", "--serve", "--state-dir", str(state_dir)],
-            cwd=ROOT, env=env, stdout=console, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=console,
+            stderr=subprocess.STDOUT,
         )
         try:
             _wait_healthy(process, running, timeout_s)

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from werkzeug.routing import Map, Rule
-from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
+
+from local.wsgi import BackgroundWsgiApp
 
 ERROR_STATUS = {
     429: "RATE_LIMIT_EXCEEDED",
@@ -76,7 +77,7 @@ def _error(status: int, message: str) -> Response:
     return _json({"status": ERROR_STATUS.get(status, "ERROR"), "message": message}, status, headers)
 
 
-class LeanSimulator:
+class LeanSimulator(BackgroundWsgiApp):
     """WSGI app; `serve()` runs it on a background thread."""
 
     def __init__(self, client_id: str, client_secret: str, app_token: str = ""):
@@ -96,7 +97,6 @@ class LeanSimulator:
                 Rule("/_sim/health", methods=["GET"], endpoint="health"),
             ]
         )
-        self._server: Any = None
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
         request = Request(environ)
@@ -189,15 +189,3 @@ class LeanSimulator:
 
     def _on_health(self, request: Request) -> Response:
         return _json({"ok": True})
-
-    # ----- server -----
-    def serve(self, host: str = "127.0.0.1", port: int = 4010) -> int:
-        """Start on a background thread; returns the bound port (0 picks a free one)."""
-        self._server = make_server(host, port, self, threaded=True)
-        threading.Thread(target=self._server.serve_forever, name="lean-sim", daemon=True).start()
-        return self._server.server_port
-
-    def shutdown(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()

@@ -140,6 +140,7 @@ class StreamPoller(Poller):
         self._retry_delay_s = retry_delay_s
         self._iterators: dict[str, str | None] = {}
         self._pending: dict[str, list[dict[str, Any]]] = {}
+        self._last_sequence: dict[str, str] = {}
         self._last_describe = 0.0
         self.filtered_out = 0
 
@@ -166,10 +167,11 @@ class StreamPoller(Poller):
         for shard_id, iterator in list(self._iterators.items()):
             pending = self._pending[shard_id]
             if iterator and len(pending) < self._batch_size:
-                page = self._streams.get_records(ShardIterator=iterator, Limit=100)
+                page = self._read(shard_id, iterator)
                 self._iterators[shard_id] = page.get("NextShardIterator")
                 for raw in page.get("Records", []):
                     record = _json_safe({**raw, "eventSourceARN": self._arn})
+                    self._last_sequence[shard_id] = record["dynamodb"]["SequenceNumber"]
                     if self.matches(record):
                         pending.append(record)
                     else:
@@ -178,6 +180,24 @@ class StreamPoller(Poller):
                 busy = True
                 self._deliver(shard_id)
         return busy
+
+    def _read(self, shard_id: str, iterator: str) -> dict[str, Any]:
+        """GetRecords; an iterator that expired or points before the oldest record (DynamoDB Local hands one
+        out for an empty shard) is replaced by one after the last record read, or the shard's start."""
+        try:
+            return self._streams.get_records(ShardIterator=iterator, Limit=100)
+        except Exception as exc:
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+            if code not in ("TrimmedDataAccessException", "ExpiredIteratorException"):
+                raise
+        last = self._last_sequence.get(shard_id)
+        position = (
+            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last}
+            if last
+            else {"ShardIteratorType": "TRIM_HORIZON"}
+        )
+        fresh = self._streams.get_shard_iterator(StreamArn=self._arn, ShardId=shard_id, **position)["ShardIterator"]
+        return self._streams.get_records(ShardIterator=fresh, Limit=100)
 
     def _deliver(self, shard_id: str) -> None:
         """Send the shard's next batch until it succeeds or retries run out (in order, like Lambda)."""

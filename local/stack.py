@@ -187,8 +187,13 @@ class LocalStack:
                 if event["Type"] == "SQS":
                     # one poller per allowed concurrent invocation (ScalingConfig), as Lambda scales out
                     for _ in range(self._sqs_workers(logical_id) - 1):
-                        extra = SqsPoller(self.clients["sqs"], self._queue_url(props["Queue"]), props["Queue"],
-                                          self.functions[logical_id], int(props.get("BatchSize", 10)))
+                        extra = SqsPoller(
+                            self.clients["sqs"],
+                            self._queue_url(props["Queue"]),
+                            props["Queue"],
+                            self.functions[logical_id],
+                            int(props.get("BatchSize", 10)),
+                        )
                         extra.start()
                         self._pollers.append(extra)
                     poller: Any = SqsPoller(

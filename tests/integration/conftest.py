@@ -9,7 +9,7 @@ import pytest
 
 from local.launcher import RunningStack, launched_stack
 
-SECRET = "integration-webhook-secret"  # noqa: S105 - a test value
+SECRET = "integration-webhook-secret"
 
 
 @pytest.fixture(scope="session")

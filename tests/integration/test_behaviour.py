@@ -4,11 +4,11 @@ pushes (moto SNS) and queues out; Lean faults injected through /_sim/faults."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
 
-import boto3
 import pytest
 
 from lean_webhooks.signature import sign
@@ -63,18 +63,8 @@ def settle(stack, flow, pushes_expected: int, device="phone", seconds=2.0) -> li
     return stack.pushes(flow["customer_id"], device)
 
 
-def sqs(stack):
-    return boto3.client(
-        "sqs",
-        endpoint_url=stack.moto_url,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
-
-
 def dlq_messages(stack) -> list[dict]:
-    client = sqs(stack)
+    client = stack.aws("sqs")
     url = client.get_queue_url(QueueName="lean-local-SyncDeadLetterQueue")["QueueUrl"]
     found = client.receive_message(
         QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, MessageAttributeNames=["All"]
@@ -206,7 +196,7 @@ def test_lean_outage_dead_letters_with_reason_then_redrive_recovers(stack):
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env={**__import__("os").environ, "LOCAL_MOTO_PORT": str(stack.ports["LOCAL_MOTO_PORT"])},
+        env={**os.environ, "LOCAL_MOTO_PORT": str(stack.ports["LOCAL_MOTO_PORT"])},
         check=True,
         timeout=60,
     )

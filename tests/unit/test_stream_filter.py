@@ -4,6 +4,7 @@ the notifier's own check for every INSERT/MODIFY and status pair."""
 from __future__ import annotations
 
 import itertools
+import json
 
 import pytest
 from moto.events.models import EventPattern
@@ -13,9 +14,7 @@ from lean_webhooks.store.table import from_item, to_item
 from local import template as tpl
 
 STATUSES = [None, "AWAITING_BENEFICIARY_COOL_OFF", "ACTIVE", "SUSPENDED"]
-PATTERNS = [
-    EventPattern.load(f) for f in (__import__("json").dumps(p) for p in tpl.filter_patterns("NotifyActiveFunction"))
-]
+PATTERNS = [EventPattern.load(json.dumps(p)) for p in tpl.filter_patterns("NotifyActiveFunction")]
 
 
 def beneficiary(status: str | None, cool_off_seen: bool | None) -> dict | None:
