@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from lean_webhooks.config import LeanSettings, required
-from lean_webhooks.lean.client import LeanClient
-from lean_webhooks.lean.credentials import LeanCredentials
+from lean_webhooks.lean.factory import lean_client
 from lean_webhooks.observability import logger, metrics
 from lean_webhooks.recovery import CoolOffRecovery
-from lean_webhooks.secrets import get_json_secret
 from lean_webhooks.store.payment_sources import PaymentSourceStore
 from lean_webhooks.store.table import Table
 
@@ -20,17 +17,10 @@ lean_settings = LeanSettings.from_env()
 store = PaymentSourceStore(Table(required("TABLE_NAME")))
 
 
-@cache
-def _recovery() -> CoolOffRecovery:
-    secret = get_json_secret(lean_settings.credentials_secret_id, lean_settings.secret_max_age_s)
-    lean = LeanClient(lean_settings, LeanCredentials.from_secret(secret, lean_settings.auth_mode))
-    return CoolOffRecovery(lean, store, lean_settings.app_id)
-
-
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict, context: Any) -> dict:
-    outcome = _recovery().run()
+    outcome = CoolOffRecovery(lean_client(lean_settings), store, lean_settings.app_id).run()
     metrics.add_metric(name="RecoveryActivations", unit=MetricUnit.Count, value=outcome.activated)
     metrics.add_metric(name="RecoveryFailures", unit=MetricUnit.Count, value=outcome.failed)
     logger.info("cool-off recovery run", extra=outcome.as_dict())

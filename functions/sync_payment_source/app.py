@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -16,12 +15,10 @@ from pydantic import ValidationError
 
 from lean_webhooks.aws import client
 from lean_webhooks.config import LeanSettings, SyncSettings
-from lean_webhooks.lean.client import LeanClient
-from lean_webhooks.lean.credentials import LeanCredentials
+from lean_webhooks.lean.factory import lean_client
 from lean_webhooks.models.webhook import BeneficiaryEvent
 from lean_webhooks.observability import logger, metrics
 from lean_webhooks.retry_policy import SqsRetryPolicy
-from lean_webhooks.secrets import get_json_secret
 from lean_webhooks.store.payment_sources import PaymentSourceStore
 from lean_webhooks.store.table import Table
 from lean_webhooks.sync import PaymentSourceSync
@@ -31,6 +28,7 @@ lean_settings = LeanSettings.from_env()
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 idempotency = IdempotencyConfig(event_key_jmespath="event_id", expires_after_seconds=settings.idempotency_ttl_s)
 persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=client("dynamodb"))
+store = PaymentSourceStore(Table(settings.table_name))
 policy = SqsRetryPolicy(
     sqs=client("sqs"),
     queue_url=settings.queue_url,
@@ -41,13 +39,8 @@ policy = SqsRetryPolicy(
 )
 
 
-@cache
 def _service() -> PaymentSourceSync:
-    secret = get_json_secret(lean_settings.credentials_secret_id, lean_settings.secret_max_age_s)
-    credentials = LeanCredentials.from_secret(secret, lean_settings.auth_mode)
-    return PaymentSourceSync(
-        LeanClient(lean_settings, credentials), PaymentSourceStore(Table(settings.table_name)), lean_settings.app_id
-    )
+    return PaymentSourceSync(lean_client(lean_settings), store, lean_settings.app_id)
 
 
 @idempotent_function(data_keyword_argument="event", config=idempotency, persistence_store=persistence)

@@ -24,9 +24,8 @@ from local.resources import LOCAL_APP_ID, LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET
 
 
 def settings(url: str, mode: str = "oauth", **kw) -> LeanSettings:
-    return LeanSettings(
-        api_base_url=url, auth_base_url=url, credentials_secret_id="x", auth_mode=mode, app_id=LOCAL_APP_ID, **kw
-    )
+    kw.setdefault("credentials_secret_id", "x")
+    return LeanSettings(api_base_url=url, auth_base_url=url, auth_mode=mode, app_id=LOCAL_APP_ID, **kw)
 
 
 @pytest.fixture
@@ -168,3 +167,23 @@ def test_hosts_per_region_and_environment(monkeypatch, region, env, host):
     monkeypatch.delenv("LEAN_API_BASE_URL", raising=False)
     loaded = LeanSettings.from_env()
     assert loaded.api_base_url == host and loaded.app_id == LOCAL_APP_ID
+
+
+def test_rotated_credentials_get_a_new_client(aws, monkeypatch):
+    """The credentials secret is re-read through the Parameters cache: after rotation, a new client."""
+    import json
+
+    from aws_lambda_powertools.utilities import parameters
+
+    from lean_webhooks.lean.factory import lean_client
+
+    lean = settings(aws["lean_url"], credentials_secret_id=aws["refs"]["LeanCredentialsSecret"])
+    first = lean_client(lean)
+    assert lean_client(lean) is first
+    aws["clients"]["secretsmanager"].put_secret_value(
+        SecretId=aws["refs"]["LeanCredentialsSecret"],
+        SecretString=json.dumps({"client_id": LOCAL_CLIENT_ID, "client_secret": "rotated"}),
+    )
+    assert lean_client(lean) is first  # still cached
+    parameters.clear_caches()  # what the 5-minute max_age does
+    assert lean_client(lean) is not first

@@ -39,3 +39,9 @@ def test_logger_output_is_redacted():
     out = stream.getvalue()
     assert "AE340260001015528812001" not in out and "ab" * 32 not in out
     assert json.loads(out.strip().splitlines()[-1])["message"] == "synced"
+
+
+def test_arn_account_ids_survive_redaction():
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:WebhookFunction"
+    assert redact(arn) == arn
+    assert "123456789012" not in redact('{"account_number":123456789012}')

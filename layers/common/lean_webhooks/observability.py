@@ -14,7 +14,7 @@ NAMESPACE = "LeanWebhooks"
 # FCM registration tokens (long url-safe strings), and anything that looks like a bearer token.
 _REDACTIONS = (
     re.compile(r"\b[A-Z]{2}\d{2}[A-Z0-9]{11,30}\b"),
-    re.compile(r"(?<![\w-])\d{9,}(?![\w-])"),
+    re.compile(r"(?<![\w-])\d{9,}(?![\w:-])"),  # not an ARN's account segment (followed by ':')
     re.compile(r"\b[0-9a-fA-F]{64}\b"),
     re.compile(r"[A-Za-z0-9_\-]{20,}:[A-Za-z0-9_\-]{40,}"),
     re.compile(r"(?i)bearer\s+[A-Za-z0-9._\-]+"),
