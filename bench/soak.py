@@ -100,7 +100,8 @@ def soak(flows: int, workers: int, seed: int, state_dir: Path) -> dict:
             pushes[(endpoint.get("custom_user_data") or "").partition("/")[0]] += len(endpoint.get("messages", {}))
         depths = stack.queue_depths()
     expected = {f.ids["customer_id"]: 0 if f.disabled_device else 1 for f in plan.flows}
-    wrong_pushes = sum(1 for cid, n in expected.items() if pushes.get(cid, 0) != n)
+    wrong = [f for f in plan.flows if pushes.get(f.ids["customer_id"], 0) != expected[f.ids["customer_id"]]]
+    wrong_pushes = len(wrong)
     return {
         "flows": flows,
         "webhooks_sent": sum(f.webhooks for f in plan.flows),
@@ -112,6 +113,12 @@ def soak(flows: int, workers: int, seed: int, state_dir: Path) -> dict:
         "pushes_sent": sum(pushes.get(cid, 0) for cid in expected),
         "pushes_expected": sum(expected.values()),
         "flows_with_wrong_push_count": wrong_pushes,
+        "wrong_flows": [
+            {"customer_id": f.ids["customer_id"], "expected": expected[f.ids["customer_id"]],
+             "got": pushes.get(f.ids["customer_id"], 0), "duplicate": f.duplicate, "reordered": f.reordered,
+             "disabled_device": f.disabled_device}
+            for f in wrong[:10]
+        ],
         "regressions": flows - statuses.get(samples.ACTIVE, 0),
         "left_in_queues": depths,
         "send_s": round(sent_s, 1),

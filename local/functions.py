@@ -37,11 +37,22 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
-class LocalFunction:
-    """A function of the template: its handler module loaded with its environment, invoked one at a time.
+def load_handler(spec: tpl.FunctionSpec, module_name: str) -> Any:
+    """Import the function's handler module under `module_name` (environment already set)."""
+    if str(LAYER_DIR) not in sys.path:
+        sys.path.insert(0, str(LAYER_DIR))
+    module_file = spec.handler.rpartition(".")[0]
+    module_spec = importlib.util.spec_from_file_location(module_name, spec.code_dir / f"{module_file}.py")
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[module_name] = module
+    module_spec.loader.exec_module(module)
+    return module
 
-    Like a Lambda execution environment, one module instance handles one event at a time; `concurrency`
-    instances serve in parallel.
+
+class LocalFunction:
+    """A function of the template loaded in this process with its environment: for unit tests and in-process
+    benchmarks, which call it from one thread. Powertools keeps some state per process (the HTTP resolvers'
+    current event, metrics), so concurrent callers need `local.workers.IsolatedFunction` instead.
     """
 
     def __init__(self, spec: tpl.FunctionSpec, environment: dict[str, str], concurrency: int = 1):
@@ -53,17 +64,8 @@ class LocalFunction:
         self._lock = threading.Lock()
 
     def _load(self, index: int) -> Any:
-        if str(LAYER_DIR) not in sys.path:
-            sys.path.insert(0, str(LAYER_DIR))
         os.environ.update(self._environment)
-        module_file, _, _ = self.spec.handler.rpartition(".")
-        path = self.spec.code_dir / f"{module_file}.py"
-        name = f"local_fn_{self.name}_{index}"
-        module_spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(module_spec)
-        sys.modules[name] = module
-        module_spec.loader.exec_module(module)
-        return module
+        return load_handler(self.spec, f"local_fn_{self.name}_{index}")
 
     def invoke(self, event: dict[str, Any]) -> Any:
         """Run the handler on `event` in a free environment; exceptions propagate like a Lambda error."""

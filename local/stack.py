@@ -148,19 +148,19 @@ class LocalStack:
         self.say("created the template's tables, queues and secrets, and SNS platform applications")
 
     def _load_functions(self, log_file: Path) -> None:
-        from local.functions import LocalFunction
         from local.resources import function_environment
+        from local.workers import IsolatedFunction
 
-        # Function output (Powertools JSON logs and EMF metrics) goes to a file; the console keeps the story.
-        self._function_log = log_file.open("a", buffering=1)
-        sys.stdout = self._function_log
+        # One process per execution environment; their output (Powertools JSON logs, EMF metrics) goes to a
+        # file, the console keeps the story.
         for logical_id, spec in tpl.functions().items():
             environment = {**function_environment(spec, self.refs), **LOCAL_OVERRIDES.get(logical_id, {})}
             concurrency = CONCURRENCY.get(logical_id, 1)
             if any(e["Type"] == "SQS" for e in spec.events.values()):
                 concurrency = self._sqs_workers(logical_id)
-            self.functions[logical_id] = LocalFunction(spec, environment, concurrency)
-        self.say(f"loaded {len(self.functions)} functions from template.yaml (logs: {log_file})")
+            self.functions[logical_id] = IsolatedFunction(spec, environment, concurrency, log_file)
+        workers = sum(1 for _ in self.functions)
+        self.say(f"started {workers} functions from template.yaml in their own processes (logs: {log_file})")
 
     def _queue_url(self, arn: str) -> str:
         return next(self.refs[k[: -len(".Arn")]] for k, v in self.refs.items() if k.endswith(".Arn") and v == arn)
@@ -226,6 +226,7 @@ class LocalStack:
 
     def health(self) -> dict[str, bool]:
         parts = {
+            "functions": bool(self.functions) and all(f.alive for f in self.functions.values()),
             "dynamodb_local": bool(self._processes) and self._processes[0].poll() is None,
             "moto_server": len(self._processes) > 1 and self._processes[1].poll() is None,
             "lean_simulator": bool(self._servers),
@@ -241,11 +242,10 @@ class LocalStack:
             poller.stop()
         for server in reversed(self._servers):
             server.shutdown()
+        for function in self.functions.values():
+            function.stop()
         for process in reversed(self._processes):
             services.stop(process)
-        if getattr(self, "_function_log", None):
-            sys.stdout = sys.__stdout__
-            self._function_log.close()
         self.say("local stack stopped")
 
 

@@ -237,6 +237,26 @@ def test_read_api_validates_its_input(stack):
     assert response.status_code == 400
 
 
+def test_concurrent_requests_are_answered_each_for_itself(stack):
+    """Webhooks and device registrations in parallel: every answer belongs to its own request (the local stack
+    runs each execution environment in its own process, like Lambda)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def webhook(_: int) -> bool:
+        envelope = samples.payment_source_created_webhook(samples.ids())
+        response = stack.post_webhook(envelope)
+        return response.status_code == 200 and response.json()["event_id"] == envelope["event_id"]
+
+    def device(i: int) -> bool:
+        customer = samples.ids()["customer_id"]
+        response = stack.register_device(customer, f"d{i}", "GCM", f"fcm-{customer}:APA91b" + "c" * 60)
+        return response.status_code == 200 and response.json()["customer_id"] == customer
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda i: (webhook if i % 2 else device)(i), range(60)))
+    assert all(results)
+
+
 def test_no_pii_or_secret_in_any_log_line(stack):
     """Runs last in this module: every flow above has logged by now."""
     text = stack.function_log.read_text() + stack.console_log.read_text()
