@@ -114,9 +114,14 @@ def soak(flows: int, workers: int, seed: int, state_dir: Path) -> dict:
         "pushes_expected": sum(expected.values()),
         "flows_with_wrong_push_count": wrong_pushes,
         "wrong_flows": [
-            {"customer_id": f.ids["customer_id"], "expected": expected[f.ids["customer_id"]],
-             "got": pushes.get(f.ids["customer_id"], 0), "duplicate": f.duplicate, "reordered": f.reordered,
-             "disabled_device": f.disabled_device}
+            {
+                "customer_id": f.ids["customer_id"],
+                "expected": expected[f.ids["customer_id"]],
+                "got": pushes.get(f.ids["customer_id"], 0),
+                "duplicate": f.duplicate,
+                "reordered": f.reordered,
+                "disabled_device": f.disabled_device,
+            }
             for f in wrong[:10]
         ],
         "regressions": flows - statuses.get(samples.ACTIVE, 0),

@@ -8,7 +8,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotFoundError
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from lean_webhooks.config import PushSettings
 from lean_webhooks.devices import DeviceRegistration, DeviceRegistry, PlatformNotConfigured
@@ -26,13 +26,12 @@ _table = Table(settings.table_name)
 registry = DeviceRegistry(settings, DeviceStore(_table), PushGateway())
 payment_sources = PaymentSourceStore(_table)
 _DEVICE_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
+_CUSTOMER_ID = TypeAdapter(LeanId)
 
 
 def _customer_id(raw: str) -> str:
-    from pydantic import TypeAdapter
-
     try:
-        return TypeAdapter(LeanId).validate_python(raw)
+        return _CUSTOMER_ID.validate_python(raw)
     except ValidationError:
         raise BadRequestError("customer_id must be a UUID") from None
 
