@@ -12,6 +12,7 @@ from lean_webhooks.observability import logger, metrics
 from lean_webhooks.recovery import CoolOffRecovery
 from lean_webhooks.store.payment_sources import PaymentSourceStore
 from lean_webhooks.store.table import Table
+from lean_webhooks.sync import PaymentSourceSync
 
 lean_settings = LeanSettings.from_env()
 store = PaymentSourceStore(Table(required("TABLE_NAME")))
@@ -20,7 +21,8 @@ store = PaymentSourceStore(Table(required("TABLE_NAME")))
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict, context: Any) -> dict:
-    outcome = CoolOffRecovery(lean_client(lean_settings), store, lean_settings.app_id).run()
+    sync = PaymentSourceSync(lean_client(lean_settings), store, lean_settings.app_id)
+    outcome = CoolOffRecovery(sync, store).run()
     metrics.add_metric(name="RecoveryActivations", unit=MetricUnit.Count, value=outcome.activated)
     metrics.add_metric(name="RecoveryFailures", unit=MetricUnit.Count, value=outcome.failed)
     logger.info("cool-off recovery run", extra=outcome.as_dict())

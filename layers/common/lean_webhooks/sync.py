@@ -21,6 +21,19 @@ class PermanentSyncError(Exception):
 
 
 @dataclass(frozen=True)
+class BeneficiaryReport:
+    """What a webhook (or, for recovery, the stored item) says about one beneficiary."""
+
+    customer_id: str
+    payment_source_id: str
+    beneficiary_id: str
+    payment_destination_id: str
+    bank_identifier: str
+    status: str
+    is_update: bool
+
+
+@dataclass(frozen=True)
 class SyncOutcome:
     status: str
     cool_off_seen: bool
@@ -48,30 +61,46 @@ class PaymentSourceSync:
 
     def sync(self, event: BeneficiaryEvent) -> SyncOutcome:
         payload = event.payload
-        source = self._lean.get_payment_source(payload.customer_id, payload.payment_source_id)
+        report = BeneficiaryReport(
+            customer_id=payload.customer_id,
+            payment_source_id=payload.payment_source_id,
+            beneficiary_id=payload.id,
+            payment_destination_id=payload.payment_destination_id,
+            bank_identifier=payload.payment_source_bank_identifier,
+            status=payload.status,
+            is_update=event.is_update,
+        )
+        return self.apply(report, event.event_id, event.type)
+
+    def apply(
+        self, report: BeneficiaryReport, event_id: str, event_type: str, recheck_at: datetime | None = None
+    ) -> SyncOutcome:
+        """Read the payment source from Lean, check it is ours, store it and the beneficiary's decided status."""
+        source = self._lean.get_payment_source(report.customer_id, report.payment_source_id)
         if source.app_id != self._app_id:
             raise PermanentSyncError("app_id_mismatch", "payment source belongs to another Lean application")
-        if source.customer_id != payload.customer_id or source.id != payload.payment_source_id:
+        if source.customer_id != report.customer_id or source.id != report.payment_source_id:
             raise PermanentSyncError("id_mismatch", "Lean returned a different payment source than requested")
         now = self._clock()
         self._store.put_payment_source(source, now)
-        api_beneficiary = source.beneficiary(payload.id)
+        api_beneficiary = source.beneficiary(report.beneficiary_id)
         decision = decide_status(
-            is_update=event.is_update,
-            webhook_status=payload.status,
+            is_update=report.is_update,
+            webhook_status=report.status,
             api_status=api_beneficiary.status if api_beneficiary else None,
         )
         written = self._store.apply_beneficiary(
             BeneficiaryWrite(
-                customer_id=payload.customer_id,
-                payment_source_id=payload.payment_source_id,
-                beneficiary_id=payload.id,
-                payment_destination_id=payload.payment_destination_id,
-                bank_identifier=payload.payment_source_bank_identifier,
+                customer_id=report.customer_id,
+                payment_source_id=report.payment_source_id,
+                beneficiary_id=report.beneficiary_id,
+                payment_destination_id=report.payment_destination_id,
+                bank_identifier=report.bank_identifier,
                 decision=decision,
                 cool_off_expiry=api_beneficiary.beneficiary_cool_off_expiry if api_beneficiary else None,
-                event_id=event.event_id,
-                event_type=event.type,
+                event_id=event_id,
+                event_type=event_type,
+                recheck_at=recheck_at,
             ),
             now,
         )
