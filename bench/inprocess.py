@@ -84,7 +84,7 @@ def environment() -> Iterator[dict[str, Any]]:
 
 
 def _handler(function: LocalFunction) -> Any:
-    return function._pool[0].lambda_handler
+    return function.handler
 
 
 def warm_webhook(requests: int = 400) -> dict[str, float]:

@@ -1,5 +1,5 @@
-"""Write `events/`: the seed's webhooks as HTTP API v2 events signed with the local secret, plus sample SQS
-and stream events, usable with `sam local invoke -e` (regenerate: python -m local.events)."""
+"""Write `events/`: the seed's three webhooks as HTTP API v2 events signed with the local secret, usable with
+`sam local invoke -e` (regenerate: python -m local.events)."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ from datetime import UTC, datetime
 
 from local import samples
 from local.http_event import http_api_event
+from local.resources import LOCAL_WEBHOOK_SECRET
 from local.template import ROOT
 
-LOCAL_SECRET = "local-webhook-secret"  # noqa: S105 - the documented local default
 FLOW = samples.ids("events")
 WHEN = datetime(2026, 1, 15, 9, 30, 0, 123456, tzinfo=UTC)  # events older than the replay window get 400
 
 
 def webhook_event(envelope: dict) -> dict:
-    body, headers = samples.signed(envelope, LOCAL_SECRET)
+    body, headers = samples.signed(envelope, LOCAL_WEBHOOK_SECRET)
     return http_api_event("POST", "/webhooks/lean", body=body, headers=headers, route_key="POST /webhooks/lean")
 
 
@@ -43,7 +43,7 @@ def main() -> None:
     (out / "README.md").write_text(
         "# Sample events\n\n"
         "HTTP API (payload 2.0) events of Lean's three Payment Source webhooks, signed with the local secret\n"
-        f"`{LOCAL_SECRET}`. Their timestamp is fixed, so the webhook function answers them 400 `stale_event`\n"
+        f"`{LOCAL_WEBHOOK_SECRET}`. Their timestamp is fixed, so the webhook function answers them 400 `stale_event`\n"
         "unless `REPLAY_WINDOW_SECONDS` is raised: that is the replay protection working. Regenerate with\n"
         "`.venv/bin/python -m local.events`.\n"
     )

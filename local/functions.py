@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -55,27 +54,13 @@ class LocalFunction:
     current event, metrics), so concurrent callers need `local.workers.IsolatedFunction` instead.
     """
 
-    def __init__(self, spec: tpl.FunctionSpec, environment: dict[str, str], concurrency: int = 1):
+    def __init__(self, spec: tpl.FunctionSpec, environment: dict[str, str]):
         self.spec = spec
         self.name = spec.logical_id
-        self._environment = environment
-        self._pool: list[Any] = [self._load(i) for i in range(concurrency)]
-        self._free = threading.Semaphore(concurrency)
-        self._lock = threading.Lock()
-
-    def _load(self, index: int) -> Any:
-        os.environ.update(self._environment)
-        return load_handler(self.spec, f"local_fn_{self.name}_{index}")
+        os.environ.update(environment)
+        module = load_handler(spec, f"local_fn_{self.name}")
+        self.handler = getattr(module, spec.handler.rpartition(".")[2])
 
     def invoke(self, event: dict[str, Any]) -> Any:
-        """Run the handler on `event` in a free environment; exceptions propagate like a Lambda error."""
-        handler_name = self.spec.handler.rpartition(".")[2]
-        with self._free:
-            with self._lock:
-                module = self._pool.pop()
-            try:
-                context = LambdaContext(function_name=self.name, timeout_s=self.spec.timeout)
-                return getattr(module, handler_name)(event, context)
-            finally:
-                with self._lock:
-                    self._pool.append(module)
+        """Run the handler on `event`; exceptions propagate like a Lambda error."""
+        return self.handler(event, LambdaContext(function_name=self.name, timeout_s=self.spec.timeout))

@@ -13,6 +13,7 @@ ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
 LOCAL_APP_ID = "8d9a4f52-3b1c-4a43-9c55-0b7f4c1e2a10"
 LOCAL_CLIENT_ID = LOCAL_APP_ID
+LOCAL_WEBHOOK_SECRET = "local-webhook-secret"  # noqa: S105 - the documented local default (LEAN_WEBHOOK_SECRET)
 LOCAL_CLIENT_SECRET = "local-client-secret"  # noqa: S105 - the simulator's OAuth secret, not a real credential
 
 
@@ -21,7 +22,7 @@ class LocalSettings:
     """Values the local stack gives to template parameters and secrets."""
 
     prefix: str = "lean-local"
-    webhook_secret: str = "local-webhook-secret"  # noqa: S105 - the documented local default
+    webhook_secret: str = LOCAL_WEBHOOK_SECRET
     lean_base_url: str = ""
     app_id: str = LOCAL_APP_ID
 

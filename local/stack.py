@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from local import template as tpl
+from local.resources import LOCAL_WEBHOOK_SECRET
 from local.template import ROOT
 
 DEFAULT_STATE_DIR = ROOT / ".local-stack"
@@ -88,7 +89,7 @@ def aws_environment(ports: Ports) -> dict[str, str]:
 class LocalStack:
     ports: Ports
     state_dir: Path = DEFAULT_STATE_DIR
-    webhook_secret: str = "local-webhook-secret"  # noqa: S105 - the documented local default
+    webhook_secret: str = LOCAL_WEBHOOK_SECRET
     console: TextIO = sys.stdout
     refs: dict[str, Any] = field(default_factory=dict)
     functions: dict[str, Any] = field(default_factory=dict)
@@ -159,8 +160,7 @@ class LocalStack:
             if any(e["Type"] == "SQS" for e in spec.events.values()):
                 concurrency = self._sqs_workers(logical_id)
             self.functions[logical_id] = IsolatedFunction(spec, environment, concurrency, log_file)
-        workers = sum(1 for _ in self.functions)
-        self.say(f"started {workers} functions from template.yaml in their own processes (logs: {log_file})")
+        self.say(f"started {len(self.functions)} functions, each in its own worker processes (logs: {log_file})")
 
     def _queue_url(self, arn: str) -> str:
         return next(self.refs[k[: -len(".Arn")]] for k, v in self.refs.items() if k.endswith(".Arn") and v == arn)
@@ -268,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     stack = LocalStack(
         Ports.from_env(),
         args.state_dir,
-        os.environ.get("LEAN_WEBHOOK_SECRET") or "local-webhook-secret",
+        os.environ.get("LEAN_WEBHOOK_SECRET") or LOCAL_WEBHOOK_SECRET,
         console=console,
     )
     code = 0
