@@ -14,7 +14,7 @@ from bench.stats import median, percentile
 from local import samples
 from local.client import wait_for
 from local.launcher import launched_stack
-from local.resources import LOCAL_APP_ID
+from local.resources import local_app_id
 
 SECRET = "bench-webhook-secret"  # noqa: S105 - a local value
 
@@ -47,7 +47,7 @@ def measure(state_dir: Path, requests_count: int = 400, concurrency: int = 8, pu
             stack.set_payment_source(
                 flow["customer_id"],
                 flow["payment_source_id"],
-                samples.payment_source(flow, LOCAL_APP_ID, samples.AWAITING),
+                samples.payment_source(flow, local_app_id(), samples.AWAITING),
             )
 
         def webhook(i: int) -> None:
@@ -77,7 +77,7 @@ def _time_to_push(stack) -> float:
     flow = samples.ids()
     cid = flow["customer_id"]
     stack.register_device(cid, "phone", "GCM", f"fcm-bench-{cid}:APA91b" + "q" * 60)
-    stack.set_payment_source(cid, flow["payment_source_id"], samples.payment_source(flow, LOCAL_APP_ID, samples.ACTIVE))
+    stack.set_payment_source(cid, flow["payment_source_id"], samples.payment_source(flow, local_app_id(), samples.ACTIVE))
     started = time.perf_counter()
     stack.post_webhook(samples.beneficiary_webhook(flow, "updated", samples.ACTIVE))
     deadline = started + 30

@@ -26,9 +26,8 @@ from local.functions import LambdaContext, LocalFunction
 from local.lean_sim import LeanSimulator
 from local.pollers import _json_safe, _sqs_record
 from local.resources import (
-    LOCAL_APP_ID,
-    LOCAL_CLIENT_ID,
     LOCAL_CLIENT_SECRET,
+    local_app_id,
     LocalSettings,
     create_all,
     function_environment,
@@ -54,7 +53,7 @@ def environment() -> Iterator[dict[str, Any]]:
     os.environ.update({"AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x", "AWS_DEFAULT_REGION": "us-east-1"})
     for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
         del os.environ[name]
-    sim = LeanSimulator(client_id=LOCAL_CLIENT_ID, client_secret=LOCAL_CLIENT_SECRET)
+    sim = LeanSimulator(client_id=local_app_id(), client_secret=LOCAL_CLIENT_SECRET)
     sim_url = f"http://127.0.0.1:{sim.serve('127.0.0.1', 0)}"
     stdout = sys.stdout
     sys.stdout = io.StringIO()  # the functions' log output: measured (bytes per flow), never shown
@@ -167,7 +166,7 @@ def requests_per_flow() -> dict[str, Any]:
             ),
         )
         sim.state.payment_sources[(cid, flow["payment_source_id"])] = samples.payment_source(
-            flow, LOCAL_APP_ID, samples.AWAITING
+            flow, local_app_id(), samples.AWAITING
         )
         for envelope in (
             samples.payment_source_created_webhook(flow),
@@ -176,7 +175,7 @@ def requests_per_flow() -> dict[str, Any]:
         ):
             if envelope["type"].endswith("updated"):
                 sim.state.payment_sources[(cid, flow["payment_source_id"])] = samples.payment_source(
-                    flow, LOCAL_APP_ID, samples.ACTIVE
+                    flow, local_app_id(), samples.ACTIVE
                 )
             body, headers = samples.signed(envelope, SECRET)
             timed(

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from local import samples
 from local.launcher import RunningStack, launched_stack
-from local.resources import LOCAL_APP_ID
+from local.resources import local_app_id
 
 SECRET = "soak-webhook-secret"  # noqa: S105 - a local value
 
@@ -60,10 +60,10 @@ def run_flow(stack: RunningStack, flow: Flow) -> None:
     sends = [samples.payment_source_created_webhook(flow.ids), created, updated]
     if flow.reordered:
         sends = [sends[0], updated, created]
-    stack.set_payment_source(cid, psid, samples.payment_source(flow.ids, LOCAL_APP_ID, samples.AWAITING))
+    stack.set_payment_source(cid, psid, samples.payment_source(flow.ids, local_app_id(), samples.AWAITING))
     for envelope in sends:
         if envelope is updated:
-            stack.set_payment_source(cid, psid, samples.payment_source(flow.ids, LOCAL_APP_ID, samples.ACTIVE))
+            stack.set_payment_source(cid, psid, samples.payment_source(flow.ids, local_app_id(), samples.ACTIVE))
         for _ in range(2 if flow.duplicate else 1):
             response = stack.post_webhook(envelope)
             if response.status_code != 200:

@@ -1,8 +1,17 @@
-"""Lean simulator: OAuth token endpoint, payment-source GETs, and `/_sim` controls for tests and the demo.
+"""Lean simulator, following Lean's published contract (docs/lean-contract.md).
 
+Lean's API:
+POST   /oauth2/token                                                    client credentials, scope=api
+GET    /customers/v1/{customer_id}/payment-sources[/{payment_source_id}]
+DELETE /customers/v1/{customer_id}/payment-sources/{payment_source_id}  {"reason": "USER_REQUESTED"}; GET then 404
+GET    /events/v1?page=&size=&from=&to=&type=                           events Lean created, oldest first
+
+Controls for tests and the demo:
 PUT    /_sim/customers/{customer_id}/payment-sources/{payment_source_id}   body: a Lean payment source
 POST   /_sim/faults    {"status": 503, "count": 2} | {"delay_s": 12, "count": 1} | {"status": 429, "probability": 0.1}
 DELETE /_sim/faults
+POST   /_sim/webhooks  {"type", "payload", "lost"?}: Lean creates the event, records it for /events/v1 and
+                       delivers it signed to the webhook URL unless lost; answers the envelope and the delivery
 GET    /_sim/stats     request counters
 """
 
@@ -13,15 +22,21 @@ import random
 import secrets
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import requests
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from lean_webhooks.models.common import parse_rfc3339
+from lean_webhooks.signature import sign
+from local.samples import lean_timestamp
 from local.wsgi import BackgroundWsgiApp
 
 ERROR_STATUS = {
+    400: "INVALID_PARAMETERS",
     429: "RATE_LIMIT_EXCEEDED",
     500: "INTERNAL_SERVER_ERROR",
     502: "BAD_GATEWAY",
@@ -30,6 +45,9 @@ ERROR_STATUS = {
     404: "RESOURCE_NOT_FOUND",
     401: "UNAUTHORIZED",
 }
+DELETE_REASONS = frozenset({"USER_REQUESTED"})
+MAX_PAGE_SIZE = 100
+DELIVERY_TIMEOUT_S = 10  # Lean counts no answer within 10 s as a failed delivery
 
 
 @dataclass
@@ -45,7 +63,9 @@ class SimState:
     client_id: str
     client_secret: str
     app_token: str = ""
+    app_id: str = ""
     payment_sources: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     tokens: set[str] = field(default_factory=set)
     stats: dict[str, int] = field(default_factory=dict)
@@ -72,27 +92,46 @@ def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -
     return Response(json.dumps(body), status=status, mimetype="application/json", headers=headers)
 
 
-def _error(status: int, message: str) -> Response:
+def _error(status: int, message: str, **metadata: Any) -> Response:
+    """Lean's error body: `{"timestamp", "status", "message", "metadata"}` with `status` a code string."""
     headers = {"Retry-After": "1"} if status == 429 else None
-    return _json({"status": ERROR_STATUS.get(status, "ERROR"), "message": message}, status, headers)
+    body = {
+        "timestamp": lean_timestamp(),
+        "status": ERROR_STATUS.get(status, "ERROR"),
+        "message": message,
+        "metadata": metadata or None,
+    }
+    return _json(body, status, headers)
 
 
 class LeanSimulator(BackgroundWsgiApp):
     """WSGI app; `serve()` runs it on a background thread."""
 
-    def __init__(self, client_id: str, client_secret: str, app_token: str = ""):
-        self.state = SimState(client_id=client_id, client_secret=client_secret, app_token=app_token)
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        app_token: str = "",
+        app_id: str = "",
+        webhook_url: str = "",
+        webhook_secret: str = "",
+    ):
+        self.state = SimState(
+            client_id=client_id, client_secret=client_secret, app_token=app_token, app_id=app_id or client_id
+        )
+        self.webhook_url, self.webhook_secret = webhook_url, webhook_secret
+        self._delivery = requests.Session()
+        source = "/customers/v1/<customer_id>/payment-sources/<payment_source_id>"
         self._map = Map(
             [
                 Rule("/oauth2/token", methods=["POST"], endpoint="token"),
                 Rule("/customers/v1/<customer_id>/payment-sources", methods=["GET"], endpoint="list"),
-                Rule(
-                    "/customers/v1/<customer_id>/payment-sources/<payment_source_id>", methods=["GET"], endpoint="get"
-                ),
-                Rule(
-                    "/_sim/customers/<customer_id>/payment-sources/<payment_source_id>", methods=["PUT"], endpoint="put"
-                ),
+                Rule(source, methods=["GET"], endpoint="get"),
+                Rule(source, methods=["DELETE"], endpoint="delete"),
+                Rule("/events/v1", methods=["GET"], endpoint="events"),
+                Rule("/_sim" + source.replace("/v1", ""), methods=["PUT"], endpoint="put"),
                 Rule("/_sim/faults", methods=["POST", "DELETE"], endpoint="faults"),
+                Rule("/_sim/webhooks", methods=["POST"], endpoint="webhook"),
                 Rule("/_sim/stats", methods=["GET"], endpoint="stats"),
                 Rule("/_sim/health", methods=["GET"], endpoint="health"),
             ]
@@ -119,7 +158,7 @@ class LeanSimulator(BackgroundWsgiApp):
         token = secrets.token_urlsafe(24)
         with self.state.lock:
             self.state.tokens.add(token)
-        return _json({"access_token": token, "token_type": "bearer", "expires_in": 3600, "scope": "api"})
+        return _json({"access_token": token, "token_type": "Bearer", "expires_in": 3599, "scope": "api"})
 
     def _authorised(self, request: Request) -> bool:
         auth = request.headers.get("Authorization", "")
@@ -147,7 +186,7 @@ class LeanSimulator(BackgroundWsgiApp):
             return guard
         source = self.state.payment_sources.get((customer_id.lower(), payment_source_id.lower()))
         if source is None:
-            return _error(404, "payment source not found")
+            return _error(404, "Payment source not found", payment_source_id=payment_source_id)
         return _json(source)
 
     def _on_list(self, request: Request, customer_id: str) -> Response:
@@ -156,11 +195,56 @@ class LeanSimulator(BackgroundWsgiApp):
             return guard
         return _json([v for (cid, _), v in self.state.payment_sources.items() if cid == customer_id.lower()])
 
+    def _on_delete(self, request: Request, customer_id: str, payment_source_id: str) -> Response:
+        guard = self._api_guard(request)
+        if guard:
+            return guard
+        self.state.count("delete")
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or body.get("reason") not in DELETE_REASONS:
+            return _error(400, "reason must be one of " + ", ".join(sorted(DELETE_REASONS)))
+        with self.state.lock:
+            removed = self.state.payment_sources.pop((customer_id.lower(), payment_source_id.lower()), None)
+        if removed is None:
+            return _error(404, "Payment source not found", payment_source_id=payment_source_id)
+        return Response(status=200)
+
+    def _on_events(self, request: Request) -> Response:
+        guard = self._api_guard(request)
+        if guard:
+            return guard
+        args = request.args
+        try:
+            page = int(args.get("page", 0))
+            size = int(args.get("size", 20))
+            since = parse_rfc3339(args["from"]) if args.get("from") else None
+            until = parse_rfc3339(args["to"]) if args.get("to") else None
+        except ValueError:
+            return _error(400, "page and size must be integers; from and to RFC 3339 timestamps")
+        if page < 0 or not 1 <= size <= MAX_PAGE_SIZE:
+            return _error(400, f"page must be >= 0 and size between 1 and {MAX_PAGE_SIZE}")
+        wanted = args.get("type")
+        with self.state.lock:
+            matching = [
+                e
+                for e in self.state.events
+                if (not wanted or e["type"] == wanted)
+                and (since is None or parse_rfc3339(e["timestamp"]) >= since)
+                and (until is None or parse_rfc3339(e["timestamp"]) <= until)
+            ]
+        total_pages = (len(matching) + size - 1) // size
+        body = {
+            "data": matching[page * size : (page + 1) * size],
+            "page": {"number": page, "size": size, "total_elements": len(matching), "total_pages": total_pages},
+        }
+        return _json(body)
+
     # ----- controls -----
     def _on_put(self, request: Request, customer_id: str, payment_source_id: str) -> Response:
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
             return _json({"error": "body must be a Lean payment source object"}, 400)
+        body.setdefault("app_id", self.state.app_id)
         with self.state.lock:
             self.state.payment_sources[(customer_id.lower(), payment_source_id.lower())] = body
         return _json({"stored": True})
@@ -182,6 +266,41 @@ class LeanSimulator(BackgroundWsgiApp):
         with self.state.lock:
             self.state.faults.append(fault)
             return _json({"faults": len(self.state.faults)})
+
+    def _on_webhook(self, request: Request) -> Response:
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict) or not isinstance(body.get("type"), str) or "payload" not in body:
+            return _json({"error": 'expected {"type": "...", "payload": {...}} and optionally "lost": true'}, 400)
+        envelope = self.create_event(body["type"], body["payload"], body.get("message"))
+        delivery = {"delivered": False, "status": None, "lost": bool(body.get("lost"))}
+        if not delivery["lost"]:
+            delivery.update(self.deliver(envelope))
+        return _json({"event": envelope, "delivery": delivery})
+
+    def create_event(self, event_type: str, payload: Any, message: str | None = None) -> dict[str, Any]:
+        """Lean creates an event (envelope, `event_id`, `timestamp`) and keeps it for `/events/v1`."""
+        envelope = {
+            "type": event_type,
+            "payload": payload,
+            "message": message or f"Simulated {event_type} event.",
+            "timestamp": lean_timestamp(),
+            "event_id": str(uuid.uuid4()),
+        }
+        with self.state.lock:
+            self.state.events.append(envelope)
+        return envelope
+
+    def deliver(self, envelope: dict[str, Any]) -> dict[str, Any]:
+        """POST the event signed with the webhook secret; only HTTP 200 counts as delivered."""
+        if not (self.webhook_url and self.webhook_secret):
+            return {"delivered": False, "status": None, "error": "no webhook URL or secret configured"}
+        raw = json.dumps(envelope, separators=(",", ":")).encode()
+        headers = {"content-type": "application/json", "lean-signature": sign(raw, self.webhook_secret)}
+        try:
+            answer = self._delivery.post(self.webhook_url, data=raw, headers=headers, timeout=DELIVERY_TIMEOUT_S)
+        except requests.RequestException as exc:
+            return {"delivered": False, "status": None, "error": type(exc).__name__}
+        return {"delivered": answer.status_code == 200, "status": answer.status_code}
 
     def _on_stats(self, request: Request) -> Response:
         with self.state.lock:

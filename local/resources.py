@@ -4,15 +4,16 @@ cannot create) on any AWS-compatible endpoint: moto in-process for unit tests, t
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from typing import Any
 
 from local import template as tpl
 
 ACCOUNT_ID = "123456789012"
 REGION = "us-east-1"
-LOCAL_APP_ID = "8d9a4f52-3b1c-4a43-9c55-0b7f4c1e2a10"
-LOCAL_CLIENT_ID = LOCAL_APP_ID
+# Lean app ids are opaque strings (32 hex in Lean's own example), not UUIDs; OAuth's client_id is the app id.
+DEFAULT_APP_ID = "4f1d2c9e8b7a40c3a5e6d7f8091a2b3c"
 LOCAL_WEBHOOK_SECRET = "local-webhook-secret"  # noqa: S105 - the documented local default (LEAN_WEBHOOK_SECRET)
 LOCAL_CLIENT_SECRET = "local-client-secret"  # noqa: S105 - the simulator's OAuth secret, not a real credential
 
@@ -24,7 +25,12 @@ class LocalSettings:
     prefix: str = "lean-local"
     webhook_secret: str = LOCAL_WEBHOOK_SECRET
     lean_base_url: str = ""
-    app_id: str = LOCAL_APP_ID
+    app_id: str = field(default_factory=lambda: local_app_id())
+
+
+def local_app_id() -> str:
+    """The local stack's Lean app id: `LEAN_APP_ID` from the environment, else the opaque default."""
+    return os.environ.get("LEAN_APP_ID", "").strip() or DEFAULT_APP_ID
 
 
 def _table_kwargs(name: str, props: dict[str, Any]) -> dict[str, Any]:
@@ -81,7 +87,7 @@ def create_all(clients: dict[str, Any], settings: LocalSettings = LocalSettings(
 
     values = {
         "WebhookSecret": {"current": settings.webhook_secret, "previous": ""},
-        "LeanCredentialsSecret": {"client_id": LOCAL_CLIENT_ID, "client_secret": LOCAL_CLIENT_SECRET, "app_token": ""},
+        "LeanCredentialsSecret": {"client_id": settings.app_id, "client_secret": LOCAL_CLIENT_SECRET, "app_token": ""},
     }
     for logical_id, res in tpl.of_type("AWS::SecretsManager::Secret").items():
         name = tpl.resolve(res["Properties"]["Name"], refs)

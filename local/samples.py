@@ -14,9 +14,11 @@ ACTIVE = "ACTIVE"
 
 
 def lean_timestamp(moment: datetime | None = None) -> str:
-    """RFC 3339 with 9 fraction digits and `Z`, as Lean sends it."""
+    """RFC 3339 in UTC with `Z` and trailing zeros of the fraction trimmed, as Lean writes it."""
     moment = (moment or datetime.now(UTC)).astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond:06d}000Z"
+    base = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    fraction = f"{moment.microsecond:06d}".rstrip("0")
+    return f"{base}.{fraction}Z" if fraction else f"{base}Z"
 
 
 def ids(seed: str | None = None) -> dict[str, str]:

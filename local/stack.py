@@ -5,7 +5,8 @@
     python -m local.stack --demo --serve    # both (what `make run` does)
 
 Ports (env): LOCAL_API_PORT=3000, LOCAL_DYNAMODB_PORT=8000, LOCAL_MOTO_PORT=5000, LOCAL_LEAN_PORT=4010.
-Webhook secret: LEAN_WEBHOOK_SECRET (default local-webhook-secret). Function logs: <state dir>/logs/.
+Webhook secret: LEAN_WEBHOOK_SECRET (default local-webhook-secret). Lean app id: LEAN_APP_ID (default an opaque
+32-hex id, as Lean's own are). Function logs: <state dir>/logs/.
 """
 
 from __future__ import annotations
@@ -127,12 +128,17 @@ class LocalStack:
 
     def _start_lean_simulator(self) -> None:
         from local.lean_sim import LeanSimulator
-        from local.resources import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET
+        from local.resources import LOCAL_CLIENT_SECRET, local_app_id
 
-        self.simulator = LeanSimulator(client_id=LOCAL_CLIENT_ID, client_secret=LOCAL_CLIENT_SECRET)
+        self.simulator = LeanSimulator(
+            client_id=local_app_id(),
+            client_secret=LOCAL_CLIENT_SECRET,
+            webhook_url=f"{self.ports.api_url}/webhooks/lean",
+            webhook_secret=self.webhook_secret,
+        )
         self.simulator.serve("127.0.0.1", self.ports.lean)
         self._servers.append(self.simulator)
-        self.say(f"Lean simulator on {self.ports.lean_url}")
+        self.say(f"Lean simulator on {self.ports.lean_url} (app id {local_app_id()})")
 
     def _create_resources(self) -> None:
         import boto3

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from local import samples
 from local.client import StackClient, wait_for
-from local.resources import LOCAL_APP_ID
+from local.resources import local_app_id
 
 DEMO_DEVICE = "demo-phone"
 DEMO_TOKEN = "fcm-demo-token:APA91bHPRgkF3JUikC4ENAHEeMrd41Zxv3hVZjC9KtT8OvPVGJ"  # noqa: S105 - a fake token
@@ -24,7 +24,7 @@ def run_story(ports, webhook_secret: str, say: Callable[[str], None]) -> bool:
         (
             "Lean has the payment source, beneficiary in cool-off",
             lambda: client.set_payment_source(
-                customer_id, flow["payment_source_id"], samples.payment_source(flow, LOCAL_APP_ID, samples.AWAITING)
+                customer_id, flow["payment_source_id"], samples.payment_source(flow, local_app_id(), samples.AWAITING)
             ),
         ),
         (
@@ -42,7 +42,7 @@ def run_story(ports, webhook_secret: str, say: Callable[[str], None]) -> bool:
         (
             "cool-off over: Lean now reports the beneficiary ACTIVE",
             lambda: client.set_payment_source(
-                customer_id, flow["payment_source_id"], samples.payment_source(flow, LOCAL_APP_ID, samples.ACTIVE)
+                customer_id, flow["payment_source_id"], samples.payment_source(flow, local_app_id(), samples.ACTIVE)
             ),
         ),
         (

@@ -14,7 +14,7 @@ import pytest
 from lean_webhooks.signature import sign
 from local import samples
 from local.client import wait_for
-from local.resources import LOCAL_APP_ID
+from local.resources import local_app_id
 from local.story import run_story
 from local.template import ROOT
 from tests.integration.conftest import SECRET
@@ -33,7 +33,7 @@ def new_customer(stack, devices=("phone",)) -> dict[str, str]:
 
 def lean_has(stack, flow, status) -> None:
     stack.set_payment_source(
-        flow["customer_id"], flow["payment_source_id"], samples.payment_source(flow, LOCAL_APP_ID, status)
+        flow["customer_id"], flow["payment_source_id"], samples.payment_source(flow, local_app_id(), status)
     )
 
 
@@ -210,7 +210,7 @@ def test_activation_whose_webhook_was_lost_is_recovered_and_pushed_once(stack):
     stack.set_payment_source(
         flow["customer_id"],
         flow["payment_source_id"],
-        samples.payment_source(flow, LOCAL_APP_ID, samples.AWAITING, cool_off_hours=-1),
+        samples.payment_source(flow, local_app_id(), samples.AWAITING, cool_off_hours=-1),
     )
     post_ok(stack, samples.beneficiary_webhook(flow, "created", samples.AWAITING))
     wait_status(stack, flow, samples.AWAITING)

@@ -14,7 +14,7 @@ from moto import mock_aws
 from local import template as tpl
 from local.functions import LocalFunction
 from local.lean_sim import LeanSimulator
-from local.resources import LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET, LocalSettings, create_all, function_environment
+from local.resources import LOCAL_CLIENT_SECRET, LocalSettings, local_app_id, create_all, function_environment
 
 WEBHOOK_SECRET = "unit-webhook-secret"
 
@@ -32,7 +32,7 @@ def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def lean_sim() -> Iterator[tuple[LeanSimulator, str]]:
-    sim = LeanSimulator(client_id=LOCAL_CLIENT_ID, client_secret=LOCAL_CLIENT_SECRET, app_token="unit-app-token")
+    sim = LeanSimulator(client_id=local_app_id(), client_secret=LOCAL_CLIENT_SECRET, app_token="unit-app-token")
     port = sim.serve("127.0.0.1", 0)
     yield sim, f"http://127.0.0.1:{port}"
     sim.shutdown()

@@ -20,12 +20,12 @@ from lean_webhooks.lean.errors import (
     LeanUnavailable,
 )
 from local import samples
-from local.resources import LOCAL_APP_ID, LOCAL_CLIENT_ID, LOCAL_CLIENT_SECRET
+from local.resources import LOCAL_CLIENT_SECRET, local_app_id
 
 
 def settings(url: str, mode: str = "oauth", **kw) -> LeanSettings:
     kw.setdefault("credentials_secret_id", "x")
-    return LeanSettings(api_base_url=url, auth_base_url=url, auth_mode=mode, app_id=LOCAL_APP_ID, **kw)
+    return LeanSettings(api_base_url=url, auth_base_url=url, auth_mode=mode, app_id=local_app_id(), **kw)
 
 
 @pytest.fixture
@@ -33,14 +33,14 @@ def flow(lean_sim):
     sim, _ = lean_sim
     flow = samples.ids("client")
     sim.state.payment_sources[(flow["customer_id"], flow["payment_source_id"])] = samples.payment_source(
-        flow, LOCAL_APP_ID, samples.AWAITING
+        flow, local_app_id(), samples.AWAITING
     )
     return flow
 
 
 @pytest.fixture
 def oauth_client(lean_sim):
-    creds = LeanCredentials(client_id=LOCAL_CLIENT_ID, client_secret=LOCAL_CLIENT_SECRET)
+    creds = LeanCredentials(client_id=local_app_id(), client_secret=LOCAL_CLIENT_SECRET)
     return LeanClient(settings(lean_sim[1], backoff_s=0.01), creds)
 
 
@@ -53,7 +53,7 @@ def test_oauth_token_is_fetched_once_and_cached(lean_sim, oauth_client, flow):
 
 def test_token_is_refreshed_after_expiry(lean_sim, flow):
     now = [0.0]
-    creds = LeanCredentials(client_id=LOCAL_CLIENT_ID, client_secret=LOCAL_CLIENT_SECRET)
+    creds = LeanCredentials(client_id=local_app_id(), client_secret=LOCAL_CLIENT_SECRET)
     client = LeanClient(settings(lean_sim[1]), creds, clock=lambda: now[0])
     client.get_payment_source(flow["customer_id"], flow["payment_source_id"])
     now[0] = 3600.0
@@ -105,7 +105,7 @@ def test_persistent_failures_raise_typed_errors_with_lean_status(
 def test_timeouts_become_lean_unavailable(lean_sim, flow):
     from local.lean_sim import Fault
 
-    creds = LeanCredentials(client_id=LOCAL_CLIENT_ID, client_secret=LOCAL_CLIENT_SECRET)
+    creds = LeanCredentials(client_id=local_app_id(), client_secret=LOCAL_CLIENT_SECRET)
     client = LeanClient(settings(lean_sim[1], read_timeout_s=0.2, max_retries=0), creds)
     client.get_payment_source(flow["customer_id"], flow["payment_source_id"])
     lean_sim[0].state.faults.append(Fault(delay_s=1.0, count=1))
@@ -142,31 +142,54 @@ def test_credentials_are_validated_per_mode():
     assert "b" not in repr(creds).replace("client_id='a'", "")
 
 
-def test_mtls_certificate_is_written_privately_and_used(lean_sim):
-    creds = LeanCredentials(app_token="t", client_cert_pem="CERT", client_key_pem="KEY")
+def test_mtls_certificate_chain_and_ca_bundle_are_written_privately_and_used(lean_sim):
+    """Lean's examples send the client certificate followed by Lean's chain, and verify Lean with Lean's CA."""
+    creds = LeanCredentials(
+        app_token="t", client_cert_pem="CERT", client_key_pem="KEY", client_chain_pem="CHAIN", ca_bundle_pem="CA"
+    )
     client = LeanClient(settings(lean_sim[1], mode="app_token"), creds)
     cert, key = client._session.cert
-    assert Path(cert).read_text() == "CERT" and Path(key).read_text() == "KEY"
-    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    assert Path(cert).read_text() == "CERT\nCHAIN\n" and Path(key).read_text() == "KEY"
+    assert Path(client._session.verify).read_text() == "CA"
+    for path in (cert, key, client._session.verify):
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_without_a_ca_bundle_the_system_trust_store_verifies_lean(lean_sim):
+    client = LeanClient(settings(lean_sim[1]), LeanCredentials(client_id="a", client_secret="b"))
+    assert client._session.verify is True and client._session.cert is None
+
+
+def test_production_app_token_without_a_certificate_is_a_start_up_error():
+    with pytest.raises(ConfigError, match="mTLS"):
+        LeanCredentials.from_secret({"app_token": "t"}, "app_token", "production")
+    LeanCredentials.from_secret({"app_token": "t"}, "app_token", "sandbox")  # sandbox needs no mTLS
+    with_cert = {"app_token": "t", "client_cert_pem": "C", "client_key_pem": "K"}
+    assert LeanCredentials.from_secret(with_cert, "app_token", "production").client_cert_pem == "C"
 
 
 @pytest.mark.parametrize(
-    ("region", "env", "host"),
+    ("region", "env", "mode", "api", "auth"),
     [
-        ("uae", "sandbox", "https://sandbox.leantech.me"),
-        ("uae", "production", "https://api.leantech.me"),
-        ("ksa", "sandbox", "https://sandbox.sa.leantech.me"),
-        ("ksa", "production", "https://api.sa.leantech.me"),
+        ("uae", "sandbox", "oauth", "https://sandbox.leantech.me", "https://auth.sandbox.leantech.me"),
+        ("uae", "production", "oauth", "https://api2.leantech.me", "https://auth.leantech.me"),
+        ("uae", "production", "app_token", "https://api.leantech.me", "https://auth.leantech.me"),
+        ("ksa", "sandbox", "oauth", "https://sandbox.sa.leantech.me", "https://auth.sandbox.sa.leantech.me"),
+        ("ksa", "production", "oauth", "https://api2.sa.leantech.me", "https://auth.sa.leantech.me"),
+        ("ksa", "production", "app_token", "https://api.sa.leantech.me", "https://auth.sa.leantech.me"),
     ],
 )
-def test_hosts_per_region_and_environment(monkeypatch, region, env, host):
+def test_published_hosts_per_region_environment_and_auth_mode(monkeypatch, region, env, mode, api, auth):
     monkeypatch.setenv("LEAN_REGION", region)
     monkeypatch.setenv("LEAN_ENVIRONMENT", env)
+    monkeypatch.setenv("LEAN_AUTH_MODE", mode)
     monkeypatch.setenv("LEAN_CREDENTIALS_SECRET_ID", "s")
-    monkeypatch.setenv("LEAN_APP_ID", LOCAL_APP_ID.upper())
+    monkeypatch.setenv("LEAN_APP_ID", " 2c9280887230f322017231b408cf0007 ")
     monkeypatch.delenv("LEAN_API_BASE_URL", raising=False)
+    monkeypatch.delenv("LEAN_AUTH_BASE_URL", raising=False)
     loaded = LeanSettings.from_env()
-    assert loaded.api_base_url == host and loaded.app_id == LOCAL_APP_ID
+    assert (loaded.api_base_url, loaded.auth_base_url) == (api, auth)
+    assert loaded.app_id == "2c9280887230f322017231b408cf0007" and loaded.environment == env
 
 
 def test_rotated_credentials_get_a_new_client(aws, monkeypatch):
@@ -182,7 +205,7 @@ def test_rotated_credentials_get_a_new_client(aws, monkeypatch):
     assert lean_client(lean) is first
     aws["clients"]["secretsmanager"].put_secret_value(
         SecretId=aws["refs"]["LeanCredentialsSecret"],
-        SecretString=json.dumps({"client_id": LOCAL_CLIENT_ID, "client_secret": "rotated"}),
+        SecretString=json.dumps({"client_id": local_app_id(), "client_secret": "rotated"}),
     )
     assert lean_client(lean) is first  # still cached
     parameters.clear_caches()  # what the 5-minute max_age does

@@ -8,7 +8,7 @@ import pytest
 
 from local import samples
 from local.lean_sim import Fault
-from local.resources import LOCAL_APP_ID
+from local.resources import local_app_id
 from tests.unit.test_sync_handler import beneficiary_items, deliver
 
 
@@ -22,7 +22,7 @@ def functions(load_function):
 def awaiting(aws, sync, cool_off_hours: float) -> dict:
     flow = samples.ids()
     aws["sim"].state.payment_sources[(flow["customer_id"], flow["payment_source_id"])] = samples.payment_source(
-        flow, LOCAL_APP_ID, samples.AWAITING, cool_off_hours=cool_off_hours
+        flow, local_app_id(), samples.AWAITING, cool_off_hours=cool_off_hours
     )
     deliver(aws, sync, [json.dumps(samples.beneficiary_webhook(flow, "created", samples.AWAITING))])
     return flow
@@ -33,7 +33,7 @@ def test_overdue_beneficiary_whose_update_was_lost_is_activated(aws, functions):
     overdue, not_due = awaiting(aws, sync, -1), awaiting(aws, sync, 20)
     for flow in (overdue, not_due):
         aws["sim"].state.payment_sources[(flow["customer_id"], flow["payment_source_id"])] = samples.payment_source(
-            flow, LOCAL_APP_ID, samples.ACTIVE
+            flow, local_app_id(), samples.ACTIVE
         )
     calls = aws["sim"].state.stats["api"]
     result = recover.invoke({"source": "aws.events"})

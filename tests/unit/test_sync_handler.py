@@ -10,7 +10,7 @@ import pytest
 from local import samples
 from local.lean_sim import Fault
 from local.pollers import _sqs_record
-from local.resources import LOCAL_APP_ID
+from local.resources import local_app_id
 from tests.unit.conftest import queue_messages
 
 
@@ -55,7 +55,7 @@ def beneficiary_items(aws, customer_id: str) -> list[dict]:
 
 def given_lean_has(aws, flow, status):
     aws["sim"].state.payment_sources[(flow["customer_id"], flow["payment_source_id"])] = samples.payment_source(
-        flow, LOCAL_APP_ID, status
+        flow, local_app_id(), status
     )
 
 

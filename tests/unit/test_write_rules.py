@@ -16,7 +16,7 @@ from lean_webhooks.store.payment_sources import PaymentSourceStore
 from lean_webhooks.store.table import Table, beneficiary_sk, customer_pk, from_item, key
 from lean_webhooks.sync import PaymentSourceSync, PermanentSyncError
 from local import samples
-from local.resources import LOCAL_APP_ID
+from local.resources import local_app_id
 
 MISSING = "MISSING"  # Lean's API does not list the beneficiary (yet)
 
@@ -24,7 +24,7 @@ MISSING = "MISSING"  # Lean's API does not list the beneficiary (yet)
 class FakeLean:
     """Answers with a payment source whose beneficiary has the status the test chose for this call."""
 
-    def __init__(self, flow: dict[str, str], app_id: str = LOCAL_APP_ID):
+    def __init__(self, flow: dict[str, str], app_id: str = local_app_id()):
         self.flow, self.app_id, self.status = flow, app_id, samples.AWAITING
 
     def get_payment_source(self, customer_id: str, payment_source_id: str) -> LeanPaymentSource:
@@ -40,7 +40,7 @@ class Recorder:
     def __init__(self, aws: dict[str, Any], flow: dict[str, str]):
         self.table = Table(aws["refs"]["Table"], aws["clients"]["dynamodb"])
         self.lean = FakeLean(flow)
-        self.sync = PaymentSourceSync(self.lean, PaymentSourceStore(self.table), LOCAL_APP_ID)
+        self.sync = PaymentSourceSync(self.lean, PaymentSourceStore(self.table), local_app_id())
         self.flow = flow
         self.images: list[tuple[dict | None, dict | None]] = []
 

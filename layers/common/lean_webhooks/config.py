@@ -60,12 +60,19 @@ class WebhookSettings:
         )
 
 
+# (region, environment, auth mode) -> (API host, OAuth host), as Lean publishes them (docs/lean-contract.md):
+# production calls with OAuth bearer tokens go to api2.*, legacy lean-app-token calls (mTLS) to api.*.
 LEAN_HOSTS = {
-    ("uae", "sandbox"): ("https://sandbox.leantech.me", "https://auth.sandbox.ae.leantech.me"),
-    ("uae", "production"): ("https://api.leantech.me", "https://auth.leantech.me"),
-    ("ksa", "sandbox"): ("https://sandbox.sa.leantech.me", "https://auth.sandbox.sa.leantech.me"),
-    ("ksa", "production"): ("https://api.sa.leantech.me", "https://auth.sa.leantech.me"),
+    ("uae", "sandbox", "oauth"): ("https://sandbox.leantech.me", "https://auth.sandbox.leantech.me"),
+    ("uae", "sandbox", "app_token"): ("https://sandbox.leantech.me", "https://auth.sandbox.leantech.me"),
+    ("uae", "production", "oauth"): ("https://api2.leantech.me", "https://auth.leantech.me"),
+    ("uae", "production", "app_token"): ("https://api.leantech.me", "https://auth.leantech.me"),
+    ("ksa", "sandbox", "oauth"): ("https://sandbox.sa.leantech.me", "https://auth.sandbox.sa.leantech.me"),
+    ("ksa", "sandbox", "app_token"): ("https://sandbox.sa.leantech.me", "https://auth.sandbox.sa.leantech.me"),
+    ("ksa", "production", "oauth"): ("https://api2.sa.leantech.me", "https://auth.sa.leantech.me"),
+    ("ksa", "production", "app_token"): ("https://api.sa.leantech.me", "https://auth.sa.leantech.me"),
 }
+AUTH_MODES = ("oauth", "app_token")
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,7 @@ class LeanSettings:
     credentials_secret_id: str
     auth_mode: str = "oauth"
     app_id: str = ""
+    environment: str = "sandbox"
     connect_timeout_s: float = 3.05
     read_timeout_s: float = 8.0
     max_retries: int = 2
@@ -87,18 +95,19 @@ class LeanSettings:
     def from_env(cls) -> LeanSettings:
         region = os.environ.get("LEAN_REGION", "uae").lower()
         environment = os.environ.get("LEAN_ENVIRONMENT", "sandbox").lower()
-        if (region, environment) not in LEAN_HOSTS:
-            raise ConfigError(f"unknown Lean region/environment {region}/{environment}")
-        api, auth = LEAN_HOSTS[(region, environment)]
         auth_mode = os.environ.get("LEAN_AUTH_MODE", "oauth").lower()
-        if auth_mode not in ("oauth", "app_token"):
+        if auth_mode not in AUTH_MODES:
             raise ConfigError("LEAN_AUTH_MODE must be 'oauth' or 'app_token'")
+        if (region, environment, auth_mode) not in LEAN_HOSTS:
+            raise ConfigError(f"unknown Lean region/environment {region}/{environment}")
+        api, auth = LEAN_HOSTS[(region, environment, auth_mode)]
         return cls(
             api_base_url=os.environ.get("LEAN_API_BASE_URL") or api,
             auth_base_url=os.environ.get("LEAN_AUTH_BASE_URL") or auth,
             credentials_secret_id=required("LEAN_CREDENTIALS_SECRET_ID"),
             auth_mode=auth_mode,
-            app_id=required("LEAN_APP_ID").lower(),
+            app_id=required("LEAN_APP_ID"),
+            environment=environment,
             read_timeout_s=float(os.environ.get("LEAN_READ_TIMEOUT_SECONDS", "8")),
             max_retries=_int("LEAN_MAX_RETRIES", 2),
             backoff_s=float(os.environ.get("LEAN_BACKOFF_SECONDS", "0.5")),

@@ -56,7 +56,7 @@ class PaymentSourceSync:
     ):
         self._lean = lean
         self._store = store
-        self._app_id = app_id.lower()
+        self._app_id = app_id
         self._clock = clock
 
     def sync(self, event: BeneficiaryEvent) -> SyncOutcome:
@@ -77,7 +77,7 @@ class PaymentSourceSync:
     ) -> SyncOutcome:
         """Read the payment source from Lean, check it is ours, store it and the beneficiary's decided status."""
         source = self._lean.get_payment_source(report.customer_id, report.payment_source_id)
-        if source.app_id != self._app_id:
+        if not source.belongs_to(self._app_id):
             raise PermanentSyncError("app_id_mismatch", "payment source belongs to another Lean application")
         if source.customer_id != report.customer_id or source.id != report.payment_source_id:
             raise PermanentSyncError("id_mismatch", "Lean returned a different payment source than requested")

@@ -69,6 +69,9 @@ class LeanClient:
         cert = credentials.write_client_cert()
         if cert:
             self._session.cert = cert
+        ca_bundle = credentials.write_ca_bundle()
+        if ca_bundle:
+            self._session.verify = ca_bundle
         self._clock = clock
         self._token: str | None = None
         self._token_expires_at = 0.0

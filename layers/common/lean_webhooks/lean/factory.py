@@ -19,4 +19,4 @@ def lean_client(settings: LeanSettings) -> LeanClient:
     """One client (and OAuth token) per set of credentials: the secret is re-read through Powertools' cache
     (5 minutes), so rotated credentials get a new client without a cold start."""
     secret = get_json_secret(settings.credentials_secret_id, settings.secret_max_age_s)
-    return _client(settings, LeanCredentials.from_secret(secret, settings.auth_mode))
+    return _client(settings, LeanCredentials.from_secret(secret, settings.auth_mode, settings.environment))

@@ -1,38 +1,35 @@
-"""Lean webhook envelopes: a generic one for any type, and the beneficiary events we act on."""
+"""Lean webhook envelopes: a generic one for any type, and the events the sync path acts on.
+
+Only what the pipeline needs is required: an ignored type is never refused for its payload, and a
+beneficiary payload may lack `payment_source_bank_identifier` (absent from some of Lean's examples).
+"""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from lean_webhooks.models.common import LeanId, Rfc3339, ShortText, Status
 
 PAYMENT_SOURCE_CREATED = "payment_source.created"
+PAYMENT_SOURCE_UPDATED = "payment_source.updated"
 BENEFICIARY_CREATED = "payment_source.beneficiary.created"
 BENEFICIARY_UPDATED = "payment_source.beneficiary.updated"
 BENEFICIARY_TYPES = (BENEFICIARY_CREATED, BENEFICIARY_UPDATED)
+SYNC_TYPES = (*BENEFICIARY_TYPES, PAYMENT_SOURCE_UPDATED)
 
 
 class WebhookEnvelope(BaseModel):
-    """Fields every Lean webhook carries; unknown types are valid envelopes too."""
+    """Fields every Lean webhook carries; unknown types are valid envelopes too, whatever their payload."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     type: str = Field(min_length=1, max_length=128)
-    payload: dict[str, Any]
-    message: str | None = Field(default=None, max_length=4096)
+    payload: Any
+    message: str | None = None
     timestamp: Rfc3339
     event_id: LeanId
-
-
-class PaymentSourceCreatedPayload(BaseModel):
-    """`payment_source.created` payload (acknowledged and ignored; Lean will deprecate it)."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    id: LeanId
-    customer_id: LeanId
 
 
 class BeneficiaryPayload(BaseModel):
@@ -43,18 +40,23 @@ class BeneficiaryPayload(BaseModel):
     id: LeanId
     customer_id: LeanId
     payment_source_id: LeanId
-    payment_destination_id: LeanId
     status: Status
-    payment_source_bank_identifier: ShortText
+    payment_destination_id: LeanId | None = None
+    payment_source_bank_identifier: ShortText | None = None
 
 
-class PaymentSourceCreatedEvent(WebhookEnvelope):
-    type: Literal["payment_source.created"]
-    payload: PaymentSourceCreatedPayload
+class PaymentSourceRef(BaseModel):
+    """Payload of `payment_source.updated`: Lean publishes no shape, so only the two ids are read, from
+    `id` or `payment_source_id`; the whole payment source is then re-read from Lean's API."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    payment_source_id: LeanId = Field(validation_alias=AliasChoices("id", "payment_source_id"))
+    customer_id: LeanId
 
 
 class BeneficiaryEvent(WebhookEnvelope):
-    """A beneficiary webhook: what the sync queue carries."""
+    """A beneficiary webhook: what the sync queue carries for one beneficiary."""
 
     type: Literal["payment_source.beneficiary.created", "payment_source.beneficiary.updated"]
     payload: BeneficiaryPayload
@@ -64,11 +66,29 @@ class BeneficiaryEvent(WebhookEnvelope):
         return self.type == BENEFICIARY_UPDATED
 
 
+class PaymentSourceUpdatedEvent(WebhookEnvelope):
+    """`payment_source.updated`: a signal to re-sync the whole payment source."""
+
+    type: Literal["payment_source.updated"]
+    payload: PaymentSourceRef
+
+
+SyncEvent = Annotated[BeneficiaryEvent | PaymentSourceUpdatedEvent, Field(discriminator="type")]
+SYNC_EVENT = TypeAdapter(SyncEvent)
+
+
 def parse_webhook(data: dict[str, Any]) -> WebhookEnvelope:
-    """Validate `data` with the model of its type (generic envelope for types we do not act on)."""
+    """Validate `data`: the events we act on with their model, any other type as a bare envelope.
+
+    A `payment_source.updated` whose (unpublished) payload names no payment source comes back as a bare
+    envelope too: there is nothing to re-sync, and refusing it would only make Lean retry it.
+    """
     envelope = WebhookEnvelope.model_validate(data)
     if envelope.type in BENEFICIARY_TYPES:
         return BeneficiaryEvent.model_validate(data)
-    if envelope.type == PAYMENT_SOURCE_CREATED:
-        return PaymentSourceCreatedEvent.model_validate(data)
+    if envelope.type == PAYMENT_SOURCE_UPDATED:
+        try:
+            return PaymentSourceUpdatedEvent.model_validate(data)
+        except ValidationError:
+            return envelope
     return envelope
