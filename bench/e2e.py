@@ -77,7 +77,9 @@ def _time_to_push(stack) -> float:
     flow = samples.ids()
     cid = flow["customer_id"]
     stack.register_device(cid, "phone", "GCM", f"fcm-bench-{cid}:APA91b" + "q" * 60)
-    stack.set_payment_source(cid, flow["payment_source_id"], samples.payment_source(flow, local_app_id(), samples.ACTIVE))
+    stack.set_payment_source(
+        cid, flow["payment_source_id"], samples.payment_source(flow, local_app_id(), samples.ACTIVE)
+    )
     started = time.perf_counter()
     stack.post_webhook(samples.beneficiary_webhook(flow, "updated", samples.ACTIVE))
     deadline = started + 30

@@ -27,10 +27,10 @@ from local.lean_sim import LeanSimulator
 from local.pollers import _json_safe, _sqs_record
 from local.resources import (
     LOCAL_CLIENT_SECRET,
-    local_app_id,
     LocalSettings,
     create_all,
     function_environment,
+    local_app_id,
 )
 
 SECRET = "bench-webhook-secret"  # noqa: S105 - a local value

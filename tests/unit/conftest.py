@@ -14,7 +14,7 @@ from moto import mock_aws
 from local import template as tpl
 from local.functions import LocalFunction
 from local.lean_sim import LeanSimulator
-from local.resources import LOCAL_CLIENT_SECRET, LocalSettings, local_app_id, create_all, function_environment
+from local.resources import LOCAL_CLIENT_SECRET, LocalSettings, create_all, function_environment, local_app_id
 
 WEBHOOK_SECRET = "unit-webhook-secret"
 

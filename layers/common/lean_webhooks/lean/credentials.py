@@ -1,11 +1,11 @@
 """Lean API credentials as stored in Secrets Manager.
 
-    {"client_id", "client_secret"}            OAuth client credentials (client_id = the application id)
-    {"app_token"}                             legacy `lean-app-token` header
-    "client_cert_pem", "client_key_pem"       mTLS client certificate (PEM) and its key; Lean's examples send
-                                              the certificate concatenated with Lean's chain: put both in
-                                              client_cert_pem, or the chain in "client_chain_pem"
-    "ca_bundle_pem"                           CA chain that verifies Lean's server (Lean's CA for mTLS hosts)
+{"client_id", "client_secret"}            OAuth client credentials (client_id = the application id)
+{"app_token"}                             legacy `lean-app-token` header
+"client_cert_pem", "client_key_pem"       mTLS client certificate (PEM) and its key; Lean's examples send
+                                          the certificate concatenated with Lean's chain: put both in
+                                          client_cert_pem, or the chain in "client_chain_pem"
+"ca_bundle_pem"                           CA chain that verifies Lean's server (Lean's CA for mTLS hosts)
 """
 
 from __future__ import annotations
