@@ -182,7 +182,8 @@ class LocalStack:
         for logical_id, spec in tpl.functions().items():
             for event in spec.events.values():
                 if event["Type"] == "Schedule":
-                    scheduler = Scheduler(self.functions[logical_id], event["Properties"]["Schedule"])
+                    expression = tpl.resolve(event["Properties"]["Schedule"], self.refs)
+                    scheduler = Scheduler(self.functions[logical_id], expression)
                     self.schedules[logical_id] = scheduler
                     self._pollers.append(scheduler)
                     scheduler.start()

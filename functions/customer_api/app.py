@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotFoundError
 from pydantic import TypeAdapter, ValidationError
 
-from lean_webhooks.config import PushSettings
+from lean_webhooks.config import LeanSettings, PushSettings
 from lean_webhooks.devices import DeviceRegistration, DeviceRegistry, PlatformNotConfigured
 from lean_webhooks.models.common import LeanId
 from lean_webhooks.observability import logger, metrics
@@ -26,14 +27,21 @@ _table = Table(settings.table_name)
 registry = DeviceRegistry(settings, DeviceStore(_table), PushGateway())
 payment_sources = PaymentSourceStore(_table)
 _DEVICE_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
-_CUSTOMER_ID = TypeAdapter(LeanId)
+_LEAN_ID = TypeAdapter(LeanId)
 
 
 def _customer_id(raw: str) -> str:
     try:
-        return _CUSTOMER_ID.validate_python(raw)
+        return _LEAN_ID.validate_python(raw)
     except ValidationError:
         raise BadRequestError("customer_id must be a UUID") from None
+
+
+def _payment_source_id(raw: str) -> str:
+    try:
+        return _LEAN_ID.validate_python(raw)
+    except ValidationError:
+        raise BadRequestError("payment_source_id must be a UUID") from None
 
 
 def _device_id(raw: str) -> str:
@@ -73,6 +81,39 @@ def delete_device(customer_id: str, device_id: str) -> Response:
 def get_payment_sources(customer_id: str) -> dict:
     cid = _customer_id(customer_id)
     return payment_sources_view(cid, payment_sources.list_for_customer(cid))
+
+
+@app.delete("/customers/<customer_id>/payment-sources/<payment_source_id>")
+def delete_payment_source(customer_id: str, payment_source_id: str) -> Response:
+    """Delete the payment source at Lean (`reason: USER_REQUESTED`), then mark it and its beneficiaries deleted:
+    not chargeable, out of the recovery index, left out of the list."""
+    from datetime import UTC, datetime
+
+    from lean_webhooks.lean.errors import LeanApiError
+    from lean_webhooks.lean.factory import lean_client
+
+    cid, psid = _customer_id(customer_id), _payment_source_id(payment_source_id)
+    try:
+        deleted_now = lean_client(_lean_settings()).delete_payment_source(cid, psid)
+    except LeanApiError as exc:
+        logger.warning("Lean refused the deletion", extra={"reason": exc.reason})
+        status = 503 if exc.retryable else 502
+        message = "Lean is unavailable, try again later" if exc.retryable else "Lean refused the deletion"
+        return Response(
+            status_code=status, content_type="application/json", body={"error": "lean_error", "message": message}
+        )
+    changed = payment_sources.mark_payment_source_deleted(cid, psid, "USER_REQUESTED", datetime.now(UTC))
+    logger.info("payment source deleted", extra={"deleted_at_lean": deleted_now, "beneficiaries": changed})
+    return Response(
+        status_code=200,
+        content_type="application/json",
+        body={"customer_id": cid, "payment_source_id": psid, "deleted": True, "already_gone_at_lean": not deleted_now},
+    )
+
+
+@cache
+def _lean_settings() -> LeanSettings:
+    return LeanSettings.from_env()
 
 
 @logger.inject_lambda_context

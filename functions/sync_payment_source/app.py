@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -16,19 +17,23 @@ from pydantic import ValidationError
 from lean_webhooks.aws import client
 from lean_webhooks.config import LeanSettings, SyncSettings
 from lean_webhooks.lean.factory import lean_client
-from lean_webhooks.models.webhook import BeneficiaryEvent
+from lean_webhooks.models.webhook import SYNC_EVENT
 from lean_webhooks.observability import logger, metrics
 from lean_webhooks.retry_policy import SqsRetryPolicy
+from lean_webhooks.store.events import EventLedger
 from lean_webhooks.store.payment_sources import PaymentSourceStore
 from lean_webhooks.store.table import Table
 from lean_webhooks.sync import PaymentSourceSync
 
 settings = SyncSettings.from_env()
 lean_settings = LeanSettings.from_env()
+lean_client(lean_settings)  # start-up check: credentials that cannot work fail the init with a clear message
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 idempotency = IdempotencyConfig(event_key_jmespath="event_id", expires_after_seconds=settings.idempotency_ttl_s)
 persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=client("dynamodb"))
-store = PaymentSourceStore(Table(settings.table_name))
+_table = Table(settings.table_name)
+store = PaymentSourceStore(_table)
+ledger = EventLedger(_table)
 policy = SqsRetryPolicy(
     sqs=client("sqs"),
     queue_url=settings.queue_url,
@@ -46,18 +51,24 @@ def _service() -> PaymentSourceSync:
 @idempotent_function(data_keyword_argument="event", config=idempotency, persistence_store=persistence)
 def sync_once(event: dict) -> dict:
     """Runs at most once per event_id (a failure clears the record so a retry can run)."""
-    outcome = _service().sync(BeneficiaryEvent.model_validate(event))
+    outcome = _service().handle(SYNC_EVENT.validate_python(event))
     logger.info("payment source synced", extra={"event_id": event["event_id"], **outcome.as_dict()})
     return outcome.as_dict()
 
 
+def _finished(event_id: str, event_type: str, outcome: str) -> None:
+    """Record in the ledger that the event needs no replay from Lean's Events API."""
+    ledger.record(event_id, event_type, outcome, datetime.now(UTC))
+
+
 def record_handler(record: SQSRecord) -> None:
     try:
-        event = BeneficiaryEvent.model_validate_json(record.body)
+        event = SYNC_EVENT.validate_json(record.body)
     except ValidationError:
         policy.dead_letter(record, "invalid_message")
         return
-    policy.run(record, lambda: sync_once(event=event.model_dump(mode="json")))
+    result = policy.run(record, lambda: sync_once(event=event.model_dump(mode="json")))
+    _finished(event.event_id, event.type, "synced" if result is not None else "dead_lettered")
 
 
 @logger.inject_lambda_context

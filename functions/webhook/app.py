@@ -14,7 +14,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from lean_webhooks import intake
 from lean_webhooks.aws import client
 from lean_webhooks.config import WebhookSettings
-from lean_webhooks.models.webhook import BeneficiaryEvent
+from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent
 from lean_webhooks.observability import logger, metrics
 from lean_webhooks.secrets import webhook_secrets
 
@@ -31,7 +31,7 @@ def _secrets() -> tuple[str, ...]:
     return webhook_secrets(settings.webhook_secret_id, settings.secret_max_age_s)
 
 
-def _enqueue(event: BeneficiaryEvent) -> None:
+def _enqueue(event: BeneficiaryEvent | PaymentSourceUpdatedEvent) -> None:
     _sqs().send_message(QueueUrl=settings.sync_queue_url, MessageBody=event.model_dump_json())
 
 
@@ -57,6 +57,9 @@ def receive_webhook() -> Response:
         enqueue=_enqueue,
     )
     metrics.add_metric(name="WebhooksQueued" if result.queued else "WebhooksIgnored", unit=MetricUnit.Count, value=1)
+    if result.unroutable:
+        metrics.add_metric(name="WebhooksUnroutable", unit=MetricUnit.Count, value=1)
+        logger.warning("webhook names no payment source to sync", extra={"type": result.event.type})
     logger.info(
         "webhook accepted",
         extra={"type": result.event.type, "event_id": result.event.event_id, "queued": result.queued},

@@ -37,7 +37,7 @@ def test_overdue_beneficiary_whose_update_was_lost_is_activated(aws, functions):
         )
     calls = aws["sim"].state.stats["api"]
     result = recover.invoke({"source": "aws.events"})
-    assert result == {"checked": 1, "activated": 1, "still_waiting": 0, "failed": 0}
+    assert result == {"checked": 1, "activated": 1, "still_waiting": 0, "gone": 0, "failed": 0}
     assert aws["sim"].state.stats["api"] == calls + 1  # only the overdue one was read: index query, not a scan
     [ben] = beneficiary_items(aws, overdue["customer_id"])
     assert ben["status"] == samples.ACTIVE and ben["cool_off_seen"] is True  # so the notifier pushes it
@@ -48,7 +48,7 @@ def test_overdue_beneficiary_whose_update_was_lost_is_activated(aws, functions):
 def test_still_waiting_is_rechecked_later_not_every_run(aws, functions):
     sync, recover = functions
     awaiting(aws, sync, -1)
-    assert recover.invoke({}) == {"checked": 1, "activated": 0, "still_waiting": 1, "failed": 0}
+    assert recover.invoke({}) == {"checked": 1, "activated": 0, "still_waiting": 1, "gone": 0, "failed": 0}
     assert recover.invoke({})["checked"] == 0
 
 

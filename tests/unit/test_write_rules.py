@@ -58,7 +58,7 @@ class Recorder:
         self.lean.status = api_status
         before = self.item()
         event = BeneficiaryEvent.model_validate(samples.beneficiary_webhook(self.flow, kind, webhook_status, event_id))
-        self.sync.sync(event)
+        self.sync.handle(event)
         after = self.item()
         if after != before:
             self.images.append((before, after))

@@ -16,7 +16,13 @@ from pydantic import ValidationError
 
 from lean_webhooks import signature
 from lean_webhooks.config import WebhookSettings
-from lean_webhooks.models.webhook import BeneficiaryEvent, WebhookEnvelope, parse_webhook
+from lean_webhooks.models.webhook import (
+    SYNC_TYPES,
+    BeneficiaryEvent,
+    PaymentSourceUpdatedEvent,
+    WebhookEnvelope,
+    parse_webhook,
+)
 
 
 class WebhookRejected(Exception):
@@ -38,6 +44,11 @@ class IntakeResult:
 
     event: WebhookEnvelope
     queued: bool
+
+    @property
+    def unroutable(self) -> bool:
+        """A type the sync path acts on whose payload names nothing to sync (acknowledged, counted)."""
+        return not self.queued and self.event.type in SYNC_TYPES
 
     def body(self) -> dict[str, Any]:
         return {"status": "accepted" if self.queued else "ignored", "event_id": self.event.event_id}
@@ -67,7 +78,7 @@ def accept(
     source_ip: str | None,
     settings: WebhookSettings,
     secrets: Callable[[], tuple[str, ...]],
-    enqueue: Callable[[BeneficiaryEvent], None],
+    enqueue: Callable[[BeneficiaryEvent | PaymentSourceUpdatedEvent], None],
     now: datetime | None = None,
 ) -> IntakeResult:
     """Check a webhook in the order that costs an attacker the most and us the least."""
@@ -89,7 +100,7 @@ def accept(
     except ValidationError as exc:
         raise WebhookRejected(400, "invalid_body", _validation_detail(exc)) from None
     check_freshness(event.timestamp, settings, now or datetime.now(UTC))
-    if isinstance(event, BeneficiaryEvent):
+    if isinstance(event, BeneficiaryEvent | PaymentSourceUpdatedEvent):
         enqueue(event)
         return IntakeResult(event=event, queued=True)
     return IntakeResult(event=event, queued=False)

@@ -14,7 +14,7 @@ from lean_webhooks.lean.errors import LeanApiError
 from lean_webhooks.models.common import ACTIVE
 from lean_webhooks.observability import logger
 from lean_webhooks.store.payment_sources import PaymentSourceStore
-from lean_webhooks.sync import BeneficiaryReport, PaymentSourceSync, PermanentSyncError
+from lean_webhooks.sync import GONE, BeneficiaryReport, PaymentSourceSync, PermanentSyncError
 
 RECOVERY_EVENT = "recovery.cool_off_recheck"
 
@@ -24,6 +24,7 @@ class RecoveryOutcome:
     checked: int = 0
     activated: int = 0
     still_waiting: int = 0
+    gone: int = 0
     failed: int = 0
 
     def as_dict(self) -> dict[str, int]:
@@ -53,8 +54,8 @@ class CoolOffRecovery:
                         customer_id=item["customer_id"],
                         payment_source_id=item["payment_source_id"],
                         beneficiary_id=item["beneficiary_id"],
-                        payment_destination_id=item.get("payment_destination_id", ""),
-                        bank_identifier=item.get("bank_identifier", ""),
+                        payment_destination_id=item.get("payment_destination_id"),
+                        bank_identifier=item.get("bank_identifier"),
                         status=item["status"],
                         is_update=False,
                     ),
@@ -70,6 +71,8 @@ class CoolOffRecovery:
                 continue
             if result.status == ACTIVE:
                 outcome.activated += 1
+            elif result.status == GONE:
+                outcome.gone += 1  # Lean answers 404: recorded as deleted, out of the index
             else:
                 outcome.still_waiting += 1
         return outcome

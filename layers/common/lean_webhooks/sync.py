@@ -1,15 +1,27 @@
-"""Sync one beneficiary event: read the payment source from Lean, then store it under the write rules."""
+"""Sync the payment source a webhook names: read it from Lean, then store it under the write rules.
+
+`beneficiary.*` events write one beneficiary; `payment_source.updated` re-syncs every beneficiary Lean lists
+and marks the stored ones Lean no longer lists as removed. A payment source Lean keeps answering 404 for
+past a grace period (Lean's API can lag its webhooks) is recorded as gone instead of being retried forever.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from lean_webhooks.activation import decide_status
 from lean_webhooks.lean.client import LeanClient
-from lean_webhooks.models.webhook import BeneficiaryEvent
+from lean_webhooks.lean.errors import LeanNotFound
+from lean_webhooks.models.common import REMOVED
+from lean_webhooks.models.payment_source import LeanPaymentSource
+from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent
 from lean_webhooks.store.payment_sources import BeneficiaryWrite, PaymentSourceStore
+
+NOT_FOUND_GRACE = timedelta(minutes=15)
+GONE_REASON = "lean_not_found"
+NOT_LISTED_REASON = "not_listed_by_lean"
 
 
 class PermanentSyncError(Exception):
@@ -27,8 +39,8 @@ class BeneficiaryReport:
     customer_id: str
     payment_source_id: str
     beneficiary_id: str
-    payment_destination_id: str
-    bank_identifier: str
+    payment_destination_id: str | None
+    bank_identifier: str | None
     status: str
     is_update: bool
 
@@ -36,16 +48,21 @@ class BeneficiaryReport:
 @dataclass(frozen=True)
 class SyncOutcome:
     status: str
-    cool_off_seen: bool
-    beneficiary_written: bool
-    beneficiary_in_api: bool
+    cool_off_seen: bool = False
+    beneficiary_written: bool = False
+    beneficiary_in_api: bool = False
+    beneficiaries_synced: int = 0
+    beneficiaries_removed: int = 0
 
     def as_dict(self) -> dict:
         return self.__dict__.copy()
 
 
+GONE = "GONE"
+
+
 class PaymentSourceSync:
-    """Fetch, check and store the payment source a beneficiary webhook names."""
+    """Fetch, check and store the payment source an event names."""
 
     def __init__(
         self,
@@ -53,13 +70,18 @@ class PaymentSourceSync:
         store: PaymentSourceStore,
         app_id: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        not_found_grace: timedelta = NOT_FOUND_GRACE,
     ):
         self._lean = lean
         self._store = store
         self._app_id = app_id
         self._clock = clock
+        self._grace = not_found_grace
 
-    def sync(self, event: BeneficiaryEvent) -> SyncOutcome:
+    def handle(self, event: BeneficiaryEvent | PaymentSourceUpdatedEvent) -> SyncOutcome:
+        """Apply one event from the sync queue."""
+        if isinstance(event, PaymentSourceUpdatedEvent):
+            return self.resync(event.payload.customer_id, event.payload.payment_source_id, event)
         payload = event.payload
         report = BeneficiaryReport(
             customer_id=payload.customer_id,
@@ -70,17 +92,20 @@ class PaymentSourceSync:
             status=payload.status,
             is_update=event.is_update,
         )
-        return self.apply(report, event.event_id, event.type)
+        return self.apply(report, event.event_id, event.type, first_seen=event.timestamp)
 
     def apply(
-        self, report: BeneficiaryReport, event_id: str, event_type: str, recheck_at: datetime | None = None
+        self,
+        report: BeneficiaryReport,
+        event_id: str,
+        event_type: str,
+        recheck_at: datetime | None = None,
+        first_seen: datetime | None = None,
     ) -> SyncOutcome:
         """Read the payment source from Lean, check it is ours, store it and the beneficiary's decided status."""
-        source = self._lean.get_payment_source(report.customer_id, report.payment_source_id)
-        if not source.belongs_to(self._app_id):
-            raise PermanentSyncError("app_id_mismatch", "payment source belongs to another Lean application")
-        if source.customer_id != report.customer_id or source.id != report.payment_source_id:
-            raise PermanentSyncError("id_mismatch", "Lean returned a different payment source than requested")
+        source = self._fetch(report.customer_id, report.payment_source_id, first_seen)
+        if source is None:
+            return SyncOutcome(status=GONE)
         now = self._clock()
         self._store.put_payment_source(source, now)
         api_beneficiary = source.beneficiary(report.beneficiary_id)
@@ -94,13 +119,15 @@ class PaymentSourceSync:
                 customer_id=report.customer_id,
                 payment_source_id=report.payment_source_id,
                 beneficiary_id=report.beneficiary_id,
-                payment_destination_id=report.payment_destination_id,
-                bank_identifier=report.bank_identifier,
+                payment_destination_id=report.payment_destination_id
+                or (api_beneficiary.payment_destination_id if api_beneficiary else None),
+                bank_identifier=report.bank_identifier or source.bank_identifier,
                 decision=decision,
                 cool_off_expiry=api_beneficiary.beneficiary_cool_off_expiry if api_beneficiary else None,
                 event_id=event_id,
                 event_type=event_type,
                 recheck_at=recheck_at,
+                seen_in_api=api_beneficiary is not None,
             ),
             now,
         )
@@ -110,3 +137,59 @@ class PaymentSourceSync:
             beneficiary_written=written,
             beneficiary_in_api=api_beneficiary is not None,
         )
+
+    def resync(self, customer_id: str, payment_source_id: str, event: PaymentSourceUpdatedEvent) -> SyncOutcome:
+        """Store every beneficiary Lean lists (same write and push rules as their own webhooks, Lean's status
+        standing for the webhook's) and mark stored ones that Lean stopped listing as removed."""
+        source = self._fetch(customer_id, payment_source_id, event.timestamp)
+        if source is None:
+            return SyncOutcome(status=GONE)
+        now = self._clock()
+        self._store.put_payment_source(source, now)
+        for ben in source.beneficiaries:
+            self._store.apply_beneficiary(
+                BeneficiaryWrite(
+                    customer_id=customer_id,
+                    payment_source_id=payment_source_id,
+                    beneficiary_id=ben.id,
+                    payment_destination_id=ben.payment_destination_id,
+                    bank_identifier=source.bank_identifier,
+                    decision=decide_status(is_update=False, webhook_status=ben.status, api_status=ben.status),
+                    cool_off_expiry=ben.beneficiary_cool_off_expiry,
+                    event_id=event.event_id,
+                    event_type=event.type,
+                ),
+                now,
+            )
+        listed = {ben.id for ben in source.beneficiaries}
+        removed = sum(
+            self._store.mark_beneficiary(
+                customer_id, payment_source_id, item["beneficiary_id"], REMOVED, NOT_LISTED_REASON, now
+            )
+            for item in self._store.beneficiaries_of(customer_id, payment_source_id)
+            if item["beneficiary_id"] not in listed and self._past_grace(item.get("updated_at"), now)
+        )
+        return SyncOutcome(status="RESYNCED", beneficiaries_synced=len(listed), beneficiaries_removed=removed)
+
+    def _fetch(self, customer_id: str, payment_source_id: str, first_seen: datetime | None) -> LeanPaymentSource | None:
+        """The payment source, or None once Lean answered 404 past the grace period (then recorded as gone).
+        `first_seen` is when Lean first sent the event; None (recovery of a stored item) means long ago."""
+        try:
+            source = self._lean.get_payment_source(customer_id, payment_source_id)
+        except LeanNotFound:
+            now = self._clock()
+            if first_seen is not None and now - first_seen < self._grace:
+                raise  # Lean's API may not know it yet: retried with backoff
+            self._store.mark_payment_source_deleted(customer_id, payment_source_id, GONE_REASON, now)
+            return None
+        if not source.belongs_to(self._app_id):
+            raise PermanentSyncError("app_id_mismatch", "payment source belongs to another Lean application")
+        if source.customer_id != customer_id or source.id != payment_source_id:
+            raise PermanentSyncError("id_mismatch", "Lean returned a different payment source than requested")
+        return source
+
+    def _past_grace(self, stamp: str | None, now: datetime) -> bool:
+        """A beneficiary stored within the grace period may simply not be listed by Lean's API yet."""
+        if not stamp:
+            return True
+        return now - datetime.fromisoformat(stamp.replace("Z", "+00:00")) >= self._grace

@@ -1,9 +1,11 @@
-"""HTTP client for Lean's payment-source endpoints: OAuth (cached token) or app token, optional mTLS,
-timeouts, and urllib3 retries with backoff on 429/5xx/connection errors honouring `Retry-After`."""
+"""HTTP client for Lean's payment-source and events endpoints: OAuth (cached token) or app token, optional
+mTLS, timeouts, and urllib3 retries with backoff on 429/5xx/connection errors honouring `Retry-After`."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -14,11 +16,27 @@ from urllib3.util.retry import Retry
 
 from lean_webhooks.config import LeanSettings
 from lean_webhooks.lean.credentials import LeanCredentials
-from lean_webhooks.lean.errors import LeanApiError, LeanAuthError, LeanResponseInvalid, LeanUnavailable, error_for
+from lean_webhooks.lean.errors import (
+    LeanApiError,
+    LeanAuthError,
+    LeanNotFound,
+    LeanResponseInvalid,
+    LeanUnavailable,
+    error_for,
+)
 from lean_webhooks.models.payment_source import LeanPaymentSource
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 TOKEN_REFRESH_MARGIN_S = 60
+DELETE_REASON = "USER_REQUESTED"
+
+
+@dataclass(frozen=True)
+class EventsPage:
+    """One page of `GET /events/v1`: the raw envelopes and whether another page follows."""
+
+    events: list[dict[str, Any]]
+    has_next: bool
 
 
 class CappedRetry(Retry):
@@ -41,7 +59,7 @@ def build_session(max_retries: int, backoff_factor: float = 0.5) -> requests.Ses
         backoff_factor=backoff_factor,
         backoff_max=8,
         status_forcelist=RETRY_STATUSES,
-        allowed_methods=frozenset({"GET", "POST"}),
+        allowed_methods=frozenset({"GET", "POST", "DELETE"}),  # a repeated DELETE answers 404: handled
         respect_retry_after_header=True,
         raise_on_status=False,
     )
@@ -83,14 +101,40 @@ class LeanClient:
     def get_payment_source(self, customer_id: str, payment_source_id: str) -> LeanPaymentSource:
         """`GET /customers/v1/{customer_id}/payment-sources/{payment_source_id}`."""
         path = f"/customers/v1/{quote(customer_id, safe='')}/payment-sources/{quote(payment_source_id, safe='')}"
-        return self._parse(self._get(path), LeanPaymentSource.model_validate)
+        return self._parse(self._call("GET", path), LeanPaymentSource.model_validate)
 
     def list_payment_sources(self, customer_id: str) -> list[LeanPaymentSource]:
         """`GET /customers/v1/{customer_id}/payment-sources`."""
-        body = self._get(f"/customers/v1/{quote(customer_id, safe='')}/payment-sources")
+        body = self._call("GET", f"/customers/v1/{quote(customer_id, safe='')}/payment-sources")
         if not isinstance(body, list):
             raise LeanResponseInvalid("payment-sources list is not a JSON array")
         return [self._parse(item, LeanPaymentSource.model_validate) for item in body]
+
+    def delete_payment_source(self, customer_id: str, payment_source_id: str) -> bool:
+        """`DELETE /customers/v1/{customer_id}/payment-sources/{id}` with `{"reason": "USER_REQUESTED"}`.
+        True when Lean deleted it now, False when Lean no longer knew it (404: deleted before)."""
+        path = f"/customers/v1/{quote(customer_id, safe='')}/payment-sources/{quote(payment_source_id, safe='')}"
+        try:
+            self._call("DELETE", path, json={"reason": DELETE_REASON}, expect_json=False)
+        except LeanNotFound:
+            return False
+        return True
+
+    def list_events(
+        self, event_type: str, since: datetime, until: datetime, page: int = 0, size: int = 100
+    ) -> EventsPage:
+        """`GET /events/v1?page=&size=&from=&to=&type=`: events Lean created (and sent over webhooks) in a window.
+        Lean publishes `{"data": [...], "page": {"number", "size", "total_elements", "total_pages"}}`; paging
+        stops at the last page, or at the first empty one when `page` is missing."""
+        params = {"page": page, "size": size, "from": _stamp(since), "to": _stamp(until), "type": event_type}
+        body = self._call("GET", "/events/v1", params=params)
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, list):
+            raise LeanResponseInvalid("events answer has no data array")
+        paging = body.get("page") if isinstance(body.get("page"), dict) else {}
+        total_pages = paging.get("total_pages")
+        has_next = (page + 1 < total_pages) if isinstance(total_pages, int) else bool(data)
+        return EventsPage(events=[e for e in data if isinstance(e, dict)], has_next=has_next)
 
     @staticmethod
     def _parse(body: Any, validate: Any) -> Any:
@@ -100,18 +144,20 @@ class LeanClient:
             fields = sorted({".".join(str(p) for p in err["loc"]) for err in exc.errors()})
             raise LeanResponseInvalid(f"unexpected payment source shape: {', '.join(fields)}") from None
 
-    def _get(self, path: str) -> Any:
-        response = self._request("GET", path)
+    def _call(self, method: str, path: str, expect_json: bool = True, **kwargs: Any) -> Any:
+        response = self._request(method, path, **kwargs)
         if response.status_code in (401, 403) and self._settings.auth_mode == "oauth":
             self._token = None  # token revoked or expired early: fetch a new one once
-            response = self._request("GET", path)
+            response = self._request(method, path, **kwargs)
+        if not expect_json and response.ok:
+            return None
         return self._json_or_raise(response)
 
-    def _request(self, method: str, path: str) -> requests.Response:
+    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         headers = self._auth_headers()
         try:
             return self._session.request(
-                method, self._settings.api_base_url + path, headers=headers, timeout=self._timeout
+                method, self._settings.api_base_url + path, headers=headers, timeout=self._timeout, **kwargs
             )
         except requests.RequestException as exc:
             raise LeanUnavailable(f"Lean API unreachable: {type(exc).__name__}", lean_status="timeout") from None
@@ -161,4 +207,8 @@ class LeanClient:
         raise error_for(response.status_code, lean_status, f"Lean API {response.status_code}: {message or ''}")
 
 
-__all__ = ["LeanApiError", "LeanClient", "build_session"]
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+__all__ = ["EventsPage", "LeanApiError", "LeanClient", "build_session"]

@@ -11,6 +11,9 @@ from pydantic import BeforeValidator, StringConstraints
 
 ACTIVE = "ACTIVE"
 AWAITING_COOL_OFF = "AWAITING_BENEFICIARY_COOL_OFF"
+# Our own statuses (never sent by Lean): the payment source was deleted, or Lean no longer lists the beneficiary.
+DELETED = "DELETED"
+REMOVED = "REMOVED"
 
 
 def _uuid_lower(value: str) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from lean_webhooks.activation import StatusDecision
 from lean_webhooks.aws import error_code
-from lean_webhooks.models.common import ACTIVE, AWAITING_COOL_OFF
+from lean_webhooks.models.common import ACTIVE, AWAITING_COOL_OFF, DELETED, REMOVED
 from lean_webhooks.models.payment_source import LeanPaymentSource
 from lean_webhooks.store.table import (
     AWAITING_INDEX,
@@ -39,13 +39,14 @@ class BeneficiaryWrite:
     customer_id: str
     payment_source_id: str
     beneficiary_id: str
-    payment_destination_id: str
-    bank_identifier: str
+    payment_destination_id: str | None
+    bank_identifier: str | None
     decision: StatusDecision
     cool_off_expiry: datetime | None
     event_id: str
     event_type: str
     recheck_at: datetime | None = None  # when the recovery job should look again (default: the expiry)
+    seen_in_api: bool = True  # Lean's answer listed the beneficiary: it may revive one marked REMOVED
 
 
 class PaymentSourceStore:
@@ -71,7 +72,9 @@ class PaymentSourceStore:
             self._table.dynamodb.put_item(
                 TableName=self._table.name,
                 Item=to_item(item),
-                ConditionExpression="attribute_not_exists(pk) OR fetched_at <= :fetched_at",
+                # never over a newer read, and never resurrect a deleted payment source
+                ConditionExpression="attribute_not_exists(pk) OR (fetched_at <= :fetched_at "
+                "AND attribute_not_exists(deleted_at))",
                 ExpressionAttributeValues=to_values({":fetched_at": item["fetched_at"]}),
             )
         except Exception as exc:
@@ -81,7 +84,8 @@ class PaymentSourceStore:
         return True
 
     def apply_beneficiary(self, write: BeneficiaryWrite, now: datetime) -> bool:
-        """Apply a status; returns False when the stored status is already `ACTIVE` (never regresses).
+        """Apply a status; returns False when the stored status is already `ACTIVE` (never regresses) or
+        `DELETED`, or `REMOVED` while Lean's answer still does not list the beneficiary.
 
         `ACTIVE` writes keep an earlier `cool_off_seen = true` (set while awaiting) and otherwise record the
         event's evidence; `AWAITING...` writes set `cool_off_seen` and the sparse recovery-index keys.
@@ -95,25 +99,30 @@ class PaymentSourceStore:
             ":customer_id": write.customer_id,
             ":payment_source_id": write.payment_source_id,
             ":beneficiary_id": write.beneficiary_id,
-            ":payment_destination_id": write.payment_destination_id,
-            ":bank_identifier": write.bank_identifier,
             ":now": iso(now),
             ":event_id": write.event_id,
             ":event_type": write.event_type,
+            ":deleted": DELETED,
         }
+        final = ":active, :deleted"
+        if not write.seen_in_api:
+            final += ", :removed"
+            values[":removed"] = REMOVED
         sets = [
             "#status = :status",
             "entity = :entity",
             "customer_id = :customer_id",
             "payment_source_id = :payment_source_id",
             "beneficiary_id = :beneficiary_id",
-            "payment_destination_id = :payment_destination_id",
-            "bank_identifier = :bank_identifier",
             "updated_at = :now",
             "last_event_id = :event_id",
             "last_event_type = :event_type",
         ]
         removes: list[str] = []
+        for name in ("payment_destination_id", "bank_identifier"):  # optional in Lean's payloads
+            if getattr(write, name):
+                sets.append(f"{name} = :{name}")
+                values[f":{name}"] = getattr(write, name)
         if write.cool_off_expiry is not None:
             sets.append("cool_off_expiry = :expiry")
             values[":expiry"] = iso(write.cool_off_expiry)
@@ -133,7 +142,7 @@ class PaymentSourceStore:
                 TableName=self._table.name,
                 Key=key(customer_pk(write.customer_id), beneficiary_sk(write.payment_source_id, write.beneficiary_id)),
                 UpdateExpression=expression,
-                ConditionExpression="attribute_not_exists(#status) OR #status <> :active",
+                ConditionExpression=f"attribute_not_exists(#status) OR NOT (#status IN ({final}))",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=to_values(values),
             )
@@ -144,16 +153,22 @@ class PaymentSourceStore:
         return True
 
     def list_for_customer(self, customer_id: str) -> list[dict[str, Any]]:
-        """Stored payment sources of a customer, each with its beneficiaries nested."""
+        """Stored payment sources of a customer, each with its beneficiaries nested; deleted payment sources
+        (removed at Lean, by the customer API or found gone) are left out."""
         items = self._table.query_customer(customer_id, f"{PAYMENT_SOURCE}#")
         sources: dict[str, dict[str, Any]] = {}
+        deleted: set[str] = set()
         beneficiaries: list[dict[str, Any]] = []
         for item in items:
-            if item.get("entity") == PAYMENT_SOURCE:
+            if item.get("entity") == PAYMENT_SOURCE and item.get("deleted_at"):
+                deleted.add(item["payment_source_id"])
+            elif item.get("entity") == PAYMENT_SOURCE:
                 sources[item["payment_source_id"]] = {**item, "beneficiaries": []}
             elif item.get("entity") == BENEFICIARY:
                 beneficiaries.append(item)
         for ben in beneficiaries:
+            if ben["payment_source_id"] in deleted:
+                continue
             source = sources.setdefault(
                 ben["payment_source_id"],
                 {
@@ -166,6 +181,56 @@ class PaymentSourceStore:
             )
             source["beneficiaries"].append(ben)
         return list(sources.values())
+
+    def beneficiaries_of(self, customer_id: str, payment_source_id: str) -> list[dict[str, Any]]:
+        """Stored beneficiaries of one payment source."""
+        return self._table.query_customer(customer_id, f"{payment_source_sk(payment_source_id)}#{BENEFICIARY}#")
+
+    def mark_beneficiary(
+        self, customer_id: str, payment_source_id: str, beneficiary_id: str, status: str, reason: str, now: datetime
+    ) -> bool:
+        """Set `REMOVED` or `DELETED` (not chargeable, out of the recovery index): the one way a stored status,
+        `ACTIVE` included, goes back. A `DELETED` beneficiary stays deleted; returns whether the item changed."""
+        try:
+            self._table.dynamodb.update_item(
+                TableName=self._table.name,
+                Key=key(customer_pk(customer_id), beneficiary_sk(payment_source_id, beneficiary_id)),
+                UpdateExpression="SET #status = :status, status_reason = :reason, updated_at = :now "
+                "REMOVE gsi1pk, gsi1sk",
+                ConditionExpression="attribute_exists(pk) AND #status <> :deleted AND #status <> :status",
+                ExpressionAttributeNames={"#status": "status"},
+                ExpressionAttributeValues=to_values(
+                    {":status": status, ":reason": reason, ":now": iso(now), ":deleted": DELETED}
+                ),
+            )
+        except Exception as exc:
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def mark_payment_source_deleted(self, customer_id: str, payment_source_id: str, reason: str, now: datetime) -> int:
+        """Record the payment source as deleted with `reason` (created if it was never stored) and mark each of
+        its stored beneficiaries `DELETED`; returns how many beneficiaries changed."""
+        self._table.dynamodb.update_item(
+            TableName=self._table.name,
+            Key=key(customer_pk(customer_id), payment_source_sk(payment_source_id)),
+            UpdateExpression="SET entity = :entity, customer_id = :customer_id, payment_source_id = :psid, "
+            "deleted_at = if_not_exists(deleted_at, :now), deleted_reason = if_not_exists(deleted_reason, :reason)",
+            ExpressionAttributeValues=to_values(
+                {
+                    ":entity": PAYMENT_SOURCE,
+                    ":customer_id": customer_id,
+                    ":psid": payment_source_id,
+                    ":now": iso(now),
+                    ":reason": reason,
+                }
+            ),
+        )
+        return sum(
+            self.mark_beneficiary(customer_id, payment_source_id, ben["beneficiary_id"], DELETED, reason, now)
+            for ben in self.beneficiaries_of(customer_id, payment_source_id)
+        )
 
     def awaiting_past_expiry(self, now: datetime, limit: int = 100) -> list[dict[str, Any]]:
         """Beneficiaries still awaiting cool-off whose expiry has passed (sparse index query, not a scan)."""

@@ -13,6 +13,8 @@ PAYMENT_SOURCE = "PAYMENT_SOURCE"
 BENEFICIARY = "BENEFICIARY"
 DEVICE = "DEVICE"
 PUSH = "PUSH"
+EVENT = "EVENT"
+CHECKPOINT = "CHECKPOINT"
 AWAITING_INDEX = "AwaitingCoolOff"
 AWAITING_INDEX_PK = "AWAITING_COOL_OFF"
 
@@ -38,6 +40,10 @@ def device_sk(device_id: str) -> str:
 
 def push_sk(beneficiary_id: str, device_id: str) -> str:
     return f"{PUSH}#{beneficiary_id}#{device_id}"
+
+
+def event_pk(event_id: str) -> str:
+    return f"{EVENT}#{event_id}"
 
 
 def key(pk: str, sk: str) -> dict[str, Any]:
