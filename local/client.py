@@ -54,6 +54,24 @@ class StackClient:
         url = f"{self.lean_url}/_sim/customers/{customer_id}/payment-sources/{payment_source_id}"
         self.http.put(url, json=source, timeout=self.timeout_s).raise_for_status()
 
+    def lean_webhook(self, envelope: dict[str, Any], lost: bool = False) -> dict[str, Any]:
+        """Make Lean create an event of `envelope`'s type and payload, record it for `/events/v1`, and deliver
+        it signed to the webhook URL unless `lost`; returns Lean's envelope and the delivery's status."""
+        body = {"type": envelope["type"], "payload": envelope["payload"], "lost": lost}
+        response = self.http.post(f"{self.lean_url}/_sim/webhooks", json=body, timeout=self.timeout_s)
+        response.raise_for_status()
+        return response.json()
+
+    def delete_payment_source(self, customer_id: str, payment_source_id: str) -> requests.Response:
+        url = f"{self.api_url}/customers/{customer_id}/payment-sources/{payment_source_id}"
+        return self.http.delete(url, timeout=self.timeout_s)
+
+    def run_schedule(self, logical_id: str) -> dict[str, Any]:
+        """Run a scheduled function now (the local API emulator's `/_local/schedules/<id>`); returns its result."""
+        response = self.http.post(f"{self.api_url}/_local/schedules/{logical_id}", timeout=120)
+        response.raise_for_status()
+        return response.json()["result"]
+
     def add_fault(self, **fault: Any) -> None:
         self.http.post(f"{self.lean_url}/_sim/faults", json=fault, timeout=self.timeout_s).raise_for_status()
 

@@ -95,6 +95,17 @@ def payment_source_created_webhook(flow: dict[str, str], event_id: str | None = 
     }
 
 
+def payment_source_updated_webhook(flow: dict[str, str], event_id: str | None = None) -> dict[str, Any]:
+    """`payment_source.updated`: Lean publishes no payload, so this carries the payment source's ids only."""
+    return {
+        "type": "payment_source.updated",
+        "payload": {"id": flow["payment_source_id"], "customer_id": flow["customer_id"]},
+        "message": "A payment source was updated.",
+        "timestamp": lean_timestamp(),
+        "event_id": event_id or str(uuid.uuid4()),
+    }
+
+
 def signed(envelope: dict[str, Any], secret: str) -> tuple[bytes, dict[str, str]]:
     """Body bytes and headers exactly as Lean would send them."""
     body = json.dumps(envelope, separators=(",", ":")).encode()

@@ -77,6 +77,7 @@ def test_webhook_route_is_throttled_and_customer_routes_need_iam():
         ("PUT", "/customers/{customer_id}/devices/{device_id}"): True,
         ("DELETE", "/customers/{customer_id}/devices/{device_id}"): True,
         ("GET", "/customers/{customer_id}/payment-sources"): True,
+        ("DELETE", "/customers/{customer_id}/payment-sources/{payment_source_id}"): True,
     }
 
 
@@ -137,12 +138,27 @@ def test_secrets_are_not_in_environment_variables():
     assert "WEBHOOK_SECRET_ID" in FUNCTIONS["WebhookFunction"]["Properties"]["Environment"]["Variables"]
 
 
-def test_recovery_runs_on_a_schedule_and_queries_the_index_only():
+def test_recovery_runs_on_a_schedule_and_finds_work_through_the_index_not_a_scan():
     props = FUNCTIONS["RecoverCoolOffFunction"]["Properties"]
     assert props["Events"]["Every15Minutes"]["Type"] == "Schedule"
-    [query] = [s for s in _statements("RecoverCoolOffFunction") if "dynamodb:Query" in s["Action"]]
-    assert query["Resource"] == {"Fn::Sub": "${Table.Arn}/index/AwaitingCoolOff"}
+    queries = [s["Resource"] for s in _statements("RecoverCoolOffFunction") if "dynamodb:Query" in s["Action"]]
+    assert {"Fn::Sub": "${Table.Arn}/index/AwaitingCoolOff"} in queries
     assert not any("dynamodb:Scan" in s["Action"] for f in FUNCTIONS for s in _statements(f))
+
+
+def test_events_reconciliation_is_scheduled_by_a_parameter_and_scoped():
+    props = FUNCTIONS["ReconcileEventsFunction"]["Properties"]
+    schedule = props["Events"]["Reconcile"]
+    assert schedule["Type"] == "Schedule" and schedule["Properties"]["Schedule"] == {"Ref": "EventsReconcileSchedule"}
+    assert tpl.load()["Parameters"]["EventsReconcileSchedule"]["Default"] == "rate(1 hour)"
+    assert props["Environment"]["Variables"]["SYNC_QUEUE_URL"] == {"Ref": "SyncQueue"}
+    table_actions = {
+        a
+        for s in _statements("ReconcileEventsFunction")
+        if s["Resource"] == {"Fn::GetAtt": ["Table", "Arn"]}
+        for a in s["Action"]
+    }
+    assert table_actions == {"dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:PutItem"}
 
 
 def test_alarms_cover_dlqs_errors_throttles_and_iterator_age():

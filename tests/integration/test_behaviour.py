@@ -222,6 +222,55 @@ def test_activation_whose_webhook_was_lost_is_recovered_and_pushed_once(stack):
     assert len(settle(stack, flow, 1)) == 1
 
 
+def test_update_lean_never_delivered_is_recovered_from_the_events_api_with_one_push(stack):
+    """Lean's beneficiary.updated is created but every delivery fails (lost): the Events API reconciliation
+    replays it into the sync path, it is stored ACTIVE and pushed exactly once; a second run replays nothing."""
+    flow = new_customer(stack)
+    lean_has(stack, flow, samples.AWAITING)
+    created = stack.lean_webhook(samples.beneficiary_webhook(flow, "created", samples.AWAITING))
+    assert created["delivery"] == {"delivered": True, "status": 200, "lost": False}
+    wait_status(stack, flow, samples.AWAITING)
+    lean_has(stack, flow, samples.ACTIVE)
+    lost = stack.lean_webhook(samples.beneficiary_webhook(flow, "updated", samples.ACTIVE), lost=True)
+    assert lost["delivery"]["delivered"] is False
+    time.sleep(1)
+    assert status_of(stack, flow) == samples.AWAITING  # nothing arrived
+    first = stack.run_schedule("ReconcileEventsFunction")
+    assert first["replayed"] >= 1, first
+    wait_status(stack, flow, samples.ACTIVE)
+    assert len(settle(stack, flow, 1)) == 1
+    wait_for(lambda: stack.queue_depths()["SyncQueue"] == 0, timeout_s=30, what="the sync queue to drain")
+    second = stack.run_schedule("ReconcileEventsFunction")
+    assert second["replayed"] == 0 and second["already_processed"] >= 2, second
+    assert len(settle(stack, flow, 1)) == 1
+
+
+def test_payment_source_updated_resyncs_and_deletion_makes_it_not_chargeable(stack):
+    flow = new_customer(stack)
+    lean_has(stack, flow, samples.AWAITING)
+    stack.lean_webhook(samples.beneficiary_webhook(flow, "created", samples.AWAITING))
+    wait_status(stack, flow, samples.AWAITING)
+    lean_has(stack, flow, samples.ACTIVE)
+    delivered = stack.lean_webhook(samples.payment_source_updated_webhook(flow))
+    assert delivered["delivery"]["delivered"] is True
+    wait_status(stack, flow, samples.ACTIVE)
+    assert len(settle(stack, flow, 1)) == 1
+    response = stack.delete_payment_source(flow["customer_id"], flow["payment_source_id"])
+    assert response.status_code == 200 and response.json()["deleted"] is True, response.text
+    assert stack.payment_sources(flow["customer_id"])["payment_sources"] == []
+    gone = stack.http.get(
+        f"{stack.lean_url}/customers/v1/{flow['customer_id']}/payment-sources/{flow['payment_source_id']}",
+        headers={"Authorization": "Bearer nothing"},
+        timeout=5,
+    )
+    assert gone.status_code == 401 and set(gone.json()) == {"timestamp", "status", "message", "metadata"}
+    late = stack.lean_webhook(samples.beneficiary_webhook(flow, "updated", samples.ACTIVE))
+    assert late["delivery"]["delivered"] is True
+    time.sleep(2)
+    assert stack.payment_sources(flow["customer_id"])["payment_sources"] == []
+    assert len(settle(stack, flow, 1)) == 1
+
+
 def test_disabled_endpoint_is_skipped_and_others_still_pushed(stack):
     flow = new_customer(stack, devices=("old", "new"))
     stack.set_endpoint_enabled(flow["customer_id"], "old", False)

@@ -148,3 +148,18 @@ def test_one_bad_record_does_not_fail_the_batch(aws, sync):
     result = deliver(aws, sync, bodies)
     assert len(result["batchItemFailures"]) == 1
     assert len(beneficiary_items(aws, good["customer_id"])) == 1
+
+
+def test_production_app_token_without_certificate_fails_at_start_up(aws, load_function):
+    import json as _json
+
+    from aws_lambda_powertools.utilities import parameters
+
+    from lean_webhooks.config import ConfigError
+
+    aws["clients"]["secretsmanager"].put_secret_value(
+        SecretId=aws["refs"]["LeanCredentialsSecret"], SecretString=_json.dumps({"app_token": "legacy-token"})
+    )
+    parameters.clear_caches()
+    with pytest.raises(ConfigError, match="mTLS"):
+        load_function("SyncPaymentSourceFunction", LEAN_ENVIRONMENT="production", LEAN_AUTH_MODE="app_token")

@@ -1,0 +1,85 @@
+"""Recovery from Lean's Events API: every event the sync path never finished is replayed exactly once."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from lean_webhooks import reconcile
+from lean_webhooks.models.webhook import SYNC_EVENT
+from lean_webhooks.reconcile import CHECKPOINT_NAME, EventsReconciler
+from lean_webhooks.store.events import EventLedger
+from lean_webhooks.store.table import Table
+from local import samples
+from local.pollers import _sqs_record
+from local.resources import local_app_id
+from tests.unit.conftest import queue_messages
+from tests.unit.test_resync_and_deletion import _lean_client
+
+
+def _sync_queue(aws, sync) -> dict:
+    sqs, url = aws["clients"]["sqs"], aws["refs"]["SyncQueue"]
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageSystemAttributeNames=["All"])
+    records = [_sqs_record(m, aws["refs"]["SyncQueue.Arn"]) for m in messages.get("Messages", [])]
+    return sync.invoke({"Records": records})
+
+
+def test_lost_event_is_replayed_once_and_processed_events_are_not(aws, load_function):
+    sim, flow = aws["sim"], samples.ids()
+    sim.state.payment_sources[(flow["customer_id"], flow["payment_source_id"])] = samples.payment_source(
+        flow, local_app_id(), samples.ACTIVE
+    )
+    created = samples.beneficiary_webhook(flow, "created", samples.AWAITING)
+    delivered = sim.create_event(created["type"], created["payload"])
+    updated = samples.beneficiary_webhook(flow, "updated", samples.ACTIVE)
+    lost = sim.create_event(updated["type"], updated["payload"])
+    sim.create_event("payment.created", {"id": "x"})  # a type the service does not act on
+    sync = load_function("SyncPaymentSourceFunction")
+    aws["clients"]["sqs"].send_message(QueueUrl=aws["refs"]["SyncQueue"], MessageBody=json.dumps(delivered))
+    assert _sync_queue(aws, sync) == {"batchItemFailures": []}
+
+    reconciler = load_function("ReconcileEventsFunction")
+    outcome = reconciler.invoke({"source": "aws.events"})
+    assert outcome == {"seen": 2, "already_processed": 1, "replayed": 1, "invalid": 0}
+    (queued,) = queue_messages(aws, "SyncQueue")
+    assert SYNC_EVENT.validate_json(queued["Body"]).event_id == lost["event_id"]
+    assert _sync_queue(aws, sync) == {"batchItemFailures": []}
+    table = Table(aws["refs"]["Table"], aws["clients"]["dynamodb"])
+    assert EventLedger(table).processed([lost["event_id"], delivered["event_id"]]) == {
+        lost["event_id"],
+        delivered["event_id"],
+    }
+    again = reconciler.invoke({"source": "aws.events"})
+    assert again == {"seen": 2, "already_processed": 2, "replayed": 0, "invalid": 0}
+    assert queue_messages(aws, "SyncQueue") == []
+
+
+def test_windows_checkpoint_overlap_paging_and_invalid_events(aws, monkeypatch):
+    sim = aws["sim"]
+    now = datetime.now(UTC)
+    table = Table(aws["refs"]["Table"], aws["clients"]["dynamodb"])
+    ledger = EventLedger(table)
+
+    def event_at(moment: datetime) -> dict:
+        flow = samples.ids()
+        data = samples.beneficiary_webhook(flow, "updated", samples.ACTIVE)
+        data["timestamp"] = samples.lean_timestamp(moment)
+        sim.state.events.append(data)
+        return data
+
+    too_old = event_at(now - timedelta(hours=25))  # before the first run's 24 h window
+    inside = [event_at(now - timedelta(hours=h)) for h in (23, 12, 2, 1)]
+    sim.state.events.append({**inside[0], "event_id": "not-a-uuid"})  # malformed: counted, never replayed
+    sent: list[str] = []
+    monkeypatch.setattr(reconcile, "PAGE_SIZE", 2)  # several pages
+    clock = [now]
+    run = EventsReconciler(_lean_client(aws), ledger, lambda e: sent.append(e.event_id), clock=lambda: clock[0])
+    first = run.run()
+    assert first.replayed == 4 and first.invalid == 1 and too_old["event_id"] not in sent
+    assert ledger.checkpoint(CHECKPOINT_NAME) is not None
+    # the next run starts an hour before the checkpoint: an event stamped just before it is still seen
+    late = event_at(now - timedelta(minutes=30))
+    clock[0] = now + timedelta(hours=1)
+    second = run.run()
+    assert late["event_id"] in sent and second.replayed >= 1
+    assert sent.count(inside[-1]["event_id"]) >= 1

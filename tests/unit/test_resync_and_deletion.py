@@ -1,0 +1,199 @@
+"""payment_source.updated re-syncs, deletions (customer API and Lean's 404 after a grace period)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from lean_webhooks.activation import is_push_worthy_activation
+from lean_webhooks.lean.errors import LeanNotFound
+from lean_webhooks.models.common import DELETED, REMOVED
+from lean_webhooks.models.payment_source import LeanPaymentSource
+from lean_webhooks.models.webhook import parse_webhook
+from lean_webhooks.store.payment_sources import PaymentSourceStore
+from lean_webhooks.store.table import Table, beneficiary_sk, customer_pk, from_item, key, payment_source_sk
+from lean_webhooks.sync import GONE, PaymentSourceSync
+from local import samples
+from local.http_event import http_api_event
+from local.resources import local_app_id
+
+
+class ScriptedLean:
+    """Answers with the payment source the test set, or 404 when it is None."""
+
+    def __init__(self) -> None:
+        self.source: dict[str, Any] | None = None
+        self.calls = 0
+
+    def get_payment_source(self, customer_id: str, payment_source_id: str) -> LeanPaymentSource:
+        self.calls += 1
+        if self.source is None:
+            raise LeanNotFound("Lean API 404", http_status=404, lean_status="RESOURCE_NOT_FOUND")
+        return LeanPaymentSource.model_validate(self.source)
+
+
+class World:
+    def __init__(self, aws: dict[str, Any], now: datetime | None = None):
+        self.table = Table(aws["refs"]["Table"], aws["clients"]["dynamodb"])
+        self.store = PaymentSourceStore(self.table)
+        self.lean = ScriptedLean()
+        self.now = now or datetime.now(UTC)
+        self.sync = PaymentSourceSync(self.lean, self.store, local_app_id(), clock=lambda: self.now)
+        self.flow = samples.ids()
+        self.images: list[tuple[dict | None, dict | None]] = []
+
+    def item(self, sk: str) -> dict | None:
+        found = self.table.dynamodb.get_item(
+            TableName=self.table.name, Key=key(customer_pk(self.flow["customer_id"]), sk)
+        ).get("Item")
+        return from_item(found) if found else None
+
+    def beneficiary(self, beneficiary_id: str | None = None) -> dict | None:
+        return self.item(beneficiary_sk(self.flow["payment_source_id"], beneficiary_id or self.flow["beneficiary_id"]))
+
+    def lean_has(self, *statuses: str) -> list[str]:
+        """Lean lists one beneficiary per status (the flow's own first); returns their ids."""
+        source = samples.payment_source(self.flow, local_app_id(), statuses[0] if statuses else samples.AWAITING)
+        extra = []
+        for status in statuses[1:]:
+            extra.append({**source["beneficiaries"][0], "id": str(uuid.uuid4()).upper(), "status": status})
+        source["beneficiaries"] = (source["beneficiaries"] if statuses else []) + extra
+        self.lean.source = source
+        return [b["id"].lower() for b in source["beneficiaries"]]
+
+    def run(self, envelope: dict[str, Any]) -> Any:
+        listed = [b["id"].lower() for b in (self.lean.source or {}).get("beneficiaries", [])]
+        tracked = list(dict.fromkeys([self.flow["beneficiary_id"], *listed]))
+        before = {b: self.beneficiary(b) for b in tracked}
+        outcome = self.sync.handle(parse_webhook(envelope))
+        for b in tracked:
+            after = self.beneficiary(b)
+            if after != before[b]:
+                self.images.append((before[b], after))
+        return outcome
+
+    @property
+    def pushes(self) -> int:
+        return sum(is_push_worthy_activation(old, new) for old, new in self.images)
+
+
+def test_updated_resyncs_every_listed_beneficiary_with_the_push_rules(aws):
+    world = World(aws)
+    world.lean_has(samples.AWAITING)
+    world.run(samples.beneficiary_webhook(world.flow, "created", samples.AWAITING))
+    other_ids = world.lean_has(samples.ACTIVE, samples.AWAITING)  # cool-off over; a new destination added
+    outcome = world.run(samples.payment_source_updated_webhook(world.flow))
+    assert outcome.beneficiaries_synced == 2
+    assert world.beneficiary()["status"] == samples.ACTIVE
+    assert world.beneficiary(other_ids[1])["status"] == samples.AWAITING
+    assert world.pushes == 1  # the activation after a seen cool-off; the new one waits
+    world.run(samples.payment_source_updated_webhook(world.flow))  # a duplicate re-sync changes nothing
+    assert world.pushes == 1
+
+
+def test_resync_never_pushes_a_beneficiary_active_at_creation(aws):
+    world = World(aws)
+    world.lean_has(samples.ACTIVE)
+    world.run(samples.payment_source_updated_webhook(world.flow))
+    assert world.beneficiary()["status"] == samples.ACTIVE and world.pushes == 0
+
+
+def test_resync_marks_unlisted_beneficiaries_removed_after_the_grace_period_only(aws):
+    world = World(aws)
+    world.lean_has(samples.ACTIVE)
+    world.run(samples.beneficiary_webhook(world.flow, "updated", samples.ACTIVE))
+    world.lean_has()  # Lean no longer lists it
+    world.run(samples.payment_source_updated_webhook(world.flow))
+    assert world.beneficiary()["status"] == samples.ACTIVE  # stored a moment ago: Lean may lag
+    world.now += timedelta(minutes=16)
+    outcome = world.run(samples.payment_source_updated_webhook(world.flow))
+    item = world.beneficiary()
+    assert outcome.beneficiaries_removed == 1 and item["status"] == REMOVED and "gsi1pk" not in item
+    world.run(samples.beneficiary_webhook(world.flow, "created", samples.AWAITING))  # late, still unlisted
+    assert world.beneficiary()["status"] == REMOVED
+
+
+def test_404_within_the_grace_period_is_retried_then_recorded_gone(aws):
+    world = World(aws)
+    world.lean_has(samples.AWAITING)
+    world.run(samples.beneficiary_webhook(world.flow, "created", samples.AWAITING))
+    world.lean.source = None  # deleted at Lean: GET answers 404
+    late = samples.beneficiary_webhook(world.flow, "updated", samples.ACTIVE)
+    with pytest.raises(LeanNotFound):
+        world.run(late)  # Lean's API may not have caught up with its webhook yet
+    world.now += timedelta(minutes=16)
+    assert world.run(late).status == GONE
+    ps = world.item(payment_source_sk(world.flow["payment_source_id"]))
+    assert ps["deleted_reason"] == "lean_not_found" and ps["deleted_at"]
+    item = world.beneficiary()
+    assert item["status"] == DELETED and "gsi1pk" not in item and world.pushes == 0
+    assert world.store.list_for_customer(world.flow["customer_id"]) == []
+
+
+def test_deleted_payment_source_is_never_resurrected_by_a_stale_read(aws):
+    world = World(aws)
+    world.lean_has(samples.ACTIVE)
+    world.run(samples.beneficiary_webhook(world.flow, "created", samples.ACTIVE))
+    world.store.mark_payment_source_deleted(world.flow["customer_id"], world.flow["payment_source_id"], "x", world.now)
+    world.now += timedelta(seconds=1)
+    world.run(samples.beneficiary_webhook(world.flow, "updated", samples.ACTIVE))  # read before the deletion
+    assert world.beneficiary()["status"] == DELETED
+    assert world.store.list_for_customer(world.flow["customer_id"]) == []
+
+
+def _customer_api_call(api, method: str, path: str, route: str, params: dict) -> tuple[int, dict]:
+    result = api.invoke(http_api_event(method, path, body=b"", headers={}, route_key=route, path_parameters=params))
+    return result["statusCode"], json.loads(result["body"]) if result.get("body") else {}
+
+
+def test_customer_api_deletes_at_lean_then_marks_deleted(aws, load_function):
+    flow = samples.ids()
+    cid, psid = flow["customer_id"], flow["payment_source_id"]
+    aws["sim"].state.payment_sources[(cid, psid)] = samples.payment_source(flow, local_app_id(), samples.ACTIVE)
+    store = PaymentSourceStore(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
+    sync = PaymentSourceSync(_lean_client(aws), store, local_app_id())
+    sync.handle(parse_webhook(samples.beneficiary_webhook(flow, "created", samples.ACTIVE)))
+    assert store.list_for_customer(cid)
+    api = load_function("CustomerApiFunction")
+    route = "DELETE /customers/{customer_id}/payment-sources/{payment_source_id}"
+    path = f"/customers/{cid}/payment-sources/{psid}"
+    status, body = _customer_api_call(api, "DELETE", path, route, {"customer_id": cid, "payment_source_id": psid})
+    assert status == 200 and body["deleted"] is True and body["already_gone_at_lean"] is False
+    assert (cid, psid) not in aws["sim"].state.payment_sources  # Lean's DELETE was called
+    assert store.list_for_customer(cid) == []
+    ben = store.beneficiaries_of(cid, psid)[0]
+    assert ben["status"] == DELETED and ben["status_reason"] == "USER_REQUESTED"
+    status, body = _customer_api_call(api, "DELETE", path, route, {"customer_id": cid, "payment_source_id": psid})
+    assert status == 200 and body["already_gone_at_lean"] is True  # idempotent
+
+
+def test_customer_api_deletion_refused_by_lean_changes_nothing(aws, load_function):
+    from local.lean_sim import Fault
+
+    flow = samples.ids()
+    cid, psid = flow["customer_id"], flow["payment_source_id"]
+    aws["sim"].state.faults.append(Fault(status=503, count=None))
+    api = load_function("CustomerApiFunction", LEAN_MAX_RETRIES="0")
+    route = "DELETE /customers/{customer_id}/payment-sources/{payment_source_id}"
+    path = f"/customers/{cid}/payment-sources/{psid}"
+    status, body = _customer_api_call(api, "DELETE", path, route, {"customer_id": cid, "payment_source_id": psid})
+    assert status == 503 and body["error"] == "lean_error"
+    store = PaymentSourceStore(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
+    assert store.beneficiaries_of(cid, psid) == [] and store.list_for_customer(cid) == []
+    assert not aws["clients"]["dynamodb"].scan(TableName=aws["refs"]["Table"])["Items"]
+
+
+def _lean_client(aws):
+    from lean_webhooks.config import LeanSettings
+    from lean_webhooks.lean.client import LeanClient
+    from lean_webhooks.lean.credentials import LeanCredentials
+    from local.resources import LOCAL_CLIENT_SECRET
+
+    settings = LeanSettings(
+        api_base_url=aws["lean_url"], auth_base_url=aws["lean_url"], credentials_secret_id="", app_id=local_app_id()
+    )
+    return LeanClient(settings, LeanCredentials(client_id=local_app_id(), client_secret=LOCAL_CLIENT_SECRET))
