@@ -6,6 +6,7 @@ SHELL := /bin/bash
 PYTHON ?= $(shell for p in python3.13 $$(ls -d /root/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null); do \
   "$$p" -c 'import sys' 2>/dev/null && { command -v "$$p"; break; }; done)
 VENV := .venv
+DEV := $(VENV)/.layer-path
 BIN := $(CURDIR)/$(VENV)/bin
 SAM := $(CURDIR)/.venv-sam/bin/sam
 CHECKOV := $(CURDIR)/.venv-checkov/bin/checkov
@@ -31,6 +32,12 @@ $(VENV)/.installed: requirements/dev.txt
 	$(BIN)/python -m pip install -q -r requirements/dev.txt
 	touch $@
 
+# The shared package is imported from layers/common, as the Lambda layer provides it (no sys.path edits in code).
+$(DEV): $(VENV)/.installed
+	$(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])' \
+	  | xargs -I{} sh -c 'echo "$(CURDIR)/layers/common" > {}/lean_webhooks_layer.pth'
+	touch $@
+
 .venv-sam/.installed: requirements/sam.txt
 	$(PYTHON) -m venv .venv-sam
 	.venv-sam/bin/python -m pip install -q --upgrade pip
@@ -48,7 +55,7 @@ local/node_modules/.installed: local/package.json local/package-lock.json
 	cd local && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(VENV)/.installed local/node_modules/.installed
+install: $(DEV) local/node_modules/.installed
 
 run: install
 	$(BIN)/python -m local.stack --demo --serve
@@ -56,18 +63,19 @@ run: install
 demo: install
 	$(BIN)/python -m local.stack --demo
 
-lint: $(VENV)/.installed
+lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
-format: $(VENV)/.installed
+format: $(DEV)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test-unit: $(VENV)/.installed
+test-unit: $(DEV)
 	$(BIN)/pytest tests/unit -q -p no:cacheprovider
 
-test-infra: $(VENV)/.installed .venv-sam/.installed .venv-checkov/.installed
+test-infra: $(DEV) .venv-sam/.installed .venv-checkov/.installed
 	SAM=$(SAM) CHECKOV=$(CHECKOV) $(BIN)/pytest tests/infrastructure -q -p no:cacheprovider
 
 test-integration: install
@@ -75,7 +83,7 @@ test-integration: install
 
 test: lint test-unit test-infra test-integration
 
-build: .venv-sam/.installed $(VENV)/.installed
+build: .venv-sam/.installed $(DEV)
 	$(SAM) build --parallel
 
 bench: install .venv-sam/.installed
@@ -84,7 +92,7 @@ bench: install .venv-sam/.installed
 soak: install
 	$(BIN)/python -m bench.soak $(if $(N),--flows $(N),)
 
-redrive: $(VENV)/.installed
+redrive: $(DEV)
 	$(BIN)/python scripts/redrive.py $(if $(QUEUE),--queue-url $(QUEUE),) $(if $(DLQ),--dlq-url $(DLQ),) $(if $(LOCAL),--local,)
 
 clean:

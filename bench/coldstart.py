@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from bench.stats import median
-from local import template as tpl
+from local.aws import template as tpl
 
 # The AWS clients each function needs to do its work (what the floor process creates).
 CLIENTS = {
@@ -33,7 +33,7 @@ import importlib.util
 spec = importlib.util.spec_from_file_location("handler", {path!r})
 module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
-from lean_webhooks.aws import client
+from lean_webhooks.adapters.aws import client
 for name in {clients!r}:
     client(name)
 print(time.perf_counter() - t0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from local import template as tpl
+from local.aws import template as tpl
 
 # us-east-1 list prices (USD), beyond free tiers.
 PRICES = {

@@ -11,10 +11,10 @@ from pathlib import Path
 import requests
 
 from bench.stats import median, percentile
-from local import samples
-from local.client import wait_for
-from local.launcher import launched_stack
-from local.resources import local_app_id
+from local.aws.resources import local_app_id
+from local.harness import samples
+from local.harness.client import wait_for
+from local.harness.launcher import launched_stack
 
 SECRET = "bench-webhook-secret"  # noqa: S105 - a local value
 

@@ -20,18 +20,18 @@ from moto import mock_aws
 from moto.events.models import EventPattern
 
 from bench.stats import median, percentile
-from local import samples
-from local import template as tpl
-from local.functions import LambdaContext, LocalFunction
-from local.lean_sim import LeanSimulator
-from local.pollers import _json_safe, _sqs_record
-from local.resources import (
+from local.aws import template as tpl
+from local.aws.functions import LambdaContext, LocalFunction
+from local.aws.pollers import _json_safe, _sqs_record
+from local.aws.resources import (
     LOCAL_CLIENT_SECRET,
     LocalSettings,
     create_all,
     function_environment,
     local_app_id,
 )
+from local.harness import samples
+from local.lean_sim import LeanSimulator
 
 SECRET = "bench-webhook-secret"  # noqa: S105 - a local value
 # What the design needs at the least, per function and service, for one flow (3 webhooks, 1 activation, 1 device).
@@ -67,13 +67,13 @@ def environment() -> Iterator[dict[str, Any]]:
                 env = function_environment(spec, refs)
                 os.environ.update(env)
                 functions[logical_id] = LocalFunction(spec, env)
-            from lean_webhooks.observability import logger
+            from lean_webhooks.runtime.observability import logger
 
             handler_stream = logger.registered_handler.setStream(sys.stdout)  # the logger outlives one run
             yield {"clients": clients, "refs": refs, "functions": functions, "sim": sim, "log": sys.stdout}
     finally:
         if handler_stream is not None:
-            from lean_webhooks.observability import logger
+            from lean_webhooks.runtime.observability import logger
 
             logger.registered_handler.setStream(handler_stream)
         sys.stdout = stdout
@@ -98,7 +98,7 @@ def warm_webhook(requests: int = 400) -> dict[str, float]:
             sqs.send_message(QueueUrl=url, MessageBody=body.decode())
             return {"statusCode": 200, "body": "{}"}
 
-        from local.http_event import http_api_event
+        from local.aws.lambda_events import http_api_event
 
         def event() -> dict:
             body, headers = samples.signed(
@@ -147,7 +147,7 @@ def requests_per_flow() -> dict[str, Any]:
     durations: dict[str, list[float]] = defaultdict(list)
     with environment() as env, _patched(counting):
         clients, refs, sim = env["clients"], env["refs"], env["sim"]
-        from local.http_event import http_api_event
+        from local.aws.lambda_events import http_api_event
 
         flow = samples.ids()
         cid = flow["customer_id"]

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from local.template import ROOT
+from local.aws.template import ROOT
 
 LAYER_SRC = ROOT / "layers" / "common"
 X86 = "manylinux2014_x86_64"

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from bench import coldstart, cost, e2e, inprocess, layer
-from local.template import ROOT
+from local.aws.template import ROOT
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 

@@ -19,9 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from local import samples
-from local.launcher import RunningStack, launched_stack
-from local.resources import local_app_id
+from local.aws.resources import local_app_id
+from local.harness import samples
+from local.harness.launcher import RunningStack, launched_stack
 
 SECRET = "soak-webhook-secret"  # noqa: S105 - a local value
 

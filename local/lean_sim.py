@@ -30,10 +30,10 @@ import requests
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from lean_webhooks.models.common import parse_rfc3339
-from lean_webhooks.signature import sign
-from local.samples import lean_timestamp
-from local.wsgi import BackgroundWsgiApp
+from lean_webhooks.core.signature import sign
+from lean_webhooks.models.timestamps import parse_rfc3339
+from local.aws.wsgi import BackgroundWsgiApp
+from local.harness.samples import lean_timestamp
 
 ERROR_STATUS = {
     400: "INVALID_PARAMETERS",

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from local import template as tpl
-from local.resources import LOCAL_WEBHOOK_SECRET
-from local.template import ROOT
+from local.aws import template as tpl
+from local.aws.resources import LOCAL_WEBHOOK_SECRET
+from local.aws.template import ROOT
 
 DEFAULT_STATE_DIR = ROOT / ".local-stack"
 # Local-only settings on top of the template's environment: shorter backoff so that retries and
@@ -103,7 +103,7 @@ class LocalStack:
         print(line, file=self.console, flush=True)
 
     def start(self) -> None:
-        from local import services
+        from local.aws import services
 
         for port, what, var in (
             (self.ports.api, "the API emulator", "LOCAL_API_PORT"),
@@ -127,8 +127,8 @@ class LocalStack:
         self.say(f"local stack up: API {self.ports.api_url} (health: {self.ports.api_url}/_local/health)")
 
     def _start_lean_simulator(self) -> None:
+        from local.aws.resources import LOCAL_CLIENT_SECRET, local_app_id
         from local.lean_sim import LeanSimulator
-        from local.resources import LOCAL_CLIENT_SECRET, local_app_id
 
         self.simulator = LeanSimulator(
             client_id=local_app_id(),
@@ -143,7 +143,7 @@ class LocalStack:
     def _create_resources(self) -> None:
         import boto3
 
-        from local.resources import LocalSettings, create_all
+        from local.aws.resources import LocalSettings, create_all
 
         self.clients = {
             name: boto3.session.Session().client(name)
@@ -155,8 +155,8 @@ class LocalStack:
         self.say("created the template's tables, queues and secrets, and SNS platform applications")
 
     def _load_functions(self, log_file: Path) -> None:
-        from local.resources import function_environment
-        from local.workers import IsolatedFunction
+        from local.aws.resources import function_environment
+        from local.aws.workers import IsolatedFunction
 
         # One process per execution environment; their output (Powertools JSON logs, EMF metrics) goes to a
         # file, the console keeps the story.
@@ -177,7 +177,7 @@ class LocalStack:
         return int(props.get("ScalingConfig", {}).get("MaximumConcurrency", 2))
 
     def _start_pollers(self) -> None:
-        from local.pollers import Scheduler, SqsPoller, StreamPoller
+        from local.aws.pollers import Scheduler, SqsPoller, StreamPoller
 
         for logical_id, spec in tpl.functions().items():
             for event in spec.events.values():
@@ -225,7 +225,7 @@ class LocalStack:
         self.say("pollers: " + ", ".join(p.name for p in self._pollers))
 
     def _start_api(self) -> None:
-        from local.api import ApiEmulator
+        from local.aws.api_gateway import ApiEmulator
 
         self.api = ApiEmulator(self.functions, self.health, self.schedules)
         self.api.serve("127.0.0.1", self.ports.api)
@@ -243,7 +243,7 @@ class LocalStack:
         return parts
 
     def stop(self) -> None:
-        from local import services
+        from local.aws import services
 
         for poller in self._pollers:
             poller.stop()
@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("urllib3").setLevel(logging.ERROR)  # retries are counted by the functions themselves
     warnings.filterwarnings("ignore", message="No application metrics to publish")
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    from local.services import StackError
+    from local.aws.services import StackError
 
     console = io.TextIOWrapper(os.fdopen(os.dup(sys.stdout.fileno()), "wb"), line_buffering=True)
     stack = LocalStack(
@@ -282,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         stack.start()
         if args.demo:
-            from local.story import run_story
+            from local.harness.story import run_story
 
             code = 0 if run_story(stack.ports, stack.webhook_secret, stack.say) else 1
         if args.serve:

@@ -11,15 +11,18 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotFoundError
 from pydantic import TypeAdapter, ValidationError
 
-from lean_webhooks.config import LeanSettings, PushSettings
-from lean_webhooks.devices import DeviceRegistration, DeviceRegistry, PlatformNotConfigured
+from lean_webhooks.adapters.dynamodb.devices import DeviceStore
+from lean_webhooks.adapters.dynamodb.payment_sources import PaymentSourceStore
+from lean_webhooks.adapters.dynamodb.table import Table
+from lean_webhooks.adapters.sns_push import PushGateway
+from lean_webhooks.core.device_registry import DeviceRegistry
+from lean_webhooks.core.payment_source_view import payment_sources_view
 from lean_webhooks.models.common import LeanId
-from lean_webhooks.observability import logger, metrics
-from lean_webhooks.push import PushGateway
-from lean_webhooks.read_model import payment_sources_view
-from lean_webhooks.store.devices import DeviceStore
-from lean_webhooks.store.payment_sources import PaymentSourceStore
-from lean_webhooks.store.table import Table
+from lean_webhooks.models.customer_api import DeviceRegistration
+from lean_webhooks.models.errors import PlatformNotConfigured
+from lean_webhooks.models.validation import invalid_fields
+from lean_webhooks.runtime.config import LeanSettings, PushSettings
+from lean_webhooks.runtime.observability import logger, metrics
 
 app = APIGatewayHttpResolver()
 settings = PushSettings.from_env()
@@ -56,11 +59,7 @@ def put_device(customer_id: str, device_id: str) -> Response:
     try:
         registration = DeviceRegistration.model_validate(json.loads(app.current_event.body or "null"))
     except (ValueError, ValidationError) as exc:
-        fields = (
-            sorted({".".join(map(str, e["loc"])) or "body" for e in exc.errors()})
-            if isinstance(exc, ValidationError)
-            else ["body"]
-        )
+        fields = invalid_fields(exc) if isinstance(exc, ValidationError) else ["body"]
         raise BadRequestError(f"invalid device registration: {', '.join(fields)}") from None
     try:
         device = registry.register(cid, did, registration)
@@ -89,8 +88,8 @@ def delete_payment_source(customer_id: str, payment_source_id: str) -> Response:
     not chargeable, out of the recovery index, left out of the list."""
     from datetime import UTC, datetime
 
-    from lean_webhooks.lean.errors import LeanApiError
-    from lean_webhooks.lean.factory import lean_client
+    from lean_webhooks.adapters.lean.factory import lean_client
+    from lean_webhooks.models.errors import LeanApiError
 
     cid, psid = _customer_id(customer_id), _payment_source_id(payment_source_id)
     try:

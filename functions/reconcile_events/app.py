@@ -6,14 +6,14 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from lean_webhooks.aws import client
-from lean_webhooks.config import LeanSettings, required
-from lean_webhooks.lean.factory import lean_client
+from lean_webhooks.adapters.aws import client
+from lean_webhooks.adapters.dynamodb.event_ledger import EventLedger
+from lean_webhooks.adapters.dynamodb.table import Table
+from lean_webhooks.adapters.lean.factory import lean_client
+from lean_webhooks.core.events_reconciliation import EventsReconciler
 from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent
-from lean_webhooks.observability import logger, metrics
-from lean_webhooks.reconcile import EventsReconciler
-from lean_webhooks.store.events import EventLedger
-from lean_webhooks.store.table import Table
+from lean_webhooks.runtime.config import LeanSettings, required
+from lean_webhooks.runtime.observability import logger, metrics
 
 lean_settings = LeanSettings.from_env()
 ledger = EventLedger(Table(required("TABLE_NAME")))

@@ -6,13 +6,13 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from lean_webhooks.config import LeanSettings, required
-from lean_webhooks.lean.factory import lean_client
-from lean_webhooks.observability import logger, metrics
-from lean_webhooks.recovery import CoolOffRecovery
-from lean_webhooks.store.payment_sources import PaymentSourceStore
-from lean_webhooks.store.table import Table
-from lean_webhooks.sync import PaymentSourceSync
+from lean_webhooks.adapters.dynamodb.payment_sources import PaymentSourceStore
+from lean_webhooks.adapters.dynamodb.table import Table
+from lean_webhooks.adapters.lean.factory import lean_client
+from lean_webhooks.core.cool_off_recovery import CoolOffRecovery
+from lean_webhooks.core.sync import PaymentSourceSync
+from lean_webhooks.runtime.config import LeanSettings, required
+from lean_webhooks.runtime.observability import logger, metrics
 
 lean_settings = LeanSettings.from_env()
 store = PaymentSourceStore(Table(required("TABLE_NAME")))

@@ -14,16 +14,16 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from pydantic import ValidationError
 
-from lean_webhooks.aws import client
-from lean_webhooks.config import LeanSettings, SyncSettings
-from lean_webhooks.lean.factory import lean_client
-from lean_webhooks.models.webhook import SYNC_EVENT
-from lean_webhooks.observability import logger, metrics
-from lean_webhooks.retry_policy import SqsRetryPolicy
-from lean_webhooks.store.events import EventLedger
-from lean_webhooks.store.payment_sources import PaymentSourceStore
-from lean_webhooks.store.table import Table
-from lean_webhooks.sync import PaymentSourceSync
+from lean_webhooks.adapters.aws import client
+from lean_webhooks.adapters.dynamodb.event_ledger import EventLedger
+from lean_webhooks.adapters.dynamodb.payment_sources import PaymentSourceStore
+from lean_webhooks.adapters.dynamodb.table import Table
+from lean_webhooks.adapters.lean.factory import lean_client
+from lean_webhooks.adapters.sqs_retry import SqsRetryPolicy
+from lean_webhooks.core.sync import PaymentSourceSync
+from lean_webhooks.models.webhook import SYNC_EVENT, BeneficiaryEvent, PaymentSourceUpdatedEvent
+from lean_webhooks.runtime.config import LeanSettings, SyncSettings
+from lean_webhooks.runtime.observability import logger, metrics
 
 settings = SyncSettings.from_env()
 lean_settings = LeanSettings.from_env()
@@ -49,10 +49,10 @@ def _service() -> PaymentSourceSync:
 
 
 @idempotent_function(data_keyword_argument="event", config=idempotency, persistence_store=persistence)
-def sync_once(event: dict) -> dict:
+def sync_once(event: BeneficiaryEvent | PaymentSourceUpdatedEvent) -> dict:
     """Runs at most once per event_id (a failure clears the record so a retry can run)."""
-    outcome = _service().handle(SYNC_EVENT.validate_python(event))
-    logger.info("payment source synced", extra={"event_id": event["event_id"], **outcome.as_dict()})
+    outcome = _service().handle(event)
+    logger.info("payment source synced", extra={"event_id": event.event_id, **outcome.as_dict()})
     return outcome.as_dict()
 
 
@@ -67,7 +67,7 @@ def record_handler(record: SQSRecord) -> None:
     except ValidationError:
         policy.dead_letter(record, "invalid_message")
         return
-    result = policy.run(record, lambda: sync_once(event=event.model_dump(mode="json")))
+    result = policy.run(record, lambda: sync_once(event=event))
     _finished(event.event_id, event.type, "synced" if result is not None else "dead_lettered")
 
 

@@ -11,12 +11,12 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.metrics import MetricUnit
 
-from lean_webhooks import intake
-from lean_webhooks.aws import client
-from lean_webhooks.config import WebhookSettings
+from lean_webhooks.adapters.aws import client
+from lean_webhooks.adapters.secrets import webhook_secrets
+from lean_webhooks.core import intake
 from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent
-from lean_webhooks.observability import logger, metrics
-from lean_webhooks.secrets import webhook_secrets
+from lean_webhooks.runtime.config import WebhookSettings
+from lean_webhooks.runtime.observability import logger, metrics
 
 app = APIGatewayHttpResolver()
 settings = WebhookSettings.from_env()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from local import template as tpl
+from local.aws import template as tpl
 
 ROOT = tpl.ROOT
 SAM = os.environ.get("SAM") or shutil.which("sam") or str(ROOT / ".venv-sam" / "bin" / "sam")

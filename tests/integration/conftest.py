@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from local.launcher import RunningStack, launched_stack
+from local.harness.launcher import RunningStack, launched_stack
 
 SECRET = "integration-webhook-secret"
 

@@ -11,12 +11,12 @@ import time
 
 import pytest
 
-from lean_webhooks.signature import sign
-from local import samples
-from local.client import wait_for
-from local.resources import local_app_id
-from local.story import run_story
-from local.template import ROOT
+from lean_webhooks.core.signature import sign
+from local.aws.resources import local_app_id
+from local.aws.template import ROOT
+from local.harness import samples
+from local.harness.client import wait_for
+from local.harness.story import run_story
 from tests.integration.conftest import SECRET
 
 pytestmark = pytest.mark.integration

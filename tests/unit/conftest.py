@@ -11,10 +11,10 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from local import template as tpl
-from local.functions import LocalFunction
+from local.aws import template as tpl
+from local.aws.functions import LocalFunction
+from local.aws.resources import LOCAL_CLIENT_SECRET, LocalSettings, create_all, function_environment, local_app_id
 from local.lean_sim import LeanSimulator
-from local.resources import LOCAL_CLIENT_SECRET, LocalSettings, create_all, function_environment, local_app_id
 
 WEBHOOK_SECRET = "unit-webhook-secret"
 
@@ -43,7 +43,7 @@ def aws(lean_sim: tuple[LeanSimulator, str]) -> Iterator[dict[str, Any]]:
     """moto with every table, queue and secret of the template; returns clients and resolved refs."""
     from aws_lambda_powertools.utilities import parameters
 
-    from lean_webhooks.aws import client
+    from lean_webhooks.adapters.aws import client
 
     with mock_aws():
         client.cache_clear()

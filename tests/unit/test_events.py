@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lean_webhooks import signature
+from lean_webhooks.core import signature
 from lean_webhooks.models.webhook import parse_webhook
 
 EVENTS = sorted((Path(__file__).resolve().parents[2] / "events").glob("webhook_*.json"))

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from lean_webhooks.config import ConfigError, LeanSettings
-from lean_webhooks.lean.client import LeanClient
-from lean_webhooks.lean.credentials import LeanCredentials
-from lean_webhooks.lean.errors import (
+from lean_webhooks.adapters.lean.client import LeanClient
+from lean_webhooks.adapters.lean.credentials import LeanCredentials
+from lean_webhooks.models.errors import (
     LeanAuthError,
     LeanNotFound,
     LeanRateLimited,
@@ -19,8 +18,9 @@ from lean_webhooks.lean.errors import (
     LeanServerError,
     LeanUnavailable,
 )
-from local import samples
-from local.resources import LOCAL_CLIENT_SECRET, local_app_id
+from lean_webhooks.runtime.config import ConfigError, LeanSettings
+from local.aws.resources import LOCAL_CLIENT_SECRET, local_app_id
+from local.harness import samples
 
 
 def settings(url: str, mode: str = "oauth", **kw) -> LeanSettings:
@@ -198,7 +198,7 @@ def test_rotated_credentials_get_a_new_client(aws, monkeypatch):
 
     from aws_lambda_powertools.utilities import parameters
 
-    from lean_webhooks.lean.factory import lean_client
+    from lean_webhooks.adapters.lean.factory import lean_client
 
     lean = settings(aws["lean_url"], credentials_secret_id=aws["refs"]["LeanCredentialsSecret"])
     first = lean_client(lean)

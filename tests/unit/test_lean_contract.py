@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from lean_webhooks.lean.errors import LeanRateLimited, error_for
+from lean_webhooks.models.errors import LeanRateLimited, error_for
 from lean_webhooks.models.payment_source import LeanPaymentSource
 from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent, WebhookEnvelope, parse_webhook
-from local import samples
-from local.pollers import _sqs_record
+from local.aws.pollers import _sqs_record
+from local.harness import samples
 from tests.unit.conftest import WEBHOOK_SECRET, queue_messages
 from tests.unit.test_webhook_handler import post
 

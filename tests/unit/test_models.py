@@ -5,10 +5,11 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from lean_webhooks.models.common import parse_rfc3339
-from lean_webhooks.models.payment_source import LeanPaymentSource, is_chargeable
+from lean_webhooks.models.payment_source import LeanPaymentSource
+from lean_webhooks.models.statuses import is_chargeable
+from lean_webhooks.models.timestamps import parse_rfc3339
 from lean_webhooks.models.webhook import BeneficiaryEvent, WebhookEnvelope, parse_webhook
-from local import samples
+from local.harness import samples
 
 APP_ID = "2c9280887230f322017231b408cf0007"  # the app id of Lean's own example: opaque, not a UUID
 

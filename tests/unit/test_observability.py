@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from lean_webhooks.observability import logger, redact
+from lean_webhooks.runtime.observability import logger, redact
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from typing import Any
 
 import botocore.exceptions
 
-from local.pollers import StreamPoller, rate_seconds
+from local.aws.pollers import StreamPoller, rate_seconds
 
 
 class FakeStreams:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from lean_webhooks.store.table import to_item
-from local.http_event import http_api_event
+from lean_webhooks.adapters.dynamodb.table import to_item
+from local.aws.lambda_events import http_api_event
 from tests.unit.test_stream_filter import stream_record
 
 CUSTOMER = "3f1c8d7e-2b4a-4c6d-9e8f-0a1b2c3d4e5f"
@@ -181,7 +181,7 @@ def test_records_that_are_not_activations_push_nothing(aws, api, notify):
 
 
 def test_read_api_lists_payment_sources_with_chargeable_flags(aws, api):
-    from lean_webhooks.store.table import to_item as item
+    from lean_webhooks.adapters.dynamodb.table import to_item as item
 
     ddb = aws["clients"]["dynamodb"]
     base = {"pk": f"CUSTOMER#{CUSTOMER}", "customer_id": CUSTOMER, "payment_source_id": "p1"}

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from lean_webhooks import reconcile
+from lean_webhooks.adapters.dynamodb.event_ledger import EventLedger
+from lean_webhooks.adapters.dynamodb.table import Table
+from lean_webhooks.core import events_reconciliation as reconcile
+from lean_webhooks.core.events_reconciliation import CHECKPOINT_NAME, EventsReconciler
 from lean_webhooks.models.webhook import SYNC_EVENT
-from lean_webhooks.reconcile import CHECKPOINT_NAME, EventsReconciler
-from lean_webhooks.store.events import EventLedger
-from lean_webhooks.store.table import Table
-from local import samples
-from local.pollers import _sqs_record
-from local.resources import local_app_id
+from local.aws.pollers import _sqs_record
+from local.aws.resources import local_app_id
+from local.harness import samples
 from tests.unit.conftest import queue_messages
 from tests.unit.test_resync_and_deletion import _lean_client
 

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from local import samples
+from local.aws.resources import local_app_id
+from local.harness import samples
 from local.lean_sim import Fault
-from local.resources import local_app_id
 from tests.unit.test_sync_handler import beneficiary_items, deliver
 
 

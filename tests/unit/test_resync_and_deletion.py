@@ -9,17 +9,17 @@ from typing import Any
 
 import pytest
 
-from lean_webhooks.activation import is_push_worthy_activation
-from lean_webhooks.lean.errors import LeanNotFound
-from lean_webhooks.models.common import DELETED, REMOVED
+from lean_webhooks.adapters.dynamodb.payment_sources import PaymentSourceStore
+from lean_webhooks.adapters.dynamodb.table import Table, beneficiary_sk, customer_pk, from_item, key, payment_source_sk
+from lean_webhooks.core.status_rules import is_push_worthy_activation
+from lean_webhooks.core.sync import GONE, PaymentSourceSync
+from lean_webhooks.models.errors import LeanNotFound
 from lean_webhooks.models.payment_source import LeanPaymentSource
+from lean_webhooks.models.statuses import DELETED, REMOVED
 from lean_webhooks.models.webhook import parse_webhook
-from lean_webhooks.store.payment_sources import PaymentSourceStore
-from lean_webhooks.store.table import Table, beneficiary_sk, customer_pk, from_item, key, payment_source_sk
-from lean_webhooks.sync import GONE, PaymentSourceSync
-from local import samples
-from local.http_event import http_api_event
-from local.resources import local_app_id
+from local.aws.lambda_events import http_api_event
+from local.aws.resources import local_app_id
+from local.harness import samples
 
 
 class ScriptedLean:
@@ -166,7 +166,7 @@ def test_customer_api_deletes_at_lean_then_marks_deleted(aws, load_function):
     assert (cid, psid) not in aws["sim"].state.payment_sources  # Lean's DELETE was called
     assert store.list_for_customer(cid) == []
     ben = store.beneficiaries_of(cid, psid)[0]
-    assert ben["status"] == DELETED and ben["status_reason"] == "USER_REQUESTED"
+    assert ben.status == DELETED and ben.status_reason == "USER_REQUESTED"
     status, body = _customer_api_call(api, "DELETE", path, route, {"customer_id": cid, "payment_source_id": psid})
     assert status == 200 and body["already_gone_at_lean"] is True  # idempotent
 
@@ -188,10 +188,10 @@ def test_customer_api_deletion_refused_by_lean_changes_nothing(aws, load_functio
 
 
 def _lean_client(aws):
-    from lean_webhooks.config import LeanSettings
-    from lean_webhooks.lean.client import LeanClient
-    from lean_webhooks.lean.credentials import LeanCredentials
-    from local.resources import LOCAL_CLIENT_SECRET
+    from lean_webhooks.adapters.lean.client import LeanClient
+    from lean_webhooks.adapters.lean.credentials import LeanCredentials
+    from lean_webhooks.runtime.config import LeanSettings
+    from local.aws.resources import LOCAL_CLIENT_SECRET
 
     settings = LeanSettings(
         api_base_url=aws["lean_url"], auth_base_url=aws["lean_url"], credentials_secret_id="", app_id=local_app_id()

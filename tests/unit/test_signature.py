@@ -5,7 +5,7 @@ import hmac
 
 import pytest
 
-from lean_webhooks import signature
+from lean_webhooks.core import signature
 
 BODY = b'{"type":"payment_source.created","payload":{}}'
 

@@ -9,9 +9,9 @@ import json
 import pytest
 from moto.events.models import EventPattern
 
-from lean_webhooks.activation import is_push_worthy_activation
-from lean_webhooks.store.table import from_item, to_item
-from local import template as tpl
+from lean_webhooks.adapters.dynamodb.table import from_item, to_item
+from lean_webhooks.core.status_rules import is_push_worthy_activation
+from local.aws import template as tpl
 
 STATUSES = [None, "AWAITING_BENEFICIARY_COOL_OFF", "ACTIVE", "SUSPENDED"]
 PATTERNS = [EventPattern.load(json.dumps(p)) for p in tpl.filter_patterns("NotifyActiveFunction")]

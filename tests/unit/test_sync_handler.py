@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
 import pytest
 
-from local import samples
+from local.aws.pollers import _sqs_record
+from local.aws.resources import local_app_id
+from local.harness import samples
 from local.lean_sim import Fault
-from local.pollers import _sqs_record
-from local.resources import local_app_id
 from tests.unit.conftest import queue_messages
 
 
@@ -46,11 +47,11 @@ def deliver(aws: dict[str, Any], sync, bodies: list[str], receive_count: int = 1
 
 
 def beneficiary_items(aws, customer_id: str) -> list[dict]:
-    from lean_webhooks.store.payment_sources import PaymentSourceStore
-    from lean_webhooks.store.table import Table
+    from lean_webhooks.adapters.dynamodb.payment_sources import PaymentSourceStore
+    from lean_webhooks.adapters.dynamodb.table import Table
 
     sources = PaymentSourceStore(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"])).list_for_customer(customer_id)
-    return [b for s in sources for b in s["beneficiaries"]]
+    return [asdict(b) for s in sources for b in s.beneficiaries]
 
 
 def given_lean_has(aws, flow, status):
@@ -155,7 +156,7 @@ def test_production_app_token_without_certificate_fails_at_start_up(aws, load_fu
 
     from aws_lambda_powertools.utilities import parameters
 
-    from lean_webhooks.config import ConfigError
+    from lean_webhooks.runtime.config import ConfigError
 
     aws["clients"]["secretsmanager"].put_secret_value(
         SecretId=aws["refs"]["LeanCredentialsSecret"], SecretString=_json.dumps({"app_token": "legacy-token"})

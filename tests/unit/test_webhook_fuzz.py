@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lean_webhooks.signature import sign
-from local import samples
-from local.http_event import http_api_event
+from lean_webhooks.core.signature import sign
+from local.aws.lambda_events import http_api_event
+from local.harness import samples
 from tests.unit.conftest import WEBHOOK_SECRET, queue_messages
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lean_webhooks.signature import sign
-from local import samples
-from local.http_event import http_api_event
+from lean_webhooks.core.signature import sign
+from local.aws.lambda_events import http_api_event
+from local.harness import samples
 from tests.unit.conftest import WEBHOOK_SECRET, queue_messages
 
 

@@ -9,14 +9,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lean_webhooks.activation import is_push_worthy_activation
+from lean_webhooks.adapters.dynamodb.payment_sources import PaymentSourceStore
+from lean_webhooks.adapters.dynamodb.table import Table, beneficiary_sk, customer_pk, from_item, key
+from lean_webhooks.core.status_rules import is_push_worthy_activation
+from lean_webhooks.core.sync import PaymentSourceSync
+from lean_webhooks.models.errors import PermanentSyncError
 from lean_webhooks.models.payment_source import LeanPaymentSource
 from lean_webhooks.models.webhook import BeneficiaryEvent
-from lean_webhooks.store.payment_sources import PaymentSourceStore
-from lean_webhooks.store.table import Table, beneficiary_sk, customer_pk, from_item, key
-from lean_webhooks.sync import PaymentSourceSync, PermanentSyncError
-from local import samples
-from local.resources import local_app_id
+from local.aws.resources import local_app_id
+from local.harness import samples
 
 MISSING = "MISSING"  # Lean's API does not list the beneficiary (yet)
 
@@ -120,8 +121,8 @@ def test_payment_source_item_holds_accounts(aws):
     rec = Recorder(aws, flow)
     rec.apply("created", samples.AWAITING, samples.AWAITING)
     [source] = PaymentSourceStore(rec.table).list_for_customer(flow["customer_id"])
-    assert source["accounts"][0]["iban"] == "AE340260001015528812001"
-    assert source["beneficiaries"][0]["beneficiary_id"] == flow["beneficiary_id"]
+    assert source.accounts[0]["iban"] == "AE340260001015528812001"
+    assert source.beneficiaries[0].beneficiary_id == flow["beneficiary_id"]
 
 
 events = st.sampled_from([("created", samples.AWAITING), ("updated", samples.ACTIVE)])

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lean_webhooks.models.common import ACTIVE, AppId, LeanId, LenientRfc3339, Status, app_id_key
+from lean_webhooks.models.common import AppId, LeanId, LenientRfc3339, Status, app_id_key
 
 
 class LeanBeneficiary(BaseModel):
@@ -60,9 +60,4 @@ class LeanPaymentSource(BaseModel):
         return app_id_key(self.app_id) == app_id_key(app_id)
 
 
-def is_chargeable(status: str) -> bool:
-    """Only `ACTIVE` beneficiaries can be charged; any other (or unknown) status cannot."""
-    return status == ACTIVE
-
-
-__all__ = ["LeanAccount", "LeanBeneficiary", "LeanPaymentSource", "is_chargeable"]
+__all__ = ["LeanAccount", "LeanBeneficiary", "LeanPaymentSource"]

@@ -6,6 +6,7 @@ beneficiary payload may lack `payment_source_bank_identifier` (absent from some 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
@@ -92,3 +93,11 @@ def parse_webhook(data: dict[str, Any]) -> WebhookEnvelope:
         except ValidationError:
             return envelope
     return envelope
+
+
+@dataclass(frozen=True)
+class EventsPage:
+    """One page of Lean's `GET /events/v1`: the raw envelopes and whether another page follows."""
+
+    events: list[dict[str, Any]]
+    has_next: bool

@@ -1,0 +1,1 @@
+"""Adapters to what lies outside: Lean, DynamoDB, SNS, SQS, Secrets Manager."""

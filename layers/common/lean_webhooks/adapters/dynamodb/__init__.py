@@ -1,0 +1,1 @@
+"""DynamoDB single-table storage: payment sources, beneficiaries, devices, push markers and the event ledger."""

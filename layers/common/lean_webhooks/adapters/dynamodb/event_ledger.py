@@ -1,0 +1,72 @@
+"""Event ledger: one item per Lean `event_id` the sync path finished (stored or dead-lettered), and the
+Events-API reconciliation checkpoint. Kept longer than Lean's 90 days of event history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from lean_webhooks.adapters.dynamodb.table import CHECKPOINT, EVENT, Table, event_pk, key, to_item
+from lean_webhooks.models.timestamps import from_iso, iso
+
+LEDGER_TTL = timedelta(days=100)
+BATCH_GET_MAX = 100  # DynamoDB's BatchGetItem limit
+
+
+class EventLedger:
+    """Which Lean events were already processed, so that a replay from Lean's Events API runs only the missing."""
+
+    def __init__(self, table: Table):
+        self._table = table
+
+    def record(self, event_id: str, event_type: str, outcome: str, now: datetime) -> None:
+        """Remember that `event_id` was processed (`outcome`: synced, dead_lettered:<reason>, ...)."""
+        self._table.dynamodb.put_item(
+            TableName=self._table.name,
+            Item=to_item(
+                {
+                    "pk": event_pk(event_id),
+                    "sk": EVENT,
+                    "entity": EVENT,
+                    "event_id": event_id,
+                    "event_type": event_type,
+                    "outcome": outcome[:256],
+                    "processed_at": iso(now),
+                    "expires_at": int((now + LEDGER_TTL).timestamp()),
+                }
+            ),
+        )
+
+    def processed(self, event_ids: Iterable[str]) -> set[str]:
+        """The subset of `event_ids` already in the ledger (BatchGetItem, unprocessed keys retried)."""
+        wanted = list(dict.fromkeys(event_ids))
+        found: set[str] = set()
+        for start in range(0, len(wanted), BATCH_GET_MAX):
+            keys = [key(event_pk(e), EVENT) for e in wanted[start : start + BATCH_GET_MAX]]
+            request: dict[str, Any] = {self._table.name: {"Keys": keys, "ProjectionExpression": "event_id"}}
+            while request:
+                answer = self._table.dynamodb.batch_get_item(RequestItems=request)
+                found.update(i["event_id"]["S"] for i in answer.get("Responses", {}).get(self._table.name, []))
+                request = answer.get("UnprocessedKeys") or {}
+        return found
+
+    def checkpoint(self, name: str) -> datetime | None:
+        """When the named reconciliation last covered Lean's events up to (None: never ran)."""
+        item = self._table.dynamodb.get_item(
+            TableName=self._table.name, Key=key(f"{CHECKPOINT}#{name}", CHECKPOINT), ConsistentRead=True
+        ).get("Item")
+        return from_iso(item["covered_until"]["S"]) if item else None
+
+    def save_checkpoint(self, name: str, covered_until: datetime) -> None:
+        self._table.dynamodb.put_item(
+            TableName=self._table.name,
+            Item=to_item(
+                {
+                    "pk": f"{CHECKPOINT}#{name}",
+                    "sk": CHECKPOINT,
+                    "entity": CHECKPOINT,
+                    "covered_until": iso(covered_until),
+                }
+            ),
+        )

@@ -1,0 +1,191 @@
+"""Payment source and beneficiary items, written only through condition expressions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from lean_webhooks.adapters.dynamodb.table import (
+    AWAITING_INDEX,
+    AWAITING_INDEX_PK,
+    BENEFICIARY,
+    PAYMENT_SOURCE,
+    Table,
+    beneficiary_sk,
+    customer_pk,
+    from_item,
+    key,
+    payment_source_sk,
+    to_values,
+)
+from lean_webhooks.models.beneficiary import BeneficiaryWrite
+from lean_webhooks.models.items import StoredBeneficiary, StoredPaymentSource
+from lean_webhooks.models.payment_source import LeanPaymentSource
+from lean_webhooks.models.statuses import ACTIVE, AWAITING_COOL_OFF, DELETED, REMOVED
+from lean_webhooks.models.timestamps import iso
+
+_STATUS = {"#status": "status"}
+
+
+class PaymentSourceStore:
+    """Reads and writes payment sources and their beneficiaries."""
+
+    def __init__(self, table: Table):
+        self._table = table
+
+    def put_payment_source(self, source: LeanPaymentSource, fetched_at: datetime) -> bool:
+        """Store the payment source and its accounts unless a newer read is already stored."""
+        item = {
+            "pk": customer_pk(source.customer_id),
+            "sk": payment_source_sk(source.id),
+            "entity": PAYMENT_SOURCE,
+            "customer_id": source.customer_id,
+            "payment_source_id": source.id,
+            "app_id": source.app_id,
+            "bank_identifier": source.bank_identifier,
+            "accounts": [a.model_dump(mode="json", exclude_none=True) for a in source.accounts],
+            "fetched_at": iso(fetched_at),
+        }
+        # never over a newer read, and never resurrect a deleted payment source
+        return self._table.put_if(
+            item,
+            "attribute_not_exists(pk) OR (fetched_at <= :fetched_at AND attribute_not_exists(deleted_at))",
+            ExpressionAttributeValues=to_values({":fetched_at": item["fetched_at"]}),
+        )
+
+    def apply_beneficiary(self, write: BeneficiaryWrite, now: datetime) -> bool:
+        """Apply a status; returns False when the stored status is already `ACTIVE` (never regresses) or
+        `DELETED`, or `REMOVED` while Lean's answer still does not list the beneficiary.
+
+        `ACTIVE` writes keep an earlier `cool_off_seen = true` (set while awaiting) and otherwise record the
+        event's evidence; `AWAITING...` writes set `cool_off_seen` and the sparse recovery-index keys.
+        """
+        decision, identity = write.decision, write.identity
+        values: dict[str, Any] = {
+            ":status": decision.status,
+            ":active": ACTIVE,
+            ":entity": BENEFICIARY,
+            ":customer_id": identity.customer_id,
+            ":payment_source_id": identity.payment_source_id,
+            ":beneficiary_id": identity.beneficiary_id,
+            ":now": iso(now),
+            ":event_id": write.event_id,
+            ":event_type": write.event_type,
+            ":deleted": DELETED,
+        }
+        final = ":active, :deleted"
+        if not write.seen_in_api:
+            final += ", :removed"
+            values[":removed"] = REMOVED
+        sets = [
+            "#status = :status",
+            "entity = :entity",
+            "customer_id = :customer_id",
+            "payment_source_id = :payment_source_id",
+            "beneficiary_id = :beneficiary_id",
+            "updated_at = :now",
+            "last_event_id = :event_id",
+            "last_event_type = :event_type",
+        ]
+        removes: list[str] = []
+        for name in ("payment_destination_id", "bank_identifier"):  # optional in Lean's payloads
+            if getattr(write, name):
+                sets.append(f"{name} = :{name}")
+                values[f":{name}"] = getattr(write, name)
+        if write.cool_off_expiry is not None:
+            sets.append("cool_off_expiry = :expiry")
+            values[":expiry"] = iso(write.cool_off_expiry)
+        if decision.status == ACTIVE:
+            sets += ["cool_off_seen = if_not_exists(cool_off_seen, :seen)", "activated_at = :now"]
+            values[":seen"] = decision.cool_off_seen
+            removes += ["gsi1pk", "gsi1sk"]
+        elif decision.status == AWAITING_COOL_OFF and write.recheck_at is not None:
+            sets += ["cool_off_seen = :true", "gsi1pk = :gsi1pk", "gsi1sk = :gsi1sk"]
+            values.update({":true": True, ":gsi1pk": AWAITING_INDEX_PK, ":gsi1sk": iso(write.recheck_at)})
+        else:
+            removes += ["gsi1pk", "gsi1sk"]
+        return self._table.update_if(
+            key(customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)),
+            "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else ""),
+            f"attribute_not_exists(#status) OR NOT (#status IN ({final}))",
+            ExpressionAttributeNames=_STATUS,
+            ExpressionAttributeValues=to_values(values),
+        )
+
+    def list_for_customer(self, customer_id: str) -> list[StoredPaymentSource]:
+        """Stored payment sources of a customer, each with its beneficiaries nested; deleted payment sources
+        (removed at Lean, by the customer API or found gone) are left out."""
+        sources: dict[str, StoredPaymentSource] = {}
+        beneficiaries: list[StoredBeneficiary] = []
+        for item in self._table.query_customer(customer_id, f"{PAYMENT_SOURCE}#"):
+            if item.get("entity") == PAYMENT_SOURCE:
+                sources[item["payment_source_id"]] = StoredPaymentSource.from_item(item)
+            elif item.get("entity") == BENEFICIARY:
+                beneficiaries.append(StoredBeneficiary.from_item(item))
+        for ben in beneficiaries:
+            source = sources.get(ben.payment_source_id)
+            if source is None:  # beneficiary stored before its payment source item (a failed put): show it
+                source = StoredPaymentSource(customer_id, ben.payment_source_id, ben.bank_identifier)
+                sources[ben.payment_source_id] = source
+            source.beneficiaries.append(ben)
+        return [source for source in sources.values() if not source.deleted_at]
+
+    def beneficiaries_of(self, customer_id: str, payment_source_id: str) -> list[StoredBeneficiary]:
+        """Stored beneficiaries of one payment source."""
+        prefix = f"{payment_source_sk(payment_source_id)}#{BENEFICIARY}#"
+        return [StoredBeneficiary.from_item(i) for i in self._table.query_customer(customer_id, prefix)]
+
+    def mark_beneficiary(
+        self, customer_id: str, payment_source_id: str, beneficiary_id: str, status: str, reason: str, now: datetime
+    ) -> bool:
+        """Set `REMOVED` or `DELETED` (not chargeable, out of the recovery index): the one way a stored status,
+        `ACTIVE` included, goes back. A `DELETED` beneficiary stays deleted; returns whether the item changed."""
+        return self._table.update_if(
+            key(customer_pk(customer_id), beneficiary_sk(payment_source_id, beneficiary_id)),
+            "SET #status = :status, status_reason = :reason, updated_at = :now REMOVE gsi1pk, gsi1sk",
+            "attribute_exists(pk) AND #status <> :deleted AND #status <> :status",
+            ExpressionAttributeNames=_STATUS,
+            ExpressionAttributeValues=to_values(
+                {":status": status, ":reason": reason, ":now": iso(now), ":deleted": DELETED}
+            ),
+        )
+
+    def mark_payment_source_deleted(self, customer_id: str, payment_source_id: str, reason: str, now: datetime) -> int:
+        """Record the payment source as deleted with `reason` (created if it was never stored) and mark each of
+        its stored beneficiaries `DELETED`; returns how many beneficiaries changed."""
+        self._table.dynamodb.update_item(
+            TableName=self._table.name,
+            Key=key(customer_pk(customer_id), payment_source_sk(payment_source_id)),
+            UpdateExpression="SET entity = :entity, customer_id = :customer_id, payment_source_id = :psid, "
+            "deleted_at = if_not_exists(deleted_at, :now), deleted_reason = if_not_exists(deleted_reason, :reason)",
+            ExpressionAttributeValues=to_values(
+                {
+                    ":entity": PAYMENT_SOURCE,
+                    ":customer_id": customer_id,
+                    ":psid": payment_source_id,
+                    ":now": iso(now),
+                    ":reason": reason,
+                }
+            ),
+        )
+        return sum(
+            self.mark_beneficiary(customer_id, payment_source_id, ben.beneficiary_id, DELETED, reason, now)
+            for ben in self.beneficiaries_of(customer_id, payment_source_id)
+        )
+
+    def awaiting_past_expiry(self, now: datetime, limit: int = 100) -> list[StoredBeneficiary]:
+        """Beneficiaries still awaiting cool-off whose expiry has passed (sparse index query, not a scan)."""
+        kwargs: dict[str, Any] = {
+            "TableName": self._table.name,
+            "IndexName": AWAITING_INDEX,
+            "KeyConditionExpression": "gsi1pk = :pk AND gsi1sk <= :now",
+            "ExpressionAttributeValues": to_values({":pk": AWAITING_INDEX_PK, ":now": iso(now)}),
+        }
+        found: list[StoredBeneficiary] = []
+        while len(found) < limit:
+            page = self._table.dynamodb.query(**kwargs, Limit=limit - len(found))
+            found.extend(StoredBeneficiary.from_item(from_item(i)) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return found

@@ -1,0 +1,135 @@
+"""Keys of the single table and (de)serialisation of its items."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from lean_webhooks.adapters.aws import client, error_code
+
+PAYMENT_SOURCE = "PAYMENT_SOURCE"
+BENEFICIARY = "BENEFICIARY"
+DEVICE = "DEVICE"
+PUSH = "PUSH"
+EVENT = "EVENT"
+CHECKPOINT = "CHECKPOINT"
+AWAITING_INDEX = "AwaitingCoolOff"
+AWAITING_INDEX_PK = "AWAITING_COOL_OFF"
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def customer_pk(customer_id: str) -> str:
+    return f"CUSTOMER#{customer_id}"
+
+
+def payment_source_sk(payment_source_id: str) -> str:
+    return f"{PAYMENT_SOURCE}#{payment_source_id}"
+
+
+def beneficiary_sk(payment_source_id: str, beneficiary_id: str) -> str:
+    return f"{PAYMENT_SOURCE}#{payment_source_id}#{BENEFICIARY}#{beneficiary_id}"
+
+
+def device_sk(device_id: str) -> str:
+    return f"{DEVICE}#{device_id}"
+
+
+def push_sk(beneficiary_id: str, device_id: str) -> str:
+    return f"{PUSH}#{beneficiary_id}#{device_id}"
+
+
+def event_pk(event_id: str) -> str:
+    return f"{EVENT}#{event_id}"
+
+
+def key(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+def to_item(data: dict[str, Any]) -> dict[str, Any]:
+    """Plain Python values to DynamoDB attribute values (floats become Decimals; None is dropped)."""
+    return {k: _serializer.serialize(_to_dynamo(v)) for k, v in data.items() if v is not None}
+
+
+def to_values(data: dict[str, Any]) -> dict[str, Any]:
+    """Expression attribute values (`:name` keys), serialised."""
+    return {k: _serializer.serialize(_to_dynamo(v)) for k, v in data.items()}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    """DynamoDB attribute values to plain Python (Decimals become int or float)."""
+    return {k: _from_dynamo(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def _to_dynamo(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _to_dynamo(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_to_dynamo(v) for v in value]
+    return value
+
+
+def _from_dynamo(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _from_dynamo(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_dynamo(v) for v in value]
+    return value
+
+
+CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+class Table:
+    """The table name plus the DynamoDB client, and conditional writes that say whether the condition held."""
+
+    def __init__(self, name: str, dynamodb: Any = None):
+        self.name = name
+        self.dynamodb = dynamodb or client("dynamodb")
+
+    def put_if(self, item: dict[str, Any], condition: str, **kwargs: Any) -> bool:
+        """PutItem under `condition`; False (nothing written) when the condition did not hold."""
+        return self._conditional(self.dynamodb.put_item, Item=to_item(item), ConditionExpression=condition, **kwargs)
+
+    def update_if(self, item_key: dict[str, Any], update: str, condition: str, **kwargs: Any) -> bool:
+        """UpdateItem under `condition`; False (nothing written) when the condition did not hold."""
+        return self._conditional(
+            self.dynamodb.update_item, Key=item_key, UpdateExpression=update, ConditionExpression=condition, **kwargs
+        )
+
+    def delete_if(self, item_key: dict[str, Any], condition: str, **kwargs: Any) -> bool:
+        """DeleteItem under `condition`; False (nothing deleted) when the condition did not hold."""
+        return self._conditional(self.dynamodb.delete_item, Key=item_key, ConditionExpression=condition, **kwargs)
+
+    def _conditional(self, call: Any, **kwargs: Any) -> bool:
+        try:
+            call(TableName=self.name, **kwargs)
+        except Exception as exc:
+            if error_code(exc) == CONDITION_FAILED:
+                return False
+            raise
+        return True
+
+    def query_customer(self, customer_id: str, sk_prefix: str) -> list[dict[str, Any]]:
+        """Every item of the customer whose sort key starts with `sk_prefix` (all pages, consistent read)."""
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.name,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
+            "ExpressionAttributeValues": to_values({":pk": customer_pk(customer_id), ":prefix": sk_prefix}),
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self.dynamodb.query(**kwargs)
+            items.extend(from_item(i) for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return items
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]

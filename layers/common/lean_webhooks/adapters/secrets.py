@@ -1,0 +1,26 @@
+"""JSON secrets from Secrets Manager through Powertools Parameters (cached in the execution environment)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lean_webhooks.runtime.config import ConfigError
+
+
+def get_json_secret(secret_id: str, max_age_s: int) -> dict[str, Any]:
+    """The secret's JSON object; raises ConfigError when it is not a JSON object."""
+    from aws_lambda_powertools.utilities import parameters  # lazy: keeps cold start lean
+
+    value = parameters.get_secret(secret_id, transform="json", max_age=max_age_s)
+    if not isinstance(value, dict):
+        raise ConfigError(f"secret {secret_id} must hold a JSON object")
+    return value
+
+
+def webhook_secrets(secret_id: str, max_age_s: int) -> tuple[str, ...]:
+    """Current and previous webhook secrets (either may be empty during rotation, never both)."""
+    value = get_json_secret(secret_id, max_age_s)
+    secrets = tuple(str(value.get(key) or "") for key in ("current", "previous"))
+    if not any(secrets):
+        raise ConfigError(f"secret {secret_id} has neither a 'current' nor a 'previous' webhook secret")
+    return secrets

@@ -1,0 +1,55 @@
+"""SNS mobile push: platform endpoints (AWS's create/get/set-attributes algorithm) and publishing."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lean_webhooks.adapters.aws import client, error_code
+from lean_webhooks.models.errors import EndpointDisabled
+
+_EXISTING_ENDPOINT = re.compile(r"Endpoint (arn:[^\s]+) already exists")
+
+
+class PushGateway:
+    """Thin adapter over the SNS calls this service makes."""
+
+    def __init__(self, sns: Any = None):
+        self._sns = sns or client("sns")
+
+    def publish(self, endpoint_arn: str, message: str) -> str:
+        try:
+            return self._sns.publish(TargetArn=endpoint_arn, Message=message, MessageStructure="json")["MessageId"]
+        except Exception as exc:
+            if error_code(exc) == "EndpointDisabled":
+                raise EndpointDisabled(endpoint_arn) from None
+            raise
+
+    def ensure_endpoint(self, application_arn: str, token: str, known_arn: str | None, user_data: str) -> str:
+        """Create or refresh the endpoint for `token`, following AWS's recommended algorithm."""
+        arn = known_arn or self._create(application_arn, token, user_data)
+        try:
+            attributes = self._sns.get_endpoint_attributes(EndpointArn=arn)["Attributes"]
+        except Exception as exc:
+            if error_code(exc) != "NotFound":
+                raise
+            arn = self._create(application_arn, token, user_data)
+            attributes = self._sns.get_endpoint_attributes(EndpointArn=arn)["Attributes"]
+        if attributes.get("Token") != token or str(attributes.get("Enabled", "")).lower() != "true":
+            self._sns.set_endpoint_attributes(EndpointArn=arn, Attributes={"Token": token, "Enabled": "true"})
+        return arn
+
+    def delete_endpoint(self, endpoint_arn: str) -> None:
+        self._sns.delete_endpoint(EndpointArn=endpoint_arn)  # idempotent in SNS
+
+    def _create(self, application_arn: str, token: str, user_data: str) -> str:
+        try:
+            return self._sns.create_platform_endpoint(
+                PlatformApplicationArn=application_arn, Token=token, CustomUserData=user_data
+            )["EndpointArn"]
+        except Exception as exc:
+            # Same token already registered with other attributes: SNS names the existing endpoint.
+            match = _EXISTING_ENDPOINT.search(str(exc)) if error_code(exc) == "InvalidParameter" else None
+            if match:
+                return match.group(1)
+            raise

@@ -1,0 +1,1 @@
+"""The domain: intake, status rules, sync, recovery, notification, devices. Imports only models and runtime."""

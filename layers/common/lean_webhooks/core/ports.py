@@ -1,0 +1,91 @@
+"""What the domain needs from the outside world, as `typing.Protocol`s. Adapters satisfy them structurally;
+handlers compose adapters into core objects; tests hand in fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol
+
+from lean_webhooks.models.beneficiary import BeneficiaryWrite
+from lean_webhooks.models.items import StoredBeneficiary, StoredDevice, StoredPaymentSource
+from lean_webhooks.models.payment_source import LeanPaymentSource
+from lean_webhooks.models.webhook import EventsPage
+
+
+class LeanReader(Protocol):
+    """Reads payment sources from Lean's API; raises `models.errors.LeanApiError` subclasses."""
+
+    def get_payment_source(self, customer_id: str, payment_source_id: str) -> LeanPaymentSource: ...
+
+
+class LeanEvents(Protocol):
+    """Lean's Events API."""
+
+    def list_events(
+        self, event_type: str, since: datetime, until: datetime, page: int = 0, size: int = 100
+    ) -> EventsPage: ...
+
+
+class PaymentSourceRepository(Protocol):
+    """Stored payment sources and beneficiaries, written under the write rules."""
+
+    def put_payment_source(self, source: LeanPaymentSource, fetched_at: datetime) -> bool: ...
+
+    def apply_beneficiary(self, write: BeneficiaryWrite, now: datetime) -> bool: ...
+
+    def beneficiaries_of(self, customer_id: str, payment_source_id: str) -> list[StoredBeneficiary]: ...
+
+    def mark_beneficiary(
+        self, customer_id: str, payment_source_id: str, beneficiary_id: str, status: str, reason: str, now: datetime
+    ) -> bool: ...
+
+    def mark_payment_source_deleted(
+        self, customer_id: str, payment_source_id: str, reason: str, now: datetime
+    ) -> int: ...
+
+    def awaiting_past_expiry(self, now: datetime, limit: int = 100) -> list[StoredBeneficiary]: ...
+
+    def list_for_customer(self, customer_id: str) -> list[StoredPaymentSource]: ...
+
+
+class DeviceRepository(Protocol):
+    """Registered devices of customers."""
+
+    def get(self, customer_id: str, device_id: str) -> StoredDevice | None: ...
+
+    def put(self, customer_id: str, device_id: str, platform: str, endpoint_arn: str, now: datetime) -> None: ...
+
+    def delete(self, customer_id: str, device_id: str) -> StoredDevice | None: ...
+
+    def enabled_devices(self, customer_id: str) -> list[StoredDevice]: ...
+
+    def mark_disabled(self, customer_id: str, device_id: str, endpoint_arn: str, now: datetime) -> None: ...
+
+
+class PushMarkers(Protocol):
+    """One claim per (activation, device): whoever claims may push."""
+
+    def claim(self, customer_id: str, beneficiary_id: str, device_id: str, now: datetime) -> bool: ...
+
+    def release(self, customer_id: str, beneficiary_id: str, device_id: str) -> None: ...
+
+
+class PushPlatform(Protocol):
+    """Mobile push endpoints and publishing (SNS); `publish` raises `models.errors.EndpointDisabled`."""
+
+    def publish(self, endpoint_arn: str, message: str) -> str: ...
+
+    def ensure_endpoint(self, application_arn: str, token: str, known_arn: str | None, user_data: str) -> str: ...
+
+    def delete_endpoint(self, endpoint_arn: str) -> None: ...
+
+
+class EventLedger(Protocol):
+    """Which Lean events were processed, and how far the Events API was read."""
+
+    def processed(self, event_ids: Iterable[str]) -> set[str]: ...
+
+    def checkpoint(self, name: str) -> datetime | None: ...
+
+    def save_checkpoint(self, name: str, covered_until: datetime) -> None: ...

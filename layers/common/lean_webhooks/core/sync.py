@@ -1,0 +1,181 @@
+"""Sync the payment source an event names: read it from Lean, then store it under the write rules.
+
+`beneficiary.*` events write one beneficiary; `payment_source.updated` re-syncs every beneficiary Lean lists
+and marks the stored ones Lean no longer lists as removed. A payment source Lean keeps answering 404 for
+past a grace period (Lean's API can lag its webhooks) is recorded as gone instead of being retried forever.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from lean_webhooks.core.ports import LeanReader, PaymentSourceRepository
+from lean_webhooks.core.status_rules import decide_status, recheck_time
+from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
+from lean_webhooks.models.errors import LeanNotFound, PermanentSyncError
+from lean_webhooks.models.payment_source import LeanPaymentSource
+from lean_webhooks.models.statuses import REMOVED
+from lean_webhooks.models.timestamps import from_iso
+from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent
+
+NOT_FOUND_GRACE = timedelta(minutes=15)
+GONE = "GONE"
+GONE_REASON = "lean_not_found"
+NOT_LISTED_REASON = "not_listed_by_lean"
+
+
+@dataclass(frozen=True)
+class BeneficiaryReport:
+    """What a webhook (or, for recovery, the stored item) says about one beneficiary."""
+
+    identity: BeneficiaryIdentity
+    status: str
+    is_update: bool
+    payment_destination_id: str | None = None
+    bank_identifier: str | None = None
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    status: str
+    cool_off_seen: bool = False
+    beneficiary_written: bool = False
+    beneficiary_in_api: bool = False
+    beneficiaries_synced: int = 0
+    beneficiaries_removed: int = 0
+
+    def as_dict(self) -> dict:
+        return self.__dict__.copy()
+
+
+class PaymentSourceSync:
+    """Fetch, check and store the payment source an event names."""
+
+    def __init__(
+        self,
+        lean: LeanReader,
+        store: PaymentSourceRepository,
+        app_id: str,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        not_found_grace: timedelta = NOT_FOUND_GRACE,
+    ):
+        self._lean = lean
+        self._store = store
+        self._app_id = app_id
+        self._clock = clock
+        self._grace = not_found_grace
+
+    def handle(self, event: BeneficiaryEvent | PaymentSourceUpdatedEvent) -> SyncOutcome:
+        """Apply one event from the sync queue."""
+        if isinstance(event, PaymentSourceUpdatedEvent):
+            return self.sync_payment_source(event.payload.customer_id, event.payload.payment_source_id, event)
+        payload = event.payload
+        report = BeneficiaryReport(
+            identity=BeneficiaryIdentity(payload.customer_id, payload.payment_source_id, payload.id),
+            status=payload.status,
+            is_update=event.is_update,
+            payment_destination_id=payload.payment_destination_id,
+            bank_identifier=payload.payment_source_bank_identifier,
+        )
+        return self.sync_beneficiary(report, event.event_id, event.type, first_seen=event.timestamp)
+
+    def sync_beneficiary(
+        self,
+        report: BeneficiaryReport,
+        event_id: str,
+        event_type: str,
+        recheck_at: datetime | None = None,
+        first_seen: datetime | None = None,
+    ) -> SyncOutcome:
+        """Read the payment source from Lean, check it is ours, store it and the beneficiary's decided status."""
+        identity = report.identity
+        source = self._fetch(identity.customer_id, identity.payment_source_id, first_seen)
+        if source is None:
+            return SyncOutcome(status=GONE)
+        now = self._clock()
+        self._store.put_payment_source(source, now)
+        listed = source.beneficiary(identity.beneficiary_id)
+        decision = decide_status(
+            is_update=report.is_update,
+            webhook_status=report.status,
+            api_status=listed.status if listed else None,
+        )
+        expiry = listed.beneficiary_cool_off_expiry if listed else None
+        destination = report.payment_destination_id or (listed.payment_destination_id if listed else None)
+        written = self._store.apply_beneficiary(
+            BeneficiaryWrite(
+                identity=identity,
+                decision=decision,
+                event_id=event_id,
+                event_type=event_type,
+                recheck_at=recheck_at or recheck_time(now, expiry),
+                cool_off_expiry=expiry,
+                payment_destination_id=destination,
+                bank_identifier=report.bank_identifier or source.bank_identifier,
+                seen_in_api=listed is not None,
+            ),
+            now,
+        )
+        return SyncOutcome(
+            status=decision.status,
+            cool_off_seen=decision.cool_off_seen,
+            beneficiary_written=written,
+            beneficiary_in_api=listed is not None,
+        )
+
+    def sync_payment_source(
+        self, customer_id: str, payment_source_id: str, event: PaymentSourceUpdatedEvent
+    ) -> SyncOutcome:
+        """Store every beneficiary Lean lists (same write and push rules as their own webhooks, Lean's status
+        standing for the webhook's) and mark stored ones that Lean stopped listing as removed."""
+        source = self._fetch(customer_id, payment_source_id, event.timestamp)
+        if source is None:
+            return SyncOutcome(status=GONE)
+        now = self._clock()
+        self._store.put_payment_source(source, now)
+        for ben in source.beneficiaries:
+            self._store.apply_beneficiary(
+                BeneficiaryWrite(
+                    identity=BeneficiaryIdentity(customer_id, payment_source_id, ben.id),
+                    decision=decide_status(is_update=False, webhook_status=ben.status, api_status=ben.status),
+                    event_id=event.event_id,
+                    event_type=event.type,
+                    recheck_at=recheck_time(now, ben.beneficiary_cool_off_expiry),
+                    cool_off_expiry=ben.beneficiary_cool_off_expiry,
+                    payment_destination_id=ben.payment_destination_id,
+                    bank_identifier=source.bank_identifier,
+                ),
+                now,
+            )
+        listed = {ben.id for ben in source.beneficiaries}
+        removed = sum(
+            self._store.mark_beneficiary(
+                customer_id, payment_source_id, stored.beneficiary_id, REMOVED, NOT_LISTED_REASON, now
+            )
+            for stored in self._store.beneficiaries_of(customer_id, payment_source_id)
+            if stored.beneficiary_id not in listed and self._past_grace(stored.updated_at, now)
+        )
+        return SyncOutcome(status="RESYNCED", beneficiaries_synced=len(listed), beneficiaries_removed=removed)
+
+    def _fetch(self, customer_id: str, payment_source_id: str, first_seen: datetime | None) -> LeanPaymentSource | None:
+        """The payment source, or None once Lean answered 404 past the grace period (then recorded as gone).
+        `first_seen` is when Lean first sent the event; None (recovery of a stored item) means long ago."""
+        try:
+            source = self._lean.get_payment_source(customer_id, payment_source_id)
+        except LeanNotFound:
+            now = self._clock()
+            if first_seen is not None and now - first_seen < self._grace:
+                raise  # Lean's API may not know it yet: retried with backoff
+            self._store.mark_payment_source_deleted(customer_id, payment_source_id, GONE_REASON, now)
+            return None
+        if not source.belongs_to(self._app_id):
+            raise PermanentSyncError("app_id_mismatch", "payment source belongs to another Lean application")
+        if source.customer_id != customer_id or source.id != payment_source_id:
+            raise PermanentSyncError("id_mismatch", "Lean returned a different payment source than requested")
+        return source
+
+    def _past_grace(self, stamp: str | None, now: datetime) -> bool:
+        """A beneficiary stored within the grace period may simply not be listed by Lean's API yet."""
+        return not stamp or now - from_iso(stamp) >= self._grace

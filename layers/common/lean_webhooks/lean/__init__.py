@@ -1,1 +1,0 @@
-"""Lean API access: errors, credentials and the HTTP client."""

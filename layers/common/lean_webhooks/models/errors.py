@@ -1,0 +1,87 @@
+"""Errors that cross the line between the domain and its adapters: typed Lean API errors carrying Lean's
+`status` string (`retryable` says whether trying later may help), a sync that cannot succeed, push and device
+errors."""
+
+from __future__ import annotations
+
+
+class LeanApiError(Exception):
+    """Any failure talking to Lean."""
+
+    retryable = True
+
+    def __init__(self, message: str, *, http_status: int | None = None, lean_status: str | None = None):
+        super().__init__(message)
+        self.http_status = http_status
+        self.lean_status = lean_status
+
+    @property
+    def reason(self) -> str:
+        """Short machine-readable reason, e.g. `http_503:INTERNAL_ERROR` or `timeout`."""
+        if self.http_status is None:
+            return self.lean_status or type(self).__name__
+        return f"http_{self.http_status}:{self.lean_status or 'UNKNOWN'}"
+
+
+class LeanUnavailable(LeanApiError):
+    """Timeouts and connection failures after the client's own retries."""
+
+
+class LeanRateLimited(LeanApiError):
+    """HTTP 429 / `RATE_LIMIT_EXCEEDED` after the client's own retries."""
+
+
+class LeanServerError(LeanApiError):
+    """HTTP 5xx after the client's own retries."""
+
+
+class LeanNotFound(LeanApiError):
+    """404: Lean may not have the object yet (webhooks can outrun its API), so it is worth retrying."""
+
+
+class LeanAuthError(LeanApiError):
+    """401/403: credentials or permissions are wrong; fix them, then redrive."""
+
+    retryable = False
+
+
+class LeanRequestError(LeanApiError):
+    """Any other 4xx: retrying the same request cannot help."""
+
+    retryable = False
+
+
+class LeanResponseInvalid(LeanApiError):
+    """A 2xx whose body is not the object Lean documents."""
+
+    retryable = False
+
+
+def error_for(http_status: int, lean_status: str | None, message: str) -> LeanApiError:
+    """Map an HTTP error answer to its typed exception."""
+    kwargs = {"http_status": http_status, "lean_status": lean_status}
+    if http_status == 429 or lean_status == "RATE_LIMIT_EXCEEDED":
+        return LeanRateLimited(message, **kwargs)
+    if http_status >= 500:
+        return LeanServerError(message, **kwargs)
+    if http_status == 404:
+        return LeanNotFound(message, **kwargs)
+    if http_status in (401, 403):
+        return LeanAuthError(message, **kwargs)
+    return LeanRequestError(message, **kwargs)
+
+
+class PermanentSyncError(Exception):
+    """Retrying cannot fix this message: it goes to the dead-letter queue with `reason`."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+class EndpointDisabled(Exception):
+    """SNS refused the publish: the endpoint is disabled (token expired, app uninstalled) or gone."""
+
+
+class PlatformNotConfigured(Exception):
+    """No SNS platform application ARN is configured for the requested platform."""

@@ -1,0 +1,58 @@
+"""Typed items the repositories return (plain dataclasses, built from deserialised DynamoDB items)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from typing import Any, Self
+
+from lean_webhooks.models.beneficiary import BeneficiaryIdentity
+
+
+class _FromItem:
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> Self:
+        """Keep the attributes this type names; ignore keys and index attributes it does not."""
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in item.items() if k in names})
+
+
+@dataclass(frozen=True)
+class StoredBeneficiary(_FromItem):
+    customer_id: str
+    payment_source_id: str
+    beneficiary_id: str
+    status: str
+    cool_off_seen: bool = False
+    payment_destination_id: str | None = None
+    bank_identifier: str | None = None
+    cool_off_expiry: str | None = None
+    updated_at: str | None = None
+    activated_at: str | None = None
+    status_reason: str | None = None
+
+    @property
+    def identity(self) -> BeneficiaryIdentity:
+        return BeneficiaryIdentity(self.customer_id, self.payment_source_id, self.beneficiary_id)
+
+
+@dataclass(frozen=True)
+class StoredPaymentSource(_FromItem):
+    customer_id: str
+    payment_source_id: str
+    bank_identifier: str | None = None
+    accounts: list[dict[str, Any]] = field(default_factory=list)
+    fetched_at: str | None = None
+    deleted_at: str | None = None
+    deleted_reason: str | None = None
+    beneficiaries: list[StoredBeneficiary] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StoredDevice(_FromItem):
+    customer_id: str
+    device_id: str
+    platform: str
+    endpoint_arn: str
+    enabled: bool = True
+    updated_at: str | None = None
+    disabled_at: str | None = None

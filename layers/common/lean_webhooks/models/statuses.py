@@ -1,0 +1,13 @@
+"""The beneficiary status vocabulary, in one place: Lean's two documented statuses and our own two."""
+
+from __future__ import annotations
+
+ACTIVE = "ACTIVE"  # Lean: chargeable
+AWAITING_COOL_OFF = "AWAITING_BENEFICIARY_COOL_OFF"  # Lean: the bank's cool-off is not over
+DELETED = "DELETED"  # ours: the payment source was deleted (customer API, or Lean answers 404)
+REMOVED = "REMOVED"  # ours: Lean no longer lists the beneficiary
+
+
+def is_chargeable(status: str) -> bool:
+    """Only `ACTIVE` beneficiaries can be charged; any other (or unknown) status cannot."""
+    return status == ACTIVE

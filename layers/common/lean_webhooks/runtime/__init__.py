@@ -1,0 +1,1 @@
+"""Settings and observability shared by every function."""

@@ -1,0 +1,157 @@
+"""Settings read from the Lambda environment, one small dataclass per concern."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass, field
+
+from lean_webhooks.models.customer_api import PLATFORMS
+
+
+class ConfigError(RuntimeError):
+    """A required setting is missing or malformed: a deployment fault, never the caller's."""
+
+
+def required(name: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"environment variable {name} is not set")
+    return value
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigError(f"environment variable {name} must be an integer, got {raw!r}") from exc
+
+
+def parse_cidrs(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """Parse a comma-separated CIDR list; an empty string means no allowlist."""
+    try:
+        return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in raw.split(",") if part.strip())
+    except ValueError as exc:
+        raise ConfigError(f"invalid CIDR in ALLOWED_SOURCE_CIDRS: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """What the webhook intake function needs."""
+
+    sync_queue_url: str
+    webhook_secret_id: str
+    max_body_bytes: int = 65536
+    replay_window_s: int = 6 * 3600
+    future_skew_s: int = 300
+    secret_max_age_s: int = 300
+    allowed_cidrs: tuple = field(default_factory=tuple)
+
+    @classmethod
+    def from_env(cls) -> WebhookSettings:
+        return cls(
+            sync_queue_url=required("SYNC_QUEUE_URL"),
+            webhook_secret_id=required("WEBHOOK_SECRET_ID"),
+            max_body_bytes=_int("MAX_BODY_BYTES", 65536),
+            replay_window_s=_int("REPLAY_WINDOW_SECONDS", 6 * 3600),
+            secret_max_age_s=_int("SECRET_CACHE_SECONDS", 300),
+            allowed_cidrs=parse_cidrs(os.environ.get("ALLOWED_SOURCE_CIDRS", "")),
+        )
+
+
+# (region, environment, auth mode) -> (API host, OAuth host), as Lean publishes them (docs/lean-contract.md):
+# production calls with OAuth bearer tokens go to api2.*, legacy lean-app-token calls (mTLS) to api.*.
+LEAN_HOSTS = {
+    ("uae", "sandbox", "oauth"): ("https://sandbox.leantech.me", "https://auth.sandbox.leantech.me"),
+    ("uae", "sandbox", "app_token"): ("https://sandbox.leantech.me", "https://auth.sandbox.leantech.me"),
+    ("uae", "production", "oauth"): ("https://api2.leantech.me", "https://auth.leantech.me"),
+    ("uae", "production", "app_token"): ("https://api.leantech.me", "https://auth.leantech.me"),
+    ("ksa", "sandbox", "oauth"): ("https://sandbox.sa.leantech.me", "https://auth.sandbox.sa.leantech.me"),
+    ("ksa", "sandbox", "app_token"): ("https://sandbox.sa.leantech.me", "https://auth.sandbox.sa.leantech.me"),
+    ("ksa", "production", "oauth"): ("https://api2.sa.leantech.me", "https://auth.sa.leantech.me"),
+    ("ksa", "production", "app_token"): ("https://api.sa.leantech.me", "https://auth.sa.leantech.me"),
+}
+AUTH_MODES = ("oauth", "app_token")
+
+
+@dataclass(frozen=True)
+class LeanSettings:
+    """How to reach Lean's API."""
+
+    api_base_url: str
+    auth_base_url: str
+    credentials_secret_id: str
+    auth_mode: str = "oauth"
+    app_id: str = ""
+    environment: str = "sandbox"
+    connect_timeout_s: float = 3.05
+    read_timeout_s: float = 8.0
+    max_retries: int = 2
+    backoff_s: float = 0.5
+    secret_max_age_s: int = 300
+
+    @classmethod
+    def from_env(cls) -> LeanSettings:
+        region = os.environ.get("LEAN_REGION", "uae").lower()
+        environment = os.environ.get("LEAN_ENVIRONMENT", "sandbox").lower()
+        auth_mode = os.environ.get("LEAN_AUTH_MODE", "oauth").lower()
+        if auth_mode not in AUTH_MODES:
+            raise ConfigError("LEAN_AUTH_MODE must be 'oauth' or 'app_token'")
+        if (region, environment, auth_mode) not in LEAN_HOSTS:
+            raise ConfigError(f"unknown Lean region/environment {region}/{environment}")
+        api, auth = LEAN_HOSTS[(region, environment, auth_mode)]
+        return cls(
+            api_base_url=os.environ.get("LEAN_API_BASE_URL") or api,
+            auth_base_url=os.environ.get("LEAN_AUTH_BASE_URL") or auth,
+            credentials_secret_id=required("LEAN_CREDENTIALS_SECRET_ID"),
+            auth_mode=auth_mode,
+            app_id=required("LEAN_APP_ID"),
+            environment=environment,
+            read_timeout_s=float(os.environ.get("LEAN_READ_TIMEOUT_SECONDS", "8")),
+            max_retries=_int("LEAN_MAX_RETRIES", 2),
+            backoff_s=float(os.environ.get("LEAN_BACKOFF_SECONDS", "0.5")),
+            secret_max_age_s=_int("SECRET_CACHE_SECONDS", 300),
+        )
+
+
+@dataclass(frozen=True)
+class SyncSettings:
+    """What the sync function needs besides Lean."""
+
+    table_name: str
+    idempotency_table_name: str
+    queue_url: str
+    dlq_url: str
+    max_receive_count: int = 5
+    retry_base_delay_s: int = 30
+    retry_max_delay_s: int = 900
+    idempotency_ttl_s: int = 24 * 3600
+
+    @classmethod
+    def from_env(cls) -> SyncSettings:
+        return cls(
+            table_name=required("TABLE_NAME"),
+            idempotency_table_name=required("IDEMPOTENCY_TABLE_NAME"),
+            queue_url=required("SYNC_QUEUE_URL"),
+            dlq_url=required("SYNC_DLQ_URL"),
+            max_receive_count=_int("MAX_RECEIVE_COUNT", 5),
+            retry_base_delay_s=_int("RETRY_BASE_DELAY_SECONDS", 30),
+            retry_max_delay_s=_int("RETRY_MAX_DELAY_SECONDS", 900),
+            idempotency_ttl_s=_int("IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
+        )
+
+
+@dataclass(frozen=True)
+class PushSettings:
+    """Table and SNS platform applications used for devices and pushes."""
+
+    table_name: str
+    platform_applications: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> PushSettings:
+        apps = {platform: os.environ.get(f"{platform}_PLATFORM_APPLICATION_ARN", "") for platform in PLATFORMS}
+        return cls(table_name=required("TABLE_NAME"), platform_applications={k: v for k, v in apps.items() if v})

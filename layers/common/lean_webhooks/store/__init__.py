@@ -1,1 +1,0 @@
-"""DynamoDB single-table storage: payment sources, beneficiaries, devices and push markers."""

@@ -1,0 +1,1 @@
+"""Local stand-ins for AWS: API Gateway emulator, Lambda workers, event source pollers, template resources."""

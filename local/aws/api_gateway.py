@@ -1,0 +1,93 @@
+"""API Gateway HTTP API emulator: routes read from template.yaml, requests turned into payload-2.0 events."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from local.aws import template as tpl
+from local.aws.functions import LocalFunction
+from local.aws.lambda_events import http_api_event
+from local.aws.wsgi import BackgroundWsgiApp
+
+log = logging.getLogger("local.aws.api_gateway")
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # HTTP API's own limit; the webhook function enforces a smaller cap
+
+
+class ApiEmulator(BackgroundWsgiApp):
+    """WSGI app: match a template route, build the event, invoke the function, shape its answer."""
+
+    def __init__(
+        self, functions: dict[str, LocalFunction], health: Callable[[], dict[str, bool]], schedules: dict | None = None
+    ):
+        self._functions = functions
+        self._schedules = schedules or {}
+        self._health = health
+        self._routes = tpl.http_routes()
+
+    def __call__(self, environ: dict, start_response: Any) -> Any:
+        request = Request(environ)
+        return self._respond(request)(environ, start_response)
+
+    def _respond(self, request: Request) -> Response:
+        if request.path == "/_local/health" and request.method == "GET":
+            parts = self._health()
+            return _json({"ok": all(parts.values()), "parts": parts}, 200 if all(parts.values()) else 503)
+        if request.path.startswith("/_local/schedules/") and request.method == "POST":
+            scheduler = self._schedules.get(request.path.rsplit("/", 1)[1])
+            if scheduler is None:
+                return _json({"message": "no such scheduled function", "known": sorted(self._schedules)}, 404)
+            return _json({"result": scheduler.trigger()}, 200)
+        route, params = self._match(request.method, request.path)
+        if route is None:
+            return _json({"message": "Not Found"}, 404)
+        if (request.content_length or 0) > MAX_PAYLOAD_BYTES:
+            return _json({"message": "Request Entity Too Large"}, 413)
+        body = request.get_data(cache=False)
+        event = http_api_event(
+            request.method,
+            request.path,
+            body=body,
+            headers=dict(request.headers),
+            route_key=f"{route.method} {route.path}",
+            path_parameters=params,
+            query=request.query_string.decode(),
+            source_ip=request.remote_addr or "127.0.0.1",
+            iam_authorised=route.iam_auth,
+        )
+        try:
+            result = self._functions[route.function].invoke(event)
+        except Exception:
+            log.exception("%s failed", route.function)
+            return _json({"message": "Internal Server Error"}, 500)
+        return _to_response(result)
+
+    def _match(self, method: str, path: str) -> tuple[tpl.Route | None, dict[str, str]]:
+        for route in self._routes:
+            found = route.regex.match(path)
+            if found and route.method == method:
+                return route, found.groupdict()
+        return None, {}  # as in AWS, a known path with another method is "Not Found" too
+
+
+def _json(body: Any, status: int) -> Response:
+    return Response(json.dumps(body), status=status, mimetype="application/json")
+
+
+def _to_response(result: Any) -> Response:
+    """Lambda's payload-2.0 answer to an HTTP response (a bare dict/str is a 200 JSON body, as in AWS)."""
+    if not isinstance(result, dict) or "statusCode" not in result:
+        return Response(json.dumps(result), status=200, mimetype="application/json")
+    body = result.get("body") or ""
+    data = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode()
+    response = Response(data, status=int(result["statusCode"]))
+    for name, value in (result.get("headers") or {}).items():
+        response.headers[name] = str(value)
+    for cookie in result.get("cookies") or []:
+        response.headers.add("Set-Cookie", cookie)
+    return response

@@ -1,0 +1,111 @@
+"""Create the template's tables, queues and secrets (plus SNS platform applications, which CloudFormation
+cannot create) on any AWS-compatible endpoint: moto in-process for unit tests, the local stack otherwise."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from local.aws import template as tpl
+
+ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+# Lean app ids are opaque strings (32 hex in Lean's own example), not UUIDs; OAuth's client_id is the app id.
+DEFAULT_APP_ID = "4f1d2c9e8b7a40c3a5e6d7f8091a2b3c"
+LOCAL_WEBHOOK_SECRET = "local-webhook-secret"  # noqa: S105 - the documented local default (LEAN_WEBHOOK_SECRET)
+LOCAL_CLIENT_SECRET = "local-client-secret"  # noqa: S105 - the simulator's OAuth secret, not a real credential
+
+
+@dataclass(frozen=True)
+class LocalSettings:
+    """Values the local stack gives to template parameters and secrets."""
+
+    prefix: str = "lean-local"
+    webhook_secret: str = LOCAL_WEBHOOK_SECRET
+    lean_base_url: str = ""
+    app_id: str = field(default_factory=lambda: local_app_id())
+
+
+def local_app_id() -> str:
+    """The local stack's Lean app id: `LEAN_APP_ID` from the environment, else the opaque default."""
+    return os.environ.get("LEAN_APP_ID", "").strip() or DEFAULT_APP_ID
+
+
+def _table_kwargs(name: str, props: dict[str, Any]) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {
+        "TableName": name,
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "KeySchema": props["KeySchema"],
+        "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+    }
+    if props.get("GlobalSecondaryIndexes"):
+        kwargs["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    if props.get("StreamSpecification"):
+        kwargs["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+    return kwargs
+
+
+def create_all(clients: dict[str, Any], settings: LocalSettings = LocalSettings()) -> dict[str, Any]:
+    """Create every resource; returns the reference table (logical id / parameter -> local value)."""
+    refs: dict[str, Any] = {
+        **tpl.parameter_defaults(),
+        "AWS::StackName": settings.prefix,
+        "AWS::Region": REGION,
+        "AWS::AccountId": ACCOUNT_ID,
+        "AWS::Partition": "aws",
+        "AWS::URLSuffix": "amazonaws.com",
+        "LeanAppId": settings.app_id,
+        "LeanApiBaseUrl": settings.lean_base_url,
+        "LeanAuthBaseUrl": settings.lean_base_url,
+    }
+    ddb, sqs, secrets, sns = clients["dynamodb"], clients["sqs"], clients["secretsmanager"], clients["sns"]
+
+    for logical_id, res in tpl.of_type("AWS::DynamoDB::Table").items():
+        name = f"{settings.prefix}-{logical_id}"
+        props = res["Properties"]
+        description = ddb.create_table(**_table_kwargs(name, props))["TableDescription"]
+        ttl = props.get("TimeToLiveSpecification")
+        if ttl:
+            ddb.update_time_to_live(TableName=name, TimeToLiveSpecification=ttl)
+        refs[logical_id] = name
+        refs[f"{logical_id}.Arn"] = description["TableArn"]
+        refs[f"{logical_id}.StreamArn"] = description.get("LatestStreamArn", "")
+
+    queues = tpl.of_type("AWS::SQS::Queue")
+    for logical_id in sorted(queues, key=lambda q: "RedrivePolicy" in queues[q]["Properties"]):
+        props = queues[logical_id]["Properties"]
+        name = f"{settings.prefix}-{logical_id}"
+        attributes = {k: str(props[k]) for k in ("VisibilityTimeout", "MessageRetentionPeriod") if k in props}
+        if "RedrivePolicy" in props:
+            attributes["RedrivePolicy"] = json.dumps(tpl.resolve(props["RedrivePolicy"], refs))
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        refs[logical_id] = url
+        refs[f"{logical_id}.QueueName"] = name
+        refs[f"{logical_id}.Arn"] = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{name}"
+
+    values = {
+        "WebhookSecret": {"current": settings.webhook_secret, "previous": ""},
+        "LeanCredentialsSecret": {"client_id": settings.app_id, "client_secret": LOCAL_CLIENT_SECRET, "app_token": ""},
+    }
+    for logical_id, res in tpl.of_type("AWS::SecretsManager::Secret").items():
+        name = tpl.resolve(res["Properties"]["Name"], refs)
+        refs[logical_id] = secrets.create_secret(Name=name, SecretString=json.dumps(values[logical_id]))["ARN"]
+
+    for platform, parameter in (
+        ("GCM", "GcmPlatformApplicationArn"),
+        ("APNS", "ApnsPlatformApplicationArn"),
+        ("APNS_SANDBOX", "ApnsSandboxPlatformApplicationArn"),
+    ):
+        refs[parameter] = sns.create_platform_application(
+            Name=f"{settings.prefix}-{platform.lower()}",
+            Platform=platform,
+            Attributes={"PlatformCredential": "local", "PlatformPrincipal": "local"},
+        )["PlatformApplicationArn"]
+    return refs
+
+
+def function_environment(spec: tpl.FunctionSpec, refs: dict[str, Any]) -> dict[str, str]:
+    """The function's environment variables with references resolved to local values."""
+    return {k: str(tpl.resolve(v, refs)) for k, v in spec.environment.items()}

@@ -1,0 +1,142 @@
+"""Read `template.yaml`: functions, HTTP routes, tables, queues and event sources, with references resolved
+to local values. The local stack and the tests create resources from these definitions only."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML loader that turns CloudFormation short tags (!Ref, !GetAtt, !Sub ...) into long-form dicts."""
+
+
+def _tag(loader: yaml.Loader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        value = value.split(".", 1)
+    return {f"Fn::{suffix}": value}
+
+
+_CfnLoader.add_multi_constructor("!", _tag)
+
+
+@cache
+def load(path: Path = TEMPLATE) -> dict[str, Any]:
+    return yaml.load(path.read_text(), Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    function: str
+    iam_auth: bool
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        pattern = re.sub(r"\{([a-zA-Z_]+)\}", r"(?P<\1>[^/]+)", self.path)
+        return re.compile(f"^{pattern}$")
+
+
+@dataclass
+class FunctionSpec:
+    logical_id: str
+    code_dir: Path
+    handler: str
+    timeout: int
+    environment: dict[str, Any]
+    events: dict[str, Any] = field(default_factory=dict)
+
+
+def resources(template: dict[str, Any] | None = None) -> dict[str, Any]:
+    return (template or load())["Resources"]
+
+
+def of_type(kind: str, template: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in resources(template).items() if v["Type"] == kind}
+
+
+def functions(template: dict[str, Any] | None = None) -> dict[str, FunctionSpec]:
+    template = template or load()
+    globals_ = template.get("Globals", {}).get("Function", {})
+    specs = {}
+    for logical_id, res in of_type("AWS::Serverless::Function", template).items():
+        props = res["Properties"]
+        env = {
+            **globals_.get("Environment", {}).get("Variables", {}),
+            **props.get("Environment", {}).get("Variables", {}),
+        }
+        specs[logical_id] = FunctionSpec(
+            logical_id=logical_id,
+            code_dir=ROOT / props["CodeUri"],
+            handler=props["Handler"],
+            timeout=int(props.get("Timeout", globals_.get("Timeout", 3))),
+            environment=env,
+            events=props.get("Events", {}),
+        )
+    return specs
+
+
+def http_routes(template: dict[str, Any] | None = None) -> list[Route]:
+    routes = []
+    for spec in functions(template).values():
+        for event in spec.events.values():
+            if event["Type"] == "HttpApi":
+                props = event["Properties"]
+                auth = (props.get("Auth") or {}).get("Authorizer") == "AWS_IAM"
+                routes.append(Route(props["Method"].upper(), props["Path"], spec.logical_id, auth))
+    return routes
+
+
+def event_source(function_id: str, kind: str, template: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Properties of the function's (single) event source of `kind` (SQS, DynamoDB)."""
+    for event in functions(template)[function_id].events.values():
+        if event["Type"] == kind:
+            return event["Properties"]
+    raise KeyError(f"{function_id} has no {kind} event source")
+
+
+def filter_patterns(function_id: str, template: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The FilterCriteria patterns of the function's DynamoDB stream event source, parsed."""
+    props = event_source(function_id, "DynamoDB", template)
+    return [json.loads(f["Pattern"]) for f in props.get("FilterCriteria", {}).get("Filters", [])]
+
+
+def resolve(value: Any, refs: dict[str, Any]) -> Any:
+    """Resolve Ref / GetAtt / Sub against `refs` (logical id or parameter -> local value)."""
+    if isinstance(value, dict) and len(value) == 1:
+        ((fn, arg),) = value.items()
+        if fn == "Ref":
+            if arg not in refs:
+                raise KeyError(f"no local value for Ref {arg}")
+            return refs[arg]
+        if fn == "Fn::GetAtt":
+            return refs[".".join(arg)]
+        if fn == "Fn::Sub":
+            return re.sub(r"\$\{([^}]+)\}", lambda m: str(refs[m.group(1)]), arg)
+    if isinstance(value, dict):
+        return {k: resolve(v, refs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [resolve(v, refs) for v in value]
+    return value
+
+
+def parameter_defaults(template: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {k: v.get("Default", "") for k, v in (template or load())["Parameters"].items()}
