@@ -8,8 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from local.harness.launcher import RunningStack, launched_stack
-
-SECRET = "integration-webhook-secret"
+from tests.support.constants import INTEGRATION_SECRET as SECRET
 
 
 @pytest.fixture(scope="session")

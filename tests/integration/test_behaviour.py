@@ -17,7 +17,7 @@ from local.aws.template import ROOT
 from local.harness import samples
 from local.harness.client import wait_for
 from local.harness.story import run_story
-from tests.integration.conftest import SECRET
+from tests.support.constants import INTEGRATION_SECRET as SECRET
 
 pytestmark = pytest.mark.integration
 GCM = "fcm-token:APA91b" + "x" * 120

@@ -15,8 +15,7 @@ from local.aws import template as tpl
 from local.aws.functions import LocalFunction
 from local.aws.resources import LOCAL_CLIENT_SECRET, LocalSettings, create_all, function_environment, local_app_id
 from local.lean_sim import LeanSimulator
-
-WEBHOOK_SECRET = "unit-webhook-secret"
+from tests.support.constants import WEBHOOK_SECRET
 
 
 @pytest.fixture(autouse=True)
@@ -70,22 +69,3 @@ def load_function(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch):
         return LocalFunction(spec, environment)
 
     return load
-
-
-def queue_messages(aws: dict[str, Any], logical_id: str) -> list[dict[str, Any]]:
-    """Every message currently visible in a queue of the template (received, then made visible again)."""
-    sqs = aws["clients"]["sqs"]
-    url = aws["refs"][logical_id]
-    found: list[dict[str, Any]] = []
-    while True:
-        batch = sqs.receive_message(
-            QueueUrl=url,
-            MaxNumberOfMessages=10,
-            MessageAttributeNames=["All"],
-            MessageSystemAttributeNames=["All"],
-            VisibilityTimeout=0,
-        ).get("Messages", [])
-        new = [m for m in batch if m["MessageId"] not in {f["MessageId"] for f in found}]
-        if not new:
-            return found
-        found += new

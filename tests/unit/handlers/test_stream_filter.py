@@ -12,51 +12,10 @@ from moto.events.models import EventPattern
 from lean_webhooks.adapters.dynamodb.table import from_item, to_item
 from lean_webhooks.core.status_rules import is_push_worthy_activation
 from local.aws import template as tpl
+from tests.support.streams import beneficiary, stream_record
 
 STATUSES = [None, "AWAITING_BENEFICIARY_COOL_OFF", "ACTIVE", "SUSPENDED"]
 PATTERNS = [EventPattern.load(json.dumps(p)) for p in tpl.filter_patterns("NotifyActiveFunction")]
-
-
-def beneficiary(status: str | None, cool_off_seen: bool | None) -> dict | None:
-    if status is None:
-        return None
-    item = {
-        "pk": "CUSTOMER#c",
-        "sk": "PAYMENT_SOURCE#p#BENEFICIARY#b",
-        "entity": "BENEFICIARY",
-        "status": status,
-        "customer_id": "c",
-        "payment_source_id": "p",
-        "beneficiary_id": "b",
-    }
-    if cool_off_seen is not None:
-        item["cool_off_seen"] = cool_off_seen
-    return to_item(item)
-
-
-def stream_record(old: dict | None, new: dict | None) -> dict:
-    """A record as Lambda receives it from a NEW_AND_OLD_IMAGES stream."""
-    event_name = "INSERT" if old is None else ("REMOVE" if new is None else "MODIFY")
-    dynamodb = {
-        "ApproximateCreationDateTime": 1767225600,
-        "Keys": {"pk": {"S": "CUSTOMER#c"}},
-        "SequenceNumber": "100",
-        "SizeBytes": 100,
-        "StreamViewType": "NEW_AND_OLD_IMAGES",
-    }
-    if old is not None:
-        dynamodb["OldImage"] = old
-    if new is not None:
-        dynamodb["NewImage"] = new
-    return {
-        "eventID": "1",
-        "eventName": event_name,
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": "us-east-1",
-        "dynamodb": dynamodb,
-        "eventSourceARN": "arn:aws:dynamodb:stream",
-    }
 
 
 def passes_filter(record: dict) -> bool:

@@ -13,8 +13,8 @@ from lean_webhooks.models.webhook import SYNC_EVENT
 from local.aws.pollers import _sqs_record
 from local.aws.resources import local_app_id
 from local.harness import samples
-from tests.unit.conftest import queue_messages
-from tests.unit.test_resync_and_deletion import _lean_client
+from tests.support.lean import simulator_client
+from tests.support.queues import queue_messages
 
 
 def _sync_queue(aws, sync) -> dict:
@@ -73,7 +73,7 @@ def test_windows_checkpoint_overlap_paging_and_invalid_events(aws, monkeypatch):
     sent: list[str] = []
     monkeypatch.setattr(reconcile, "PAGE_SIZE", 2)  # several pages
     clock = [now]
-    run = EventsReconciler(_lean_client(aws), ledger, lambda e: sent.append(e.event_id), clock=lambda: clock[0])
+    run = EventsReconciler(simulator_client(aws), ledger, lambda e: sent.append(e.event_id), clock=lambda: clock[0])
     first = run.run()
     assert first.replayed == 4 and first.invalid == 1 and too_old["event_id"] not in sent
     assert ledger.checkpoint(CHECKPOINT_NAME) is not None

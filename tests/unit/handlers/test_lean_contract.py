@@ -13,8 +13,9 @@ from lean_webhooks.models.payment_source import LeanPaymentSource
 from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent, WebhookEnvelope, parse_webhook
 from local.aws.pollers import _sqs_record
 from local.harness import samples
-from tests.unit.conftest import WEBHOOK_SECRET, queue_messages
-from tests.unit.test_webhook_handler import post
+from tests.support.constants import WEBHOOK_SECRET
+from tests.support.queues import queue_messages
+from tests.support.webhooks import post
 
 # The webhook library's `payment_source.created` example (ids, timestamp and bank as published).
 PUBLISHED_PAYMENT_SOURCE_CREATED = {

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
-from typing import Any
 
 import pytest
 
@@ -12,7 +10,7 @@ from local.aws.pollers import _sqs_record
 from local.aws.resources import local_app_id
 from local.harness import samples
 from local.lean_sim import Fault
-from tests.unit.conftest import queue_messages
+from tests.support.queues import beneficiary_items, deliver, queue_messages
 
 
 @pytest.fixture
@@ -31,27 +29,6 @@ def test_failed_message_is_hidden_for_an_exponential_backoff(aws, load_function)
     assert "Messages" not in sqs.receive_message(QueueUrl=url)  # invisible for 30 s, not retried at once
     attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"])
     assert attributes["Attributes"]["ApproximateNumberOfMessagesNotVisible"] == "1"
-
-
-def deliver(aws: dict[str, Any], sync, bodies: list[str], receive_count: int = 1) -> dict[str, Any]:
-    """Send bodies to the sync queue, receive them `receive_count` times, and hand the last receive to the function."""
-    sqs, url = aws["clients"]["sqs"], aws["refs"]["SyncQueue"]
-    for body in bodies:
-        sqs.send_message(QueueUrl=url, MessageBody=body)
-    for _ in range(receive_count):
-        messages = sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, MessageSystemAttributeNames=["All"]
-        )["Messages"]
-    records = [_sqs_record(m, aws["refs"]["SyncQueue.Arn"]) for m in messages]
-    return sync.invoke({"Records": records})
-
-
-def beneficiary_items(aws, customer_id: str) -> list[dict]:
-    from lean_webhooks.adapters.dynamodb.payment_sources import PaymentSourceStore
-    from lean_webhooks.adapters.dynamodb.table import Table
-
-    sources = PaymentSourceStore(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"])).list_for_customer(customer_id)
-    return [asdict(b) for s in sources for b in s.beneficiaries]
 
 
 def given_lean_has(aws, flow, status):

@@ -9,7 +9,7 @@ import pytest
 from local.aws.resources import local_app_id
 from local.harness import samples
 from local.lean_sim import Fault
-from tests.unit.test_sync_handler import beneficiary_items, deliver
+from tests.support.queues import beneficiary_items, deliver
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from lean_webhooks.adapters.dynamodb.table import to_item
 from local.aws.lambda_events import http_api_event
-from tests.unit.test_stream_filter import stream_record
+from tests.support.streams import stream_record
 
 CUSTOMER = "3f1c8d7e-2b4a-4c6d-9e8f-0a1b2c3d4e5f"
 OTHER = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"

@@ -9,7 +9,7 @@ import pytest
 from lean_webhooks.core import signature
 from lean_webhooks.models.webhook import parse_webhook
 
-EVENTS = sorted((Path(__file__).resolve().parents[2] / "events").glob("webhook_*.json"))
+EVENTS = sorted((Path(__file__).resolve().parents[3] / "events").glob("webhook_*.json"))
 
 
 def test_the_three_seed_webhooks_are_there():

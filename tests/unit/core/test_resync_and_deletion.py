@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,26 +13,11 @@ from lean_webhooks.adapters.dynamodb.table import Table, beneficiary_sk, custome
 from lean_webhooks.core.status_rules import is_push_worthy_activation
 from lean_webhooks.core.sync import GONE, PaymentSourceSync
 from lean_webhooks.models.errors import LeanNotFound
-from lean_webhooks.models.payment_source import LeanPaymentSource
 from lean_webhooks.models.statuses import DELETED, REMOVED
 from lean_webhooks.models.webhook import parse_webhook
-from local.aws.lambda_events import http_api_event
 from local.aws.resources import local_app_id
 from local.harness import samples
-
-
-class ScriptedLean:
-    """Answers with the payment source the test set, or 404 when it is None."""
-
-    def __init__(self) -> None:
-        self.source: dict[str, Any] | None = None
-        self.calls = 0
-
-    def get_payment_source(self, customer_id: str, payment_source_id: str) -> LeanPaymentSource:
-        self.calls += 1
-        if self.source is None:
-            raise LeanNotFound("Lean API 404", http_status=404, lean_status="RESOURCE_NOT_FOUND")
-        return LeanPaymentSource.model_validate(self.source)
+from tests.support.lean import ScriptedLean
 
 
 class World:
@@ -143,57 +127,3 @@ def test_deleted_payment_source_is_never_resurrected_by_a_stale_read(aws):
     world.run(samples.beneficiary_webhook(world.flow, "updated", samples.ACTIVE))  # read before the deletion
     assert world.beneficiary()["status"] == DELETED
     assert world.store.list_for_customer(world.flow["customer_id"]) == []
-
-
-def _customer_api_call(api, method: str, path: str, route: str, params: dict) -> tuple[int, dict]:
-    result = api.invoke(http_api_event(method, path, body=b"", headers={}, route_key=route, path_parameters=params))
-    return result["statusCode"], json.loads(result["body"]) if result.get("body") else {}
-
-
-def test_customer_api_deletes_at_lean_then_marks_deleted(aws, load_function):
-    flow = samples.ids()
-    cid, psid = flow["customer_id"], flow["payment_source_id"]
-    aws["sim"].state.payment_sources[(cid, psid)] = samples.payment_source(flow, local_app_id(), samples.ACTIVE)
-    store = PaymentSourceStore(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
-    sync = PaymentSourceSync(_lean_client(aws), store, local_app_id())
-    sync.handle(parse_webhook(samples.beneficiary_webhook(flow, "created", samples.ACTIVE)))
-    assert store.list_for_customer(cid)
-    api = load_function("CustomerApiFunction")
-    route = "DELETE /customers/{customer_id}/payment-sources/{payment_source_id}"
-    path = f"/customers/{cid}/payment-sources/{psid}"
-    status, body = _customer_api_call(api, "DELETE", path, route, {"customer_id": cid, "payment_source_id": psid})
-    assert status == 200 and body["deleted"] is True and body["already_gone_at_lean"] is False
-    assert (cid, psid) not in aws["sim"].state.payment_sources  # Lean's DELETE was called
-    assert store.list_for_customer(cid) == []
-    ben = store.beneficiaries_of(cid, psid)[0]
-    assert ben.status == DELETED and ben.status_reason == "USER_REQUESTED"
-    status, body = _customer_api_call(api, "DELETE", path, route, {"customer_id": cid, "payment_source_id": psid})
-    assert status == 200 and body["already_gone_at_lean"] is True  # idempotent
-
-
-def test_customer_api_deletion_refused_by_lean_changes_nothing(aws, load_function):
-    from local.lean_sim import Fault
-
-    flow = samples.ids()
-    cid, psid = flow["customer_id"], flow["payment_source_id"]
-    aws["sim"].state.faults.append(Fault(status=503, count=None))
-    api = load_function("CustomerApiFunction", LEAN_MAX_RETRIES="0")
-    route = "DELETE /customers/{customer_id}/payment-sources/{payment_source_id}"
-    path = f"/customers/{cid}/payment-sources/{psid}"
-    status, body = _customer_api_call(api, "DELETE", path, route, {"customer_id": cid, "payment_source_id": psid})
-    assert status == 503 and body["error"] == "lean_error"
-    store = PaymentSourceStore(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
-    assert store.beneficiaries_of(cid, psid) == [] and store.list_for_customer(cid) == []
-    assert not aws["clients"]["dynamodb"].scan(TableName=aws["refs"]["Table"])["Items"]
-
-
-def _lean_client(aws):
-    from lean_webhooks.adapters.lean.client import LeanClient
-    from lean_webhooks.adapters.lean.credentials import LeanCredentials
-    from lean_webhooks.runtime.config import LeanSettings
-    from local.aws.resources import LOCAL_CLIENT_SECRET
-
-    settings = LeanSettings(
-        api_base_url=aws["lean_url"], auth_base_url=aws["lean_url"], credentials_secret_id="", app_id=local_app_id()
-    )
-    return LeanClient(settings, LeanCredentials(client_id=local_app_id(), client_secret=LOCAL_CLIENT_SECRET))

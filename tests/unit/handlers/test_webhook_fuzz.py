@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from lean_webhooks.core.signature import sign
 from local.aws.lambda_events import http_api_event
 from local.harness import samples
-from tests.unit.conftest import WEBHOOK_SECRET, queue_messages
+from tests.support.constants import WEBHOOK_SECRET
+from tests.support.queues import queue_messages
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 json_values = st.recursive(
