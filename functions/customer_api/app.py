@@ -22,6 +22,7 @@ from lean_webhooks.models.customer_api import DeviceRegistration
 from lean_webhooks.models.errors import PlatformNotConfigured
 from lean_webhooks.models.validation import invalid_fields
 from lean_webhooks.runtime.config import LeanSettings, PushSettings
+from lean_webhooks.runtime.http_errors import error_response, unexpected_error
 from lean_webhooks.runtime.observability import logger, metrics
 
 app = APIGatewayHttpResolver()
@@ -57,8 +58,8 @@ def _device_id(raw: str) -> str:
 def put_device(customer_id: str, device_id: str) -> Response:
     cid, did = _customer_id(customer_id), _device_id(device_id)
     try:
-        registration = DeviceRegistration.model_validate(json.loads(app.current_event.body or "null"))
-    except (ValueError, ValidationError) as exc:
+        registration = DeviceRegistration.model_validate(json.loads(app.current_event.decoded_body or "null"))
+    except (ValueError, ValidationError, RecursionError) as exc:
         fields = invalid_fields(exc) if isinstance(exc, ValidationError) else ["body"]
         raise BadRequestError(f"invalid device registration: {', '.join(fields)}") from None
     try:
@@ -98,9 +99,7 @@ def delete_payment_source(customer_id: str, payment_source_id: str) -> Response:
         logger.warning("Lean refused the deletion", extra={"reason": exc.reason})
         status = 503 if exc.retryable else 502
         message = "Lean is unavailable, try again later" if exc.retryable else "Lean refused the deletion"
-        return Response(
-            status_code=status, content_type="application/json", body={"error": "lean_error", "message": message}
-        )
+        return error_response(status, "lean_error", message)
     changed = payment_sources.mark_payment_source_deleted(cid, psid, "USER_REQUESTED", datetime.now(UTC))
     logger.info("payment source deleted", extra={"deleted_at_lean": deleted_now, "beneficiaries": changed})
     return Response(
@@ -108,6 +107,12 @@ def delete_payment_source(customer_id: str, payment_source_id: str) -> Response:
         content_type="application/json",
         body={"customer_id": cid, "payment_source_id": psid, "deleted": True, "already_gone_at_lean": not deleted_now},
     )
+
+
+@app.exception_handler(Exception)
+def failed(exc: Exception) -> Response:
+    """Routing and validation errors keep their 4xx (as `{"error", "message"}`); anything else is a logged 500."""
+    return unexpected_error(exc, "customer API request")
 
 
 @cache

@@ -11,7 +11,7 @@ from lean_webhooks.adapters.dynamodb.event_ledger import EventLedger
 from lean_webhooks.adapters.dynamodb.table import Table
 from lean_webhooks.adapters.lean.factory import lean_client
 from lean_webhooks.core.events_reconciliation import EventsReconciler
-from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent
+from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent, sync_message
 from lean_webhooks.runtime.config import LeanSettings, required
 from lean_webhooks.runtime.observability import logger, metrics
 
@@ -22,7 +22,7 @@ queue_url = required("SYNC_QUEUE_URL")
 
 def _enqueue(event: BeneficiaryEvent | PaymentSourceUpdatedEvent) -> None:
     """The same message the webhook function queues for a delivered webhook."""
-    client("sqs").send_message(QueueUrl=queue_url, MessageBody=event.model_dump_json())
+    client("sqs").send_message(QueueUrl=queue_url, MessageBody=sync_message(event))
 
 
 @logger.inject_lambda_context

@@ -8,14 +8,14 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
-from aws_lambda_powertools.event_handler.exceptions import ServiceError
 from aws_lambda_powertools.metrics import MetricUnit
 
 from lean_webhooks.adapters.aws import client
 from lean_webhooks.adapters.secrets import webhook_secrets
 from lean_webhooks.core import intake
-from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent
+from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent, sync_message
 from lean_webhooks.runtime.config import WebhookSettings
+from lean_webhooks.runtime.http_errors import unexpected_error
 from lean_webhooks.runtime.observability import logger, metrics
 
 app = APIGatewayHttpResolver()
@@ -32,7 +32,7 @@ def _secrets() -> tuple[str, ...]:
 
 
 def _enqueue(event: BeneficiaryEvent | PaymentSourceUpdatedEvent) -> None:
-    _sqs().send_message(QueueUrl=settings.sync_queue_url, MessageBody=event.model_dump_json())
+    _sqs().send_message(QueueUrl=settings.sync_queue_url, MessageBody=sync_message(event))
 
 
 def _raw_body(raw_event: dict[str, Any]) -> bytes:
@@ -77,18 +77,7 @@ def rejected(exc: intake.WebhookRejected) -> Response:
 @app.exception_handler(Exception)
 def failed(exc: Exception) -> Response:
     """Our fault (secret unreadable, queue down): 500 so that Lean retries. Routing errors keep their 4xx."""
-    if isinstance(exc, ServiceError):
-        return Response(
-            status_code=exc.status_code,
-            content_type="application/json",
-            body={"error": "not_found" if exc.status_code == 404 else "bad_request", "message": exc.msg},
-        )
-    logger.exception("webhook processing failed")
-    return Response(
-        status_code=500,
-        content_type="application/json",
-        body={"error": "internal_error", "message": "temporary failure, please retry"},
-    )
+    return unexpected_error(exc, "webhook processing")
 
 
 @logger.inject_lambda_context

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -21,9 +22,11 @@ APNS_TOKEN = "ab" * 32
 def api(load_function):
     function = load_function("CustomerApiFunction")
 
-    def call(method: str, path: str, body: Any = None, route: str | None = None) -> tuple[int, Any]:
+    def call(
+        method: str, path: str, body: Any = None, route: str | None = None, raw: bytes | None = None, b64: bool = False
+    ) -> tuple[int, Any]:
         params = dict(zip(("customer_id", "device_id"), path.split("/")[2::2], strict=False))
-        raw = json.dumps(body).encode() if body is not None else b""
+        raw = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
         event = http_api_event(
             method,
             path,
@@ -33,6 +36,8 @@ def api(load_function):
             path_parameters=params,
             iam_authorised=True,
         )
+        if b64:
+            event["body"], event["isBase64Encoded"] = base64.b64encode(raw).decode(), True
         result = function.invoke(event)
         return result["statusCode"], json.loads(result["body"]) if result.get("body") else None
 
@@ -221,3 +226,25 @@ def test_read_api_lists_payment_sources_with_chargeable_flags(aws, api):
         ("b3", "SUSPENDED", False),
     ]
     assert api("GET", f"/customers/{OTHER}/payment-sources")[1] == {"customer_id": OTHER, "payment_sources": []}
+
+
+def test_base64_bodies_are_decoded_and_deep_nesting_is_a_400(aws, api):
+    route = "PUT /customers/{customer_id}/devices/{device_id}"
+    path = f"/customers/{CUSTOMER}/devices/b64-phone"
+    body = json.dumps({"platform": "GCM", "token": GCM_TOKEN}).encode()
+    status, answer = api("PUT", path, route=route, raw=body, b64=True)
+    assert status == 200 and answer["device_id"] == "b64-phone"
+    deep = b"[" * 30_000 + b"]" * 30_000
+    status, answer = api("PUT", f"/customers/{CUSTOMER}/devices/deep", route=route, raw=deep)
+    assert status == 400 and answer["error"] == "bad_request" and answer["message"]
+
+
+def test_unexpected_failures_are_a_json_500(aws, api, monkeypatch):
+    import sys
+
+    module = sys.modules["local_fn_CustomerApiFunction"]
+    monkeypatch.setattr(module.payment_sources, "list_for_customer", lambda *_: 1 / 0)
+    status, answer = api(
+        "GET", f"/customers/{CUSTOMER}/payment-sources", route="GET /customers/{customer_id}/payment-sources"
+    )
+    assert status == 500 and answer == {"error": "internal_error", "message": "temporary failure, please retry"}

@@ -106,3 +106,40 @@ def test_sizes_around_the_cap(aws, webhook, size, signed):
     status = call(webhook, body, headers, False)
     assert status == (413 if len(body) > 65536 else 400 if signed else 401)
     assert queue_messages(aws, "SyncQueue") == []
+
+
+def _signed_raw(raw: bytes) -> tuple[bytes, dict[str, str]]:
+    return raw, {"content-type": "application/json", "lean-signature": sign(raw, WEBHOOK_SECRET)}
+
+
+@pytest.mark.parametrize("depth", [1_000, 30_000])
+def test_signed_json_nested_beyond_what_python_parses_is_a_400(aws, webhook, depth):
+    raw = b'{"type":"x","payload":' + b"[" * depth + b"]" * depth + b"}"
+    assert call(webhook, *_signed_raw(raw), base64_body=False) == 400
+    assert queue_messages(aws, "SyncQueue") == []
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "9999-12-31T23:59:59-23:59",
+        "0001-01-01T00:00:00+23:59",
+        "9999-12-31T23:59:59.999999999Z",
+        "2026-02-30T00:00:00Z",
+    ],
+)
+def test_signed_timestamps_at_the_calendars_edges_are_a_400(aws, webhook, stamp):
+    envelope = samples.beneficiary_webhook(samples.ids("edge"), "created", samples.AWAITING)
+    envelope["timestamp"] = stamp
+    raw = json.dumps(envelope).encode()
+    assert call(webhook, *_signed_raw(raw), base64_body=False) == 400
+    assert queue_messages(aws, "SyncQueue") == []
+
+
+def test_characters_sqs_refuses_are_queued_ascii_escaped(aws, webhook):
+    envelope = samples.beneficiary_webhook(samples.ids("fffe"), "created", samples.AWAITING)
+    envelope["message"] = "odd \ufffe\uffff characters"
+    raw = json.dumps(envelope, ensure_ascii=False).encode()
+    assert call(webhook, *_signed_raw(raw), base64_body=False) == 200
+    [queued] = queue_messages(aws, "SyncQueue")
+    assert queued["Body"].isascii() and json.loads(queued["Body"])["message"] == "odd \ufffe\uffff characters"

@@ -86,12 +86,14 @@ def accept(
         raise WebhookRejected(401, "invalid_signature", "signature does not match the body")
     try:
         data = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nesting deeper than Python parses
         raise WebhookRejected(400, "invalid_json", "body is not valid JSON") from None
     if not isinstance(data, dict):
         raise WebhookRejected(400, "invalid_body", "body must be a JSON object")
     try:
         event = parse_webhook(data)
+    except RecursionError:
+        raise WebhookRejected(400, "invalid_body", "body is nested too deeply") from None
     except ValidationError as exc:
         raise WebhookRejected(400, "invalid_body", "invalid webhook: " + "; ".join(invalid_details(exc))) from None
     check_freshness(event.timestamp, settings, now or datetime.now(UTC))

@@ -6,6 +6,7 @@ beneficiary payload may lack `payment_source_bank_identifier` (absent from some 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -76,6 +77,12 @@ class PaymentSourceUpdatedEvent(WebhookEnvelope):
 
 SyncEvent = Annotated[BeneficiaryEvent | PaymentSourceUpdatedEvent, Field(discriminator="type")]
 SYNC_EVENT = TypeAdapter(SyncEvent)
+
+
+def sync_message(event: BeneficiaryEvent | PaymentSourceUpdatedEvent) -> str:
+    """The sync queue's message body: JSON with every non-ASCII character escaped, since SQS refuses some
+    code points (U+FFFE, U+FFFF) that a webhook may carry."""
+    return json.dumps(event.model_dump(mode="json"), ensure_ascii=True, separators=(",", ":"))
 
 
 def parse_webhook(data: dict[str, Any]) -> WebhookEnvelope:

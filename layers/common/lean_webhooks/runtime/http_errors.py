@@ -1,0 +1,23 @@
+"""One error answer for both HTTP APIs: `{"error", "message"}` with the right status."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.exceptions import ServiceError
+
+from lean_webhooks.runtime.observability import logger
+
+_ERRORS = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+
+
+def error_response(status_code: int, error: str, message: str) -> Response:
+    return Response(status_code=status_code, content_type="application/json", body={"error": error, "message": message})
+
+
+def unexpected_error(exc: Exception, what: str) -> Response:
+    """The catch-all: Powertools' routing and validation errors keep their 4xx; anything else is our fault,
+    logged with its traceback and answered 500 (for Lean: retry later)."""
+    if isinstance(exc, ServiceError):
+        return error_response(exc.status_code, _ERRORS.get(exc.status_code, "bad_request"), exc.msg)
+    logger.exception(f"{what} failed")
+    return error_response(500, "internal_error", "temporary failure, please retry")
