@@ -48,7 +48,7 @@ def test_sam_build(tmp_path):
     assert shutil.which("python3.13", path=ENV["PATH"]), "sam build needs python3.13 on PATH"
     run(SAM, "build", "--template-file", "template.yaml", "--build-dir", str(tmp_path / "build"), "--parallel")
     layer = tmp_path / "build" / "CommonLayer" / "python"
-    assert (layer / "lean_webhooks" / "signature.py").exists()
+    assert (layer / "lean_webhooks" / "core" / "signature.py").exists()
     assert list(layer.glob("pydantic_core/*aarch64*.so")), "layer must hold arm64 binaries"
     for name in FUNCTIONS:
         assert (tmp_path / "build" / name / "app.py").exists()
