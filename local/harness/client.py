@@ -87,7 +87,7 @@ class StackClient:
         """Messages published to the customer's endpoints (SNS user data is `customer_id/device_id`)."""
         found = []
         for endpoint in self.endpoints():
-            owner, _, device = (endpoint.get("custom_user_data") or "").partition("/")
+            owner, _, device = _user_data(endpoint).partition("/")
             if owner == customer_id and (device_id is None or device == device_id):
                 found += [json.loads(m) for m in endpoint.get("messages", {}).values()]
         return found
@@ -121,8 +121,14 @@ class StackClient:
     def set_endpoint_enabled(self, customer_id: str, device_id: str, enabled: bool) -> None:
         sns = self.aws("sns")
         for endpoint in self.endpoints():
-            if endpoint.get("custom_user_data") == f"{customer_id}/{device_id}":
+            if _user_data(endpoint) == f"{customer_id}/{device_id}":
                 sns.set_endpoint_attributes(EndpointArn=endpoint["arn"], Attributes={"Enabled": str(enabled).lower()})
+
+
+def _user_data(endpoint: dict[str, Any]) -> str:
+    """The endpoint's current `customer_id/device_id` (moto keeps updates in `attributes`)."""
+    attributes = endpoint.get("attributes") or {}
+    return str(attributes.get("CustomUserData") or endpoint.get("custom_user_data") or "")
 
 
 def wait_for(condition: Callable[[], Any], timeout_s: float = 30, interval_s: float = 0.2, what: str = "") -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 from typing import Any
 
 import pytest
@@ -53,7 +54,8 @@ def endpoints(aws) -> dict[str, dict]:
     from moto.sns.models import sns_backends
 
     backend = sns_backends["123456789012"]["us-east-1"]
-    return {e.custom_user_data: e for e in backend.platform_endpoints.values()}
+    # SetEndpointAttributes updates the user data in `attributes` only (moto keeps the creation value apart)
+    return {e.attributes.get("CustomUserData", e.custom_user_data): e for e in backend.platform_endpoints.values()}
 
 
 def activation(
@@ -166,16 +168,68 @@ def test_disabled_endpoint_is_marked_and_skipped_others_still_pushed(aws, api, n
     assert len(endpoints(aws)[f"{CUSTOMER}/new-phone"].messages) == 2
 
 
-def test_failed_publish_fails_the_record_and_can_be_retried(aws, api, notify):
+def test_failed_publish_fails_the_record_and_can_be_retried(aws, api, notify, monkeypatch):
+    from botocore.exceptions import ClientError
+
     register(api, device="phone")
-    arn = endpoints(aws)[f"{CUSTOMER}/phone"].arn
-    aws["clients"]["sns"].delete_endpoint(EndpointArn=arn)  # publish now fails with NotFound
+    sns = sys.modules["local_fn_NotifyActiveFunction"].notifier._gateway._sns
+    real = sns.publish
+
+    def throttled(**kwargs):
+        raise ClientError({"Error": {"Code": "Throttling", "Message": "slow down"}}, "Publish")
+
+    monkeypatch.setattr(sns, "publish", throttled)
     record = activation()
     result = notify.invoke({"Records": [record]})
     assert result == {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
-    register(api, device="phone")  # endpoint back
+    monkeypatch.setattr(sns, "publish", real)  # SNS recovered: the redelivered record pushes once
     assert notify.invoke({"Records": [record]}) == {"batchItemFailures": []}
     assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 1
+
+
+def test_endpoint_gone_at_sns_is_handled_like_a_disabled_one(aws, api, notify):
+    register(api, device="phone")
+    register(api, device="tablet", token="fcm-token:" + "T" * 140)
+    aws["clients"]["sns"].delete_endpoint(EndpointArn=endpoints(aws)[f"{CUSTOMER}/phone"].arn)  # NotFound
+    assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": []}
+    assert len(endpoints(aws)[f"{CUSTOMER}/tablet"].messages) == 1
+    item = aws["clients"]["dynamodb"].get_item(
+        TableName=aws["refs"]["Table"], Key={"pk": {"S": f"CUSTOMER#{CUSTOMER}"}, "sk": {"S": "DEVICE#phone"}}
+    )["Item"]
+    assert item["enabled"] == {"BOOL": False}
+
+
+def device_items(aws, customer: str) -> list[str]:
+    answer = aws["clients"]["dynamodb"].query(
+        TableName=aws["refs"]["Table"],
+        KeyConditionExpression="pk = :pk AND begins_with(sk, :d)",
+        ExpressionAttributeValues={":pk": {"S": f"CUSTOMER#{customer}"}, ":d": {"S": "DEVICE#"}},
+    )
+    return [i["device_id"]["S"] for i in answer["Items"]]
+
+
+def test_reinstalled_app_same_token_new_device_id_gets_one_push(aws, api, notify):
+    register(api, device="iphone-before", platform="APNS", token=APNS_TOKEN)
+    register(api, device="iphone-after", platform="APNS", token=APNS_TOKEN)
+    assert device_items(aws, CUSTOMER) == ["iphone-after"]  # one endpoint, one device item
+    assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": []}
+    (endpoint,) = endpoints(aws).values()
+    assert len(endpoint.messages) == 1 and list(endpoints(aws)) == [f"{CUSTOMER}/iphone-after"]
+
+
+def test_phone_that_changed_hands_never_gets_the_previous_customers_push(aws, api, notify):
+    register(api, customer=CUSTOMER, device="a-phone", token=GCM_TOKEN)
+    register(api, customer=OTHER, device="b-phone", token=GCM_TOKEN)  # same phone, new owner
+    assert device_items(aws, CUSTOMER) == [] and device_items(aws, OTHER) == ["b-phone"]
+    assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": []}  # CUSTOMER's activation
+    (endpoint,) = endpoints(aws).values()
+    assert len(endpoint.messages) == 0 and list(endpoints(aws)) == [f"{OTHER}/b-phone"]
+    # the previous owner's device is gone: deleting it is a 404 and leaves the new owner's endpoint alone
+    route = "DELETE /customers/{customer_id}/devices/{device_id}"
+    assert api("DELETE", f"/customers/{CUSTOMER}/devices/a-phone", route=route)[0] == 404
+    assert list(endpoints(aws)) == [f"{OTHER}/b-phone"]
+    assert api("DELETE", f"/customers/{OTHER}/devices/b-phone", route=route)[0] == 204
+    assert endpoints(aws) == {}  # the owner's deletion deletes the endpoint
 
 
 def test_records_that_are_not_activations_push_nothing(aws, api, notify):
@@ -240,11 +294,30 @@ def test_base64_bodies_are_decoded_and_deep_nesting_is_a_400(aws, api):
 
 
 def test_unexpected_failures_are_a_json_500(aws, api, monkeypatch):
-    import sys
-
     module = sys.modules["local_fn_CustomerApiFunction"]
     monkeypatch.setattr(module.payment_sources, "list_for_customer", lambda *_: 1 / 0)
     status, answer = api(
         "GET", f"/customers/{CUSTOMER}/payment-sources", route="GET /customers/{customer_id}/payment-sources"
     )
     assert status == 500 and answer == {"error": "internal_error", "message": "temporary failure, please retry"}
+
+
+def test_deleting_a_stale_item_whose_endpoint_moved_on_leaves_the_endpoint_alone(aws, api):
+    register(api, customer=OTHER, device="b-phone", token=GCM_TOKEN)
+    (arn,) = [e.arn for e in endpoints(aws).values()]
+    aws["clients"]["dynamodb"].put_item(  # an item written before endpoints had owners, pointing at B's endpoint
+        TableName=aws["refs"]["Table"],
+        Item={
+            "pk": {"S": f"CUSTOMER#{CUSTOMER}"},
+            "sk": {"S": "DEVICE#a-phone"},
+            "entity": {"S": "DEVICE"},
+            "customer_id": {"S": CUSTOMER},
+            "device_id": {"S": "a-phone"},
+            "platform": {"S": "GCM"},
+            "endpoint_arn": {"S": arn},
+            "enabled": {"BOOL": True},
+        },
+    )
+    route = "DELETE /customers/{customer_id}/devices/{device_id}"
+    assert api("DELETE", f"/customers/{CUSTOMER}/devices/a-phone", route=route)[0] == 204
+    assert list(endpoints(aws)) == [f"{OTHER}/b-phone"]  # B's endpoint survives

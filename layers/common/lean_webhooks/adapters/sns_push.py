@@ -21,7 +21,7 @@ class PushGateway:
         try:
             return self._sns.publish(TargetArn=endpoint_arn, Message=message, MessageStructure="json")["MessageId"]
         except Exception as exc:
-            if error_code(exc) == "EndpointDisabled":
+            if error_code(exc) in ("EndpointDisabled", "NotFound"):  # disabled, or deleted under us
                 raise EndpointDisabled(endpoint_arn) from None
             raise
 
@@ -35,8 +35,10 @@ class PushGateway:
                 raise
             arn = self._create(application_arn, token, user_data)
             attributes = self._sns.get_endpoint_attributes(EndpointArn=arn)["Attributes"]
-        if attributes.get("Token") != token or str(attributes.get("Enabled", "")).lower() != "true":
-            self._sns.set_endpoint_attributes(EndpointArn=arn, Attributes={"Token": token, "Enabled": "true"})
+        wanted = {"Token": token, "Enabled": "true", "CustomUserData": user_data}
+        current = {k: str(attributes.get(k, "")) for k in wanted}
+        if {k: v.lower() if k == "Enabled" else v for k, v in current.items()} != wanted:
+            self._sns.set_endpoint_attributes(EndpointArn=arn, Attributes=wanted)  # user data names the new owner
         return arn
 
     def delete_endpoint(self, endpoint_arn: str) -> None:

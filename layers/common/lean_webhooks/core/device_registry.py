@@ -9,6 +9,13 @@ from lean_webhooks.core.ports import DeviceRepository, PushPlatform
 from lean_webhooks.models.customer_api import DeviceRegistration
 from lean_webhooks.models.errors import PlatformNotConfigured
 from lean_webhooks.runtime.config import PushSettings
+from lean_webhooks.runtime.observability import logger
+
+REGISTRATION_ATTEMPTS = 3
+
+
+class DeviceRegistrationConflict(Exception):
+    """Concurrent registrations of the same token kept moving its endpoint; the caller may retry."""
 
 
 class DeviceRegistry:
@@ -27,23 +34,41 @@ class DeviceRegistry:
         self._clock = clock
 
     def register(self, customer_id: str, device_id: str, registration: DeviceRegistration) -> dict:
+        """Point the device at the SNS endpoint of its token. One endpoint belongs to one device: SNS hands back
+        the existing endpoint for a token registered before (a reinstalled app, a phone that changed hands), so
+        the endpoint moves to this device and the previous owner's device item is removed with it."""
         application_arn = self._apps.get(registration.platform)
         if not application_arn:
             raise PlatformNotConfigured(registration.platform)
-        stored = self._store.get(customer_id, device_id)
-        known_arn = None
-        if stored and stored.platform == registration.platform:
-            known_arn = stored.endpoint_arn
-        elif stored:
-            self._gateway.delete_endpoint(stored.endpoint_arn)  # platform changed: old endpoint is useless
-        arn = self._gateway.ensure_endpoint(
-            application_arn, registration.token, known_arn, user_data=f"{customer_id}/{device_id}"
-        )
-        self._store.put(customer_id, device_id, registration.platform, arn, self._clock())
-        return {"customer_id": customer_id, "device_id": device_id, "platform": registration.platform, "enabled": True}
+        for _ in range(REGISTRATION_ATTEMPTS):
+            stored = self._store.get(customer_id, device_id)
+            known_arn = None
+            if stored and stored.platform == registration.platform:
+                known_arn = stored.endpoint_arn
+            elif stored:
+                self._release(stored.endpoint_arn, customer_id, device_id)  # platform changed: old one is useless
+            arn = self._gateway.ensure_endpoint(
+                application_arn, registration.token, known_arn, user_data=f"{customer_id}/{device_id}"
+            )
+            previous = self._store.owner_of(arn)
+            if self._store.put(customer_id, device_id, registration.platform, arn, self._clock(), previous):
+                if previous and previous != (customer_id, device_id):
+                    logger.info("push endpoint moved to this device", extra={"device_id": device_id})
+                return {
+                    "customer_id": customer_id,
+                    "device_id": device_id,
+                    "platform": registration.platform,
+                    "enabled": True,
+                }
+        raise DeviceRegistrationConflict("the token was registered concurrently by another device: retry")
 
     def unregister(self, customer_id: str, device_id: str) -> bool:
+        """Remove the device; its endpoint is deleted only if it still belongs to this device."""
         old = self._store.delete(customer_id, device_id)
         if old and old.endpoint_arn:
-            self._gateway.delete_endpoint(old.endpoint_arn)
+            self._release(old.endpoint_arn, customer_id, device_id)
         return old is not None
+
+    def _release(self, endpoint_arn: str, customer_id: str, device_id: str) -> None:
+        if self._store.release_endpoint(endpoint_arn, customer_id, device_id):
+            self._gateway.delete_endpoint(endpoint_arn)

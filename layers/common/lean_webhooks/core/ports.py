@@ -54,7 +54,19 @@ class DeviceRepository(Protocol):
 
     def get(self, customer_id: str, device_id: str) -> StoredDevice | None: ...
 
-    def put(self, customer_id: str, device_id: str, platform: str, endpoint_arn: str, now: datetime) -> None: ...
+    def owner_of(self, endpoint_arn: str) -> tuple[str, str] | None: ...
+
+    def put(
+        self,
+        customer_id: str,
+        device_id: str,
+        platform: str,
+        endpoint_arn: str,
+        now: datetime,
+        previous_owner: tuple[str, str] | None = None,
+    ) -> bool: ...
+
+    def release_endpoint(self, endpoint_arn: str, customer_id: str, device_id: str) -> bool: ...
 
     def delete(self, customer_id: str, device_id: str) -> StoredDevice | None: ...
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from lean_webhooks.adapters.aws import error_code
 from lean_webhooks.adapters.dynamodb.table import (
     DEVICE,
+    ENDPOINT,
     Table,
     customer_pk,
     device_sk,
+    endpoint_pk,
     from_item,
     key,
     to_item,
@@ -30,22 +33,88 @@ class DeviceStore:
         ).get("Item")
         return StoredDevice.from_item(from_item(item)) if item else None
 
-    def put(self, customer_id: str, device_id: str, platform: str, endpoint_arn: str, now: datetime) -> None:
-        self._table.dynamodb.put_item(
-            TableName=self._table.name,
-            Item=to_item(
-                {
-                    "pk": customer_pk(customer_id),
-                    "sk": device_sk(device_id),
-                    "entity": DEVICE,
-                    "customer_id": customer_id,
-                    "device_id": device_id,
-                    "platform": platform,
-                    "endpoint_arn": endpoint_arn,
-                    "enabled": True,
-                    "updated_at": iso(now),
+    def owner_of(self, endpoint_arn: str) -> tuple[str, str] | None:
+        """(customer_id, device_id) whose device item holds the endpoint, from the lookup by endpoint."""
+        item = self._table.dynamodb.get_item(
+            TableName=self._table.name, Key=key(endpoint_pk(endpoint_arn), ENDPOINT), ConsistentRead=True
+        ).get("Item")
+        return (item["customer_id"]["S"], item["device_id"]["S"]) if item else None
+
+    def put(
+        self,
+        customer_id: str,
+        device_id: str,
+        platform: str,
+        endpoint_arn: str,
+        now: datetime,
+        previous_owner: tuple[str, str] | None = None,
+    ) -> bool:
+        """In one transaction: the endpoint's owner becomes this device, the device item points at it, and the
+        previous owner's device item (another device, same token: SNS hands back the same endpoint) is removed.
+        False when the owner changed since `previous_owner` was read (a concurrent registration): read again."""
+        owner_key = key(endpoint_pk(endpoint_arn), ENDPOINT)
+        owner_condition = {"ConditionExpression": "attribute_not_exists(pk)"}
+        if previous_owner:
+            owner_condition = {
+                "ConditionExpression": "attribute_not_exists(pk) OR (customer_id = :pc AND device_id = :pd)",
+                "ExpressionAttributeValues": to_values({":pc": previous_owner[0], ":pd": previous_owner[1]}),
+            }
+        items: list[dict] = [
+            {
+                "Put": {
+                    "TableName": self._table.name,
+                    "Item": {
+                        **owner_key,
+                        **to_item({"entity": ENDPOINT, "customer_id": customer_id, "device_id": device_id}),
+                    },
+                    **owner_condition,
                 }
-            ),
+            },
+            {
+                "Put": {
+                    "TableName": self._table.name,
+                    "Item": to_item(
+                        {
+                            "pk": customer_pk(customer_id),
+                            "sk": device_sk(device_id),
+                            "entity": DEVICE,
+                            "customer_id": customer_id,
+                            "device_id": device_id,
+                            "platform": platform,
+                            "endpoint_arn": endpoint_arn,
+                            "enabled": True,
+                            "updated_at": iso(now),
+                        }
+                    ),
+                }
+            },
+        ]
+        if previous_owner and previous_owner != (customer_id, device_id):
+            items.append(
+                {
+                    "Delete": {
+                        "TableName": self._table.name,
+                        "Key": key(customer_pk(previous_owner[0]), device_sk(previous_owner[1])),
+                        "ConditionExpression": "attribute_not_exists(pk) OR endpoint_arn = :arn",
+                        "ExpressionAttributeValues": to_values({":arn": endpoint_arn}),
+                    }
+                }
+            )
+        try:
+            self._table.dynamodb.transact_write_items(TransactItems=items)
+        except Exception as exc:
+            if error_code(exc) == "TransactionCanceledException":
+                return False
+            raise
+        return True
+
+    def release_endpoint(self, endpoint_arn: str, customer_id: str, device_id: str) -> bool:
+        """Drop the endpoint's owner record if this device owns it (or nobody does); True means the endpoint
+        is this device's to delete, False that it moved on to another device and must be left alone."""
+        return self._table.delete_if(
+            key(endpoint_pk(endpoint_arn), ENDPOINT),
+            "attribute_not_exists(pk) OR (customer_id = :c AND device_id = :d)",
+            ExpressionAttributeValues=to_values({":c": customer_id, ":d": device_id}),
         )
 
     def delete(self, customer_id: str, device_id: str) -> StoredDevice | None:

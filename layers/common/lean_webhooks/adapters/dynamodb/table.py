@@ -14,6 +14,7 @@ BENEFICIARY = "BENEFICIARY"
 DEVICE = "DEVICE"
 PUSH = "PUSH"
 EVENT = "EVENT"
+ENDPOINT = "ENDPOINT"
 CHECKPOINT = "CHECKPOINT"
 AWAITING_INDEX = "AwaitingCoolOff"
 AWAITING_INDEX_PK = "AWAITING_COOL_OFF"
@@ -40,6 +41,10 @@ def device_sk(device_id: str) -> str:
 
 def push_sk(beneficiary_id: str, device_id: str) -> str:
     return f"{PUSH}#{beneficiary_id}#{device_id}"
+
+
+def endpoint_pk(endpoint_arn: str) -> str:
+    return f"{ENDPOINT}#{endpoint_arn}"
 
 
 def event_pk(event_id: str) -> str:
