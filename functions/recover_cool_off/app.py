@@ -25,5 +25,6 @@ def lambda_handler(event: dict, context: Any) -> dict:
     outcome = CoolOffRecovery(sync, store).run()
     metrics.add_metric(name="RecoveryActivations", unit=MetricUnit.Count, value=outcome.activated)
     metrics.add_metric(name="RecoveryFailures", unit=MetricUnit.Count, value=outcome.failed)
+    metrics.add_metric(name="RecoveryParked", unit=MetricUnit.Count, value=outcome.parked)
     logger.info("cool-off recovery run", extra=outcome.as_dict())
     return outcome.as_dict()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -37,7 +38,7 @@ def test_overdue_beneficiary_whose_update_was_lost_is_activated(aws, functions):
         )
     calls = aws["sim"].state.stats["api"]
     result = recover.invoke({"source": "aws.events"})
-    assert result == {"checked": 1, "activated": 1, "still_waiting": 0, "gone": 0, "failed": 0}
+    assert result == {"checked": 1, "activated": 1, "still_waiting": 0, "gone": 0, "failed": 0, "parked": 0}
     assert aws["sim"].state.stats["api"] == calls + 1  # only the overdue one was read: index query, not a scan
     [ben] = beneficiary_items(aws, overdue["customer_id"])
     assert ben["status"] == samples.ACTIVE and ben["cool_off_seen"] is True  # so the notifier pushes it
@@ -48,14 +49,17 @@ def test_overdue_beneficiary_whose_update_was_lost_is_activated(aws, functions):
 def test_still_waiting_is_rechecked_later_not_every_run(aws, functions):
     sync, recover = functions
     awaiting(aws, sync, -1)
-    assert recover.invoke({}) == {"checked": 1, "activated": 0, "still_waiting": 1, "gone": 0, "failed": 0}
+    assert recover.invoke({}) == {"checked": 1, "activated": 0, "still_waiting": 1, "gone": 0, "failed": 0, "parked": 0}
     assert recover.invoke({})["checked"] == 0
 
 
-def test_lean_failure_leaves_it_for_the_next_run(aws, functions):
+def test_lean_failure_keeps_it_in_the_index_with_a_backoff(aws, functions):
     sync, recover = functions
-    awaiting(aws, sync, -1)
+    flow = awaiting(aws, sync, -1)
     aws["sim"].state.faults.append(Fault(status=503, count=None))
     assert recover.invoke({})["failed"] == 1
     aws["sim"].state.faults.clear()
-    assert recover.invoke({})["checked"] == 1
+    assert recover.invoke({})["checked"] == 0  # not at the head of the index any more: rechecked in an hour
+    [item] = [i for i in aws["clients"]["dynamodb"].scan(TableName=aws["refs"]["Table"])["Items"] if "gsi1pk" in i]
+    assert item["beneficiary_id"]["S"] == flow["beneficiary_id"] and item["recheck_failures"]["N"] == "1"
+    assert item["gsi1sk"]["S"] > (datetime.now(UTC) + timedelta(minutes=55)).isoformat()[:19]

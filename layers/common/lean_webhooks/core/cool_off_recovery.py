@@ -14,10 +14,13 @@ from lean_webhooks.core.ports import PaymentSourceRepository
 from lean_webhooks.core.status_rules import RECHECK_EVERY
 from lean_webhooks.core.sync import GONE, BeneficiaryReport, PaymentSourceSync
 from lean_webhooks.models.errors import LeanApiError, PermanentSyncError
+from lean_webhooks.models.items import StoredBeneficiary
 from lean_webhooks.models.statuses import ACTIVE
 from lean_webhooks.runtime.observability import logger
 
 RECOVERY_EVENT = "recovery.cool_off_recheck"
+MAX_RECHECK_FAILURES = 8  # about 5 days of backoff (1, 2, 4 ... 24 h) before an item is parked
+MAX_RECHECK_DELAY = timedelta(hours=24)
 
 
 @dataclass
@@ -27,6 +30,7 @@ class RecoveryOutcome:
     still_waiting: int = 0
     gone: int = 0
     failed: int = 0
+    parked: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -41,9 +45,11 @@ class CoolOffRecovery:
         store: PaymentSourceRepository,
         recheck_every: timedelta = RECHECK_EVERY,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        max_failures: int = MAX_RECHECK_FAILURES,
     ):
         self._sync, self._store = sync, store
         self._recheck_every, self._clock = recheck_every, clock
+        self._max_failures = max_failures
 
     def run(self, limit: int = 100) -> RecoveryOutcome:
         outcome = RecoveryOutcome()
@@ -63,9 +69,12 @@ class CoolOffRecovery:
                     recheck_at=self._clock() + self._recheck_every,
                 )
             except (LeanApiError, PermanentSyncError) as exc:
-                outcome.failed += 1  # left in the index: the next run tries again
+                outcome.failed += 1
+                parked = self._back_off(item)
+                outcome.parked += parked
                 logger.warning(
-                    "recovery re-read failed", extra={"reason": exc.reason, "beneficiary_id": item.beneficiary_id}
+                    "recovery re-read failed",
+                    extra={"reason": exc.reason, "beneficiary_id": item.beneficiary_id, "parked": parked},
                 )
                 continue
             if result.status == ACTIVE:
@@ -75,3 +84,15 @@ class CoolOffRecovery:
             else:
                 outcome.still_waiting += 1
         return outcome
+
+    def _back_off(self, item: StoredBeneficiary) -> bool:
+        """Move a failing item back in the index (exponential, capped), so that failures never block the head
+        of the index; park it out of the index after `max_failures`. Returns whether it was parked."""
+        failures = item.recheck_failures + 1
+        now = self._clock()
+        if failures >= self._max_failures:
+            self._store.defer_recheck(item.identity, failures, None, now)
+            return True
+        delay = min(self._recheck_every * 2 ** (failures - 1), MAX_RECHECK_DELAY)
+        self._store.defer_recheck(item.identity, failures, now + delay, now)
+        return False

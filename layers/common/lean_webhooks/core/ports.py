@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 
-from lean_webhooks.models.beneficiary import BeneficiaryWrite
+from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
 from lean_webhooks.models.items import StoredBeneficiary, StoredDevice, StoredPaymentSource
 from lean_webhooks.models.payment_source import LeanPaymentSource
 from lean_webhooks.models.webhook import EventsPage
@@ -45,6 +45,10 @@ class PaymentSourceRepository(Protocol):
     ) -> int: ...
 
     def awaiting_past_expiry(self, now: datetime, limit: int = 100) -> list[StoredBeneficiary]: ...
+
+    def defer_recheck(
+        self, identity: BeneficiaryIdentity, failures: int, recheck_at: datetime | None, now: datetime
+    ) -> bool: ...
 
     def list_for_customer(self, customer_id: str) -> list[StoredPaymentSource]: ...
 

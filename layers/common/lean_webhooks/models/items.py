@@ -29,6 +29,7 @@ class StoredBeneficiary(_FromItem):
     updated_at: str | None = None
     activated_at: str | None = None
     status_reason: str | None = None
+    recheck_failures: int = 0
 
     @property
     def identity(self) -> BeneficiaryIdentity:

@@ -18,7 +18,7 @@ from lean_webhooks.adapters.dynamodb.table import (
     payment_source_sk,
     to_values,
 )
-from lean_webhooks.models.beneficiary import BeneficiaryWrite
+from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
 from lean_webhooks.models.items import StoredBeneficiary, StoredPaymentSource
 from lean_webhooks.models.payment_source import LeanPaymentSource
 from lean_webhooks.models.statuses import ACTIVE, AWAITING_COOL_OFF, DELETED, REMOVED
@@ -87,7 +87,7 @@ class PaymentSourceStore:
             "last_event_id = :event_id",
             "last_event_type = :event_type",
         ]
-        removes: list[str] = []
+        removes: list[str] = ["recheck_failures", "recheck_parked_at"]  # a fresh read ends any recovery backoff
         for name in ("payment_destination_id", "bank_identifier"):  # optional in Lean's payloads
             if getattr(write, name):
                 sets.append(f"{name} = :{name}")
@@ -148,6 +148,26 @@ class PaymentSourceStore:
             ExpressionAttributeValues=to_values(
                 {":status": status, ":reason": reason, ":now": iso(now), ":deleted": DELETED}
             ),
+        )
+
+    def defer_recheck(
+        self, identity: BeneficiaryIdentity, failures: int, recheck_at: datetime | None, now: datetime
+    ) -> bool:
+        """After a failed recovery re-read: look again at `recheck_at`, or (None) park the beneficiary out of the
+        recovery index. Only while it is still awaiting its cool-off; returns whether the item changed."""
+        values: dict[str, Any] = {":failures": failures, ":awaiting": AWAITING_COOL_OFF}
+        if recheck_at is None:
+            update = "SET recheck_failures = :failures, recheck_parked_at = :now REMOVE gsi1pk, gsi1sk"
+            values[":now"] = iso(now)
+        else:
+            update = "SET recheck_failures = :failures, gsi1sk = :at"
+            values[":at"] = iso(recheck_at)
+        return self._table.update_if(
+            key(customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)),
+            update,
+            "#status = :awaiting",
+            ExpressionAttributeNames=_STATUS,
+            ExpressionAttributeValues=to_values(values),
         )
 
     def mark_payment_source_deleted(self, customer_id: str, payment_source_id: str, reason: str, now: datetime) -> int:
