@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -12,7 +13,7 @@ from lean_webhooks.adapters.dynamodb.devices import DeviceStore
 from lean_webhooks.adapters.dynamodb.push_markers import PushMarkers
 from lean_webhooks.adapters.dynamodb.table import Table
 from lean_webhooks.adapters.sns_push import PushGateway
-from lean_webhooks.core.activation_notifier import ActivationNotifier
+from lean_webhooks.core.activation_notifier import ActivationNotifier, NotifyOutcome, PushFailed
 from lean_webhooks.core.status_rules import is_push_worthy_activation
 from lean_webhooks.models.beneficiary import BeneficiaryActivation, BeneficiaryIdentity
 from lean_webhooks.runtime.config import PushSettings
@@ -21,7 +22,24 @@ from lean_webhooks.runtime.observability import logger, metrics
 settings = PushSettings.from_env()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 _table = Table(settings.table_name)
-notifier = ActivationNotifier(DeviceStore(_table), PushMarkers(_table), PushGateway())
+notifier = ActivationNotifier(
+    DeviceStore(_table), PushMarkers(_table), PushGateway(), lease=timedelta(seconds=settings.push_lease_s)
+)
+_invocation: dict[str, Any] = {}  # the current Lambda context, for the time left
+
+
+def _seconds_left() -> float:
+    context = _invocation.get("context")
+    return context.get_remaining_time_in_millis() / 1000 if context else float("inf")
+
+
+def _count(outcome: NotifyOutcome) -> None:
+    metrics.add_metric(name="PushesSent", unit=MetricUnit.Count, value=outcome.sent)
+    metrics.add_metric(name="PushEndpointsDisabled", unit=MetricUnit.Count, value=outcome.disabled)
+    if outcome.unknown:  # SNS may have accepted it: the retry may be the one unavoidable duplicate
+        metrics.add_metric(name="PushesOutcomeUnknown", unit=MetricUnit.Count, value=outcome.unknown)
+    if outcome.failed:
+        metrics.add_metric(name="PushesFailed", unit=MetricUnit.Count, value=len(outcome.failed))
 
 
 def record_handler(record: DynamoDBRecord) -> None:
@@ -30,9 +48,12 @@ def record_handler(record: DynamoDBRecord) -> None:
     if not is_push_worthy_activation(images.old_image if images else None, new):
         return  # the event source filter should have dropped it: re-checked, not trusted
     identity = BeneficiaryIdentity(new["customer_id"], new["payment_source_id"], new["beneficiary_id"])
-    outcome = notifier.notify(BeneficiaryActivation(identity, new.get("bank_identifier", "")))
-    metrics.add_metric(name="PushesSent", unit=MetricUnit.Count, value=outcome.sent)
-    metrics.add_metric(name="PushEndpointsDisabled", unit=MetricUnit.Count, value=outcome.disabled)
+    try:
+        outcome = notifier.notify(BeneficiaryActivation(identity, new.get("bank_identifier", "")), _seconds_left)
+    except PushFailed as exc:
+        _count(exc.outcome)
+        raise
+    _count(outcome)
     logger.info(
         "activation pushed",
         extra={
@@ -47,4 +68,5 @@ def record_handler(record: DynamoDBRecord) -> None:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict, context: Any) -> dict:
+    _invocation["context"] = context
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -13,6 +13,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from lean_webhooks.adapters.aws import client
 from lean_webhooks.adapters.secrets import webhook_secrets
 from lean_webhooks.core import intake
+from lean_webhooks.models.labels import safe_label
 from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent, sync_message
 from lean_webhooks.runtime.config import WebhookSettings
 from lean_webhooks.runtime.http_errors import unexpected_error
@@ -59,10 +60,10 @@ def receive_webhook() -> Response:
     metrics.add_metric(name="WebhooksQueued" if result.queued else "WebhooksIgnored", unit=MetricUnit.Count, value=1)
     if result.unroutable:
         metrics.add_metric(name="WebhooksUnroutable", unit=MetricUnit.Count, value=1)
-        logger.warning("webhook names no payment source to sync", extra={"type": result.event.type})
+        logger.warning("webhook names no payment source to sync", extra={"type": safe_label(result.event.type)})
     logger.info(
         "webhook accepted",
-        extra={"type": result.event.type, "event_id": result.event.event_id, "queued": result.queued},
+        extra={"type": safe_label(result.event.type), "event_id": result.event.event_id, "queued": result.queued},
     )
     return Response(status_code=200, content_type="application/json", body=result.body())
 

@@ -17,10 +17,55 @@ from lean_webhooks.runtime.observability import logger, redact
         "ab" * 32,  # APNs token
         "fcm-token-abcdefghijklmnop:APA91bHPRgkF3JUikC4ENAHEeMrd41Zxv3hVZjC9KtT8OvPVGJ",  # FCM token
         "Bearer eyJhbGciOiJIUzI1NiJ9.payload.sig",
+        "ae340260001015528812001",  # lower-case IBAN
+        "AE34 0260 0010 1552 8812 001",  # IBAN in groups
+        "ae34 0260 0010 1552 8812 001",
+        "1015-5288-12001",  # account number with dashes
+        "12345678",  # 8-digit account number
+        "ab" * 100,  # 200-hex APNs token
+        "dQw4w9WgXcQ-" + "k" * 140,  # FCM registration token without a colon
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhcHAiLCJzY29wZSI6ImFwaSJ9.c2lnbmF0dXJl",  # bare JWT
     ],
 )
 def test_redact_removes_sensitive_values(secret):
     assert secret not in redact(f"value={secret} end")
+
+
+@pytest.mark.parametrize("prefix", ["iban_", "x=", "AE34_", '"'])
+def test_ibans_after_underscores_and_punctuation_are_redacted(prefix):
+    assert "AE340260001015528812001" not in redact(f"{prefix}AE340260001015528812001")
+
+
+def test_registered_secrets_are_redacted_in_any_case():
+    from lean_webhooks.runtime.observability import register_secret
+
+    register_secret("the-Webhook-Secret-42")
+    line = redact("secret the-Webhook-Secret-42 THE-WEBHOOK-SECRET-42 the-webhook-secret-42")
+    assert "ecret-42" not in line.lower().replace("secret [redacted]", "")
+
+
+def test_external_labels_are_restricted_to_a_safe_alphabet_and_length():
+    from lean_webhooks.models.errors import error_for
+    from lean_webhooks.models.labels import safe_label
+
+    assert safe_label('payment.created\n{"iban": "AE34"} <script>') == "payment.creatediban:AE34script"
+    assert len(safe_label("x" * 500)) == 64
+    error = error_for(503, "BAD\nSTATUS AE340260001015528812001 " + "y" * 200, "m")
+    assert "\n" not in error.reason and " " not in error.reason and len(error.lean_status) == 64
+
+
+def test_every_spelling_is_redacted_in_real_log_lines():
+    spellings = ["ae34 0260 0010 1552 8812 001", "1015-5288-12001", "12345678", "ab" * 100, "e" + "K" * 120]
+    stream = io.StringIO()
+    handler = logger.registered_handler
+    previous = handler.setStream(stream)
+    try:
+        for value in spellings:
+            logger.warning("lean said", extra={"detail": f"value {value} end", "nested": {"v": value}})
+    finally:
+        handler.setStream(previous)
+    out = stream.getvalue()
+    assert not [v for v in spellings if v in out], out
 
 
 def test_ids_and_statuses_survive_redaction():

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from lean_webhooks.adapters.dynamodb.table import to_item
+from local.aws import template as tpl
 from local.aws.lambda_events import http_api_event
 from tests.support.streams import stream_record
 
@@ -321,3 +322,67 @@ def test_deleting_a_stale_item_whose_endpoint_moved_on_leaves_the_endpoint_alone
     route = "DELETE /customers/{customer_id}/devices/{device_id}"
     assert api("DELETE", f"/customers/{CUSTOMER}/devices/a-phone", route=route)[0] == 204
     assert list(endpoints(aws)) == [f"{OTHER}/b-phone"]  # B's endpoint survives
+
+
+def marker(aws, device: str, **attributes: str) -> dict:
+    """Write (or, with no attributes, read) the push marker of activation b1 to `device`."""
+    ddb, table = aws["clients"]["dynamodb"], aws["refs"]["Table"]
+    key = {"pk": {"S": f"CUSTOMER#{CUSTOMER}"}, "sk": {"S": f"PUSH#b1#{device}"}}
+    if attributes:
+        ddb.put_item(
+            TableName=table, Item={**key, "entity": {"S": "PUSH"}, **{k: {"S": v} for k, v in attributes.items()}}
+        )
+    return ddb.get_item(TableName=table, Key=key).get("Item", {})
+
+
+def stamp(seconds: float) -> str:
+    from datetime import UTC, datetime, timedelta
+
+    return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def test_a_claim_whose_lease_ran_out_is_published_by_the_next_delivery(aws, api, notify):
+    """The notifier died after claiming and before SNS answered: the push is not lost."""
+    register(api, device="phone")
+    marker(aws, "phone", state="CLAIMED", claim_id="dead-worker", lease_until=stamp(-1))
+    assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": []}
+    assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 1
+    assert marker(aws, "phone")["state"] == {"S": "SENT"}
+    assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": []}  # redelivered: no second
+    assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 1
+
+
+def test_a_claim_still_in_its_lease_fails_the_record_without_publishing(aws, api, notify):
+    register(api, device="phone")
+    marker(aws, "phone", state="CLAIMED", claim_id="live-worker", lease_until=stamp(60))
+    record = activation()
+    assert notify.invoke({"Records": [record]}) == {"batchItemFailures": [{"itemIdentifier": "b1"}]}
+    assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 0
+    assert marker(aws, "phone")["claim_id"] == {"S": "live-worker"}
+
+
+def test_markers_from_before_leases_count_as_sent(aws, api, notify):
+    register(api, device="phone")
+    marker(aws, "phone", state="CLAIMED", claimed_at=stamp(-3600))
+    assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": []}
+    assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 0
+
+
+def test_no_device_is_claimed_when_the_time_left_cannot_fit_a_publish(aws, api, notify, monkeypatch):
+    register(api, device="phone")
+    monkeypatch.setattr(sys.modules["local_fn_NotifyActiveFunction"], "_seconds_left", lambda: 5.0)
+    assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": [{"itemIdentifier": "b1"}]}
+    assert marker(aws, "phone") == {} and len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 0
+    monkeypatch.setattr(sys.modules["local_fn_NotifyActiveFunction"], "_seconds_left", lambda: 25.0)
+    assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": []}
+    assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 1
+
+
+def test_the_sns_client_has_timeouts_and_a_retry_budget_that_fit_the_notifier(aws, notify):
+    from lean_webhooks.adapters.aws import client
+
+    config = client("sns").meta.config
+    attempts = config.retries["total_max_attempts"]
+    assert (config.connect_timeout, config.read_timeout, attempts) == (2, 5, 2)
+    notifier_timeout = tpl.functions()["NotifyActiveFunction"].timeout
+    assert attempts * (config.connect_timeout + config.read_timeout) <= 15 < notifier_timeout

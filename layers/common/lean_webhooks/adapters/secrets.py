@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lean_webhooks.runtime.config import ConfigError
+from lean_webhooks.runtime.observability import register_secret
 
 
 def get_json_secret(secret_id: str, max_age_s: int) -> dict[str, Any]:
@@ -21,6 +22,8 @@ def webhook_secrets(secret_id: str, max_age_s: int) -> tuple[str, ...]:
     """Current and previous webhook secrets (either may be empty during rotation, never both)."""
     value = get_json_secret(secret_id, max_age_s)
     secrets = tuple(str(value.get(key) or "") for key in ("current", "previous"))
+    for secret in secrets:
+        register_secret(secret)  # never in a log line
     if not any(secrets):
         raise ConfigError(f"secret {secret_id} has neither a 'current' nor a 'previous' webhook secret")
     return secrets

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from lean_webhooks.adapters.aws import client, error_code
-from lean_webhooks.models.errors import EndpointDisabled
+from lean_webhooks.models.errors import EndpointDisabled, PushOutcomeUnknown
 
 _EXISTING_ENDPOINT = re.compile(r"Endpoint (arn:[^\s]+) already exists")
 
@@ -18,8 +18,12 @@ class PushGateway:
         self._sns = sns or client("sns")
 
     def publish(self, endpoint_arn: str, message: str) -> str:
+        from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
+
         try:
             return self._sns.publish(TargetArn=endpoint_arn, Message=message, MessageStructure="json")["MessageId"]
+        except (ReadTimeoutError, ConnectionClosedError) as exc:
+            raise PushOutcomeUnknown(type(exc).__name__) from None
         except Exception as exc:
             if error_code(exc) in ("EndpointDisabled", "NotFound"):  # disabled, or deleted under us
                 raise EndpointDisabled(endpoint_arn) from None

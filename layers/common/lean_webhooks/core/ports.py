@@ -4,12 +4,13 @@ handlers compose adapters into core objects; tests hand in fakes."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
 from lean_webhooks.models.items import StoredBeneficiary, StoredDevice, StoredPaymentSource
 from lean_webhooks.models.payment_source import LeanPaymentSource
+from lean_webhooks.models.push import Claim
 from lean_webhooks.models.webhook import EventsPage
 
 
@@ -80,11 +81,15 @@ class DeviceRepository(Protocol):
 
 
 class PushMarkers(Protocol):
-    """One claim per (activation, device): whoever claims may push."""
+    """One marker per (activation, device): claimed with a lease, then sent, or released after a failure."""
 
-    def claim(self, customer_id: str, beneficiary_id: str, device_id: str, now: datetime) -> bool: ...
+    def claim(
+        self, customer_id: str, beneficiary_id: str, device_id: str, now: datetime, lease: timedelta
+    ) -> tuple[Claim, str]: ...
 
-    def release(self, customer_id: str, beneficiary_id: str, device_id: str) -> None: ...
+    def sent(self, customer_id: str, beneficiary_id: str, device_id: str, claim_id: str, now: datetime) -> bool: ...
+
+    def release(self, customer_id: str, beneficiary_id: str, device_id: str, claim_id: str) -> bool: ...
 
 
 class PushPlatform(Protocol):

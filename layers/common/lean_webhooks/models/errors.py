@@ -4,6 +4,8 @@ errors."""
 
 from __future__ import annotations
 
+from lean_webhooks.models.labels import safe_label
+
 
 class LeanApiError(Exception):
     """Any failure talking to Lean."""
@@ -13,7 +15,7 @@ class LeanApiError(Exception):
     def __init__(self, message: str, *, http_status: int | None = None, lean_status: str | None = None):
         super().__init__(message)
         self.http_status = http_status
-        self.lean_status = lean_status
+        self.lean_status = safe_label(lean_status) if lean_status is not None else None  # Lean's text: bounded
 
     @property
     def reason(self) -> str:
@@ -77,6 +79,11 @@ class PermanentSyncError(Exception):
     def __init__(self, reason: str, message: str):
         super().__init__(message)
         self.reason = reason
+
+
+class PushOutcomeUnknown(Exception):
+    """The publish timed out or its connection broke after sending: SNS may have accepted it. Retrying may
+    deliver the one duplicate no receiver can avoid; it is counted."""
 
 
 class EndpointDisabled(Exception):

@@ -150,8 +150,13 @@ class PushSettings:
 
     table_name: str
     platform_applications: dict = field(default_factory=dict)
+    push_lease_s: int = 60
 
     @classmethod
     def from_env(cls) -> PushSettings:
         apps = {platform: os.environ.get(f"{platform}_PLATFORM_APPLICATION_ARN", "") for platform in PLATFORMS}
-        return cls(table_name=required("TABLE_NAME"), platform_applications={k: v for k, v in apps.items() if v})
+        return cls(
+            table_name=required("TABLE_NAME"),
+            platform_applications={k: v for k, v in apps.items() if v},
+            push_lease_s=_int("PUSH_LEASE_SECONDS", 60),
+        )

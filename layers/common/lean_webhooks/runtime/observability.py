@@ -10,19 +10,33 @@ from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
 
 NAMESPACE = "LeanWebhooks"
 
-# Patterns that must never reach a log line: IBANs, account/card-like digit runs, APNs tokens (64 hex),
-# FCM registration tokens (long url-safe strings), and anything that looks like a bearer token.
+# Patterns that must never reach a log line, in any spelling: IBANs (any case, grouped with spaces, after `_`),
+# account numbers (8+ digits, or digit groups joined by dashes), APNs tokens and other long hex strings, FCM
+# registration tokens (with or without the colon), JWTs and bearer tokens. ARN account ids (followed by `:`),
+# UUIDs and timestamps are kept.
 _REDACTIONS = (
-    re.compile(r"\b[A-Z]{2}\d{2}[A-Z0-9]{11,30}\b"),
-    re.compile(r"(?<![\w-])\d{9,}(?![\w:-])"),  # not an ARN's account segment (followed by ':')
-    re.compile(r"\b[0-9a-fA-F]{64}\b"),
+    re.compile(r"(?i)(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}(?![A-Za-z0-9])"),
+    re.compile(r"(?<![\w.-])\d{8,}(?![\w:.-])"),
+    re.compile(r"(?<![\w-])(?=(?:\d-?){8,})\d{3,}(?:-\d{3,})+(?![\w-])"),
+    re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{64,}(?![0-9A-Za-z])"),
     re.compile(r"[A-Za-z0-9_\-]{20,}:[A-Za-z0-9_\-]{40,}"),
+    re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{100,}"),
+    re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*"),
     re.compile(r"(?i)bearer\s+[A-Za-z0-9._\-]+"),
 )
+_SECRETS: set[str] = set()  # secret values read at run time (webhook secrets, client secrets)
+
+
+def register_secret(value: str) -> None:
+    """Redact this exact value (and its lower- and upper-case spellings) from every later log line."""
+    if value and len(value) >= 6:
+        _SECRETS.update({value, value.lower(), value.upper()})
 
 
 def redact(text: str) -> str:
-    """Replace anything that looks like an IBAN, account number or device token."""
+    """Replace anything that looks like an IBAN, account number, device token, JWT or a known secret."""
+    for secret in _SECRETS:
+        text = text.replace(secret, "[REDACTED]")
     for pattern in _REDACTIONS:
         text = pattern.sub("[REDACTED]", text)
     return text

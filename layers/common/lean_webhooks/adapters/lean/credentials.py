@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lean_webhooks.runtime.config import ConfigError
+from lean_webhooks.runtime.observability import register_secret
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class LeanCredentials:
     @classmethod
     def from_secret(cls, value: dict[str, Any], auth_mode: str, environment: str = "sandbox") -> LeanCredentials:
         creds = cls(**{k: str(value.get(k) or "").strip() for k in cls.__dataclass_fields__})
+        for secret in (creds.client_secret, creds.app_token, creds.client_key_pem):
+            register_secret(secret)  # never in a log line
         if auth_mode == "oauth" and not (creds.client_id and creds.client_secret):
             raise ConfigError("Lean credentials secret needs client_id and client_secret for oauth mode")
         if auth_mode == "app_token" and not creds.app_token:
