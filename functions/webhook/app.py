@@ -78,7 +78,10 @@ def rejected(exc: intake.WebhookRejected) -> Response:
 @app.exception_handler(Exception)
 def failed(exc: Exception) -> Response:
     """Our fault (secret unreadable, queue down): 500 so that Lean retries. Routing errors keep their 4xx."""
-    return unexpected_error(exc, "webhook processing")
+    response = unexpected_error(exc, "webhook processing")
+    if response.status_code >= 500:  # a handled 500 leaves Lambda's Errors at 0: this metric is what alarms
+        metrics.add_metric(name="WebhooksFailed", unit=MetricUnit.Count, value=1)
+    return response
 
 
 @logger.inject_lambda_context

@@ -163,12 +163,32 @@ def test_events_reconciliation_is_scheduled_by_a_parameter_and_scoped():
 
 def test_alarms_cover_dlqs_errors_throttles_and_iterator_age():
     alarms = tpl.of_type("AWS::CloudWatch::Alarm")
-    metrics = {(a["Properties"]["MetricName"], json.dumps(a["Properties"]["Dimensions"])) for a in alarms.values()}
+    metrics = {
+        (a["Properties"]["MetricName"], json.dumps(a["Properties"]["Dimensions"]))
+        for a in alarms.values()
+        if "MetricName" in a["Properties"]  # metric-math alarms are checked on their own
+    }
     names = {m for m, _ in metrics}
     assert {"ApproximateNumberOfMessagesVisible", "Errors", "Throttles", "IteratorAge"} <= names
     for function in FUNCTIONS:
         for metric in ("Errors", "Throttles"):
             assert any(m == metric and function in d for m, d in metrics), (function, metric)
+
+
+def test_alarms_on_what_loses_webhooks():
+    alarms = tpl.of_type("AWS::CloudWatch::Alarm")
+    failed = alarms["WebhooksFailedAlarm"]["Properties"]
+    assert (failed["Namespace"], failed["MetricName"]) == ("LeanWebhooks", "WebhooksFailed")
+    assert failed["Dimensions"] == [{"Name": "service", "Value": "webhook"}]
+    api = alarms["HttpApi5xxAlarm"]["Properties"]
+    assert (api["Namespace"], api["MetricName"], api["Dimensions"][0]["Name"]) == ("AWS/ApiGateway", "5xx", "ApiId")
+    share = alarms["WebhooksRejectedShareAlarm"]["Properties"]
+    stats = {m["Id"]: m["MetricStat"]["Metric"]["MetricName"] for m in share["Metrics"] if "MetricStat" in m}
+    assert stats == {"rejected": "WebhooksRejected", "accepted": "WebhooksQueued", "ignored": "WebhooksIgnored"}
+    assert share["Threshold"] == 0.5 and share["ComparisonOperator"] == "GreaterThanThreshold"
+    rule = tpl.load()["Rules"]["ProductionAlarmsReachSomeone"]
+    assert rule["RuleCondition"] == {"Fn::Equals": [{"Ref": "LeanEnvironment"}, "production"]}
+    assert rule["Assertions"][0]["Assert"] == {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmTopicArn"}, ""]}]}
 
 
 def test_samconfig_has_sandbox_and_production_with_valid_parameters():

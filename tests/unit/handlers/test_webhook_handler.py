@@ -109,12 +109,14 @@ def test_source_ip_allowlist(aws, load_function):
     assert post(function, body, headers, source_ip="192.0.2.7")[0] == 200
 
 
-def test_unreadable_secret_fails_closed_with_500(aws, webhook):
+def test_unreadable_secret_fails_closed_with_500(aws, webhook, capsys):
     aws["clients"]["secretsmanager"].delete_secret(
         SecretId=aws["refs"]["WebhookSecret"], ForceDeleteWithoutRecovery=True
     )
     status, body = post(webhook, *signed(samples.beneficiary_webhook(samples.ids("sec"), "created", samples.AWAITING)))
     assert status == 500 and body["error"] == "internal_error"
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert any(m.get("WebhooksFailed") == [1.0] for m in emitted)  # what the WebhooksFailedAlarm watches
     assert stored_nothing(aws)
 
 
