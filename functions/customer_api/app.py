@@ -9,6 +9,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotFoundError
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import TypeAdapter, ValidationError
 
 from lean_webhooks.adapters.dynamodb.devices import DeviceStore
@@ -120,7 +121,20 @@ def _lean_settings() -> LeanSettings:
     return LeanSettings.from_env()
 
 
+def _iam_authorised(event: dict) -> bool:
+    """API Gateway's IAM authorizer signs every request it lets through; without its context, refuse."""
+    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
+    return bool((authorizer.get("iam") or {}).get("userArn"))
+
+
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict, context: Any) -> dict:
+    if not _iam_authorised(event):  # a route deployed without AWS_IAM, or a direct invoke: fail closed
+        metrics.add_metric(name="CustomerApiUnauthorised", unit=MetricUnit.Count, value=1)
+        return {
+            "statusCode": 403,
+            "headers": {"Content-Type": "application/json"},
+            "body": json.dumps({"error": "forbidden", "message": "requests must be signed (IAM authorisation)"}),
+        }
     return app.resolve(event, context)

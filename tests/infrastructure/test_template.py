@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -173,6 +174,18 @@ def test_alarms_cover_dlqs_errors_throttles_and_iterator_age():
     for function in FUNCTIONS:
         for metric in ("Errors", "Throttles"):
             assert any(m == metric and function in d for m, d in metrics), (function, metric)
+
+
+def test_the_invoke_policy_grants_exactly_the_iam_routes():
+    statement = RESOURCES["CustomerApiInvokePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    [grant] = statement
+    assert grant["Action"] == "execute-api:Invoke" and grant["Effect"] == "Allow"
+    granted = {r["Fn::Sub"].split("${HttpApi}/*/", 1)[1] for r in grant["Resource"]}
+    routes = {f"{r.method}{re.sub(r'{[^}]+}', '*', r.path)}" for r in tpl.http_routes() if r.iam_auth}
+    assert granted == routes, (granted, routes)
+    outputs = tpl.load()["Outputs"]
+    assert outputs["CustomerApiInvokePolicyArn"]["Value"] == {"Ref": "CustomerApiInvokePolicy"}
+    assert "${HttpApi}" in outputs["CustomerApiExecuteArn"]["Value"]["Fn::Sub"]
 
 
 def test_alarms_on_what_loses_webhooks():

@@ -16,7 +16,10 @@ from tests.support.lean import simulator_client
 
 
 def _customer_api_call(api, method: str, path: str, route: str, params: dict) -> tuple[int, dict]:
-    result = api.invoke(http_api_event(method, path, body=b"", headers={}, route_key=route, path_parameters=params))
+    event = http_api_event(
+        method, path, body=b"", headers={}, route_key=route, path_parameters=params, iam_authorised=True
+    )
+    result = api.invoke(event)
     return result["statusCode"], json.loads(result["body"]) if result.get("body") else {}
 
 

@@ -386,3 +386,19 @@ def test_the_sns_client_has_timeouts_and_a_retry_budget_that_fit_the_notifier(aw
     assert (config.connect_timeout, config.read_timeout, attempts) == (2, 5, 2)
     notifier_timeout = tpl.functions()["NotifyActiveFunction"].timeout
     assert attempts * (config.connect_timeout + config.read_timeout) <= 15 < notifier_timeout
+
+
+def test_requests_without_iam_authorisation_are_refused_and_change_nothing(aws, load_function):
+    function = load_function("CustomerApiFunction")
+    body = json.dumps({"platform": "GCM", "token": GCM_TOKEN}).encode()
+    event = http_api_event(
+        "PUT",
+        f"/customers/{CUSTOMER}/devices/phone",
+        body=body,
+        headers={"content-type": "application/json"},
+        route_key="PUT /customers/{customer_id}/devices/{device_id}",
+        path_parameters={"customer_id": CUSTOMER, "device_id": "phone"},
+    )  # no requestContext.authorizer.iam: not signed by API Gateway's IAM authorizer
+    result = function.invoke(event)
+    assert result["statusCode"] == 403 and json.loads(result["body"])["error"] == "forbidden"
+    assert endpoints(aws) == {}
