@@ -147,6 +147,19 @@ def test_recovery_runs_on_a_schedule_and_finds_work_through_the_index_not_a_scan
     assert not any("dynamodb:Scan" in s["Action"] for f in FUNCTIONS for s in _statements(f))
 
 
+def test_push_reconciliation_reads_the_sparse_activations_index_on_a_schedule():
+    indexes = {i["IndexName"]: i for i in RESOURCES["Table"]["Properties"]["GlobalSecondaryIndexes"]}
+    assert [k["AttributeName"] for k in indexes["RecentActivations"]["KeySchema"]] == ["gsi2pk", "gsi2sk"]
+    props = FUNCTIONS["ReconcilePushesFunction"]["Properties"]
+    assert props["Events"]["Reconcile"]["Properties"]["Schedule"] == {"Ref": "PushReconcileSchedule"}
+    queries = [s["Resource"] for s in _statements("ReconcilePushesFunction") if "dynamodb:Query" in s["Action"]]
+    assert {"Fn::Sub": "${Table.Arn}/index/RecentActivations"} in queries
+    lease = int(props["Environment"]["Variables"]["PUSH_LEASE_SECONDS"])
+    assert lease > props["Timeout"]  # a claim outlives the function that made it
+    notify = FUNCTIONS["NotifyActiveFunction"]["Properties"]
+    assert int(notify["Environment"]["Variables"]["PUSH_LEASE_SECONDS"]) > notify["Timeout"]
+
+
 def test_events_reconciliation_is_scheduled_by_a_parameter_and_scoped():
     props = FUNCTIONS["ReconcileEventsFunction"]["Properties"]
     schedule = props["Events"]["Reconcile"]

@@ -20,7 +20,8 @@ def required(name: str) -> str:
     return value
 
 
-def _int(name: str, default: int) -> int:
+def env_int(name: str, default: int) -> int:
+    """An integer setting; `default` when unset, a ConfigError when malformed."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
@@ -55,9 +56,9 @@ class WebhookSettings:
         return cls(
             sync_queue_url=required("SYNC_QUEUE_URL"),
             webhook_secret_id=required("WEBHOOK_SECRET_ID"),
-            max_body_bytes=_int("MAX_BODY_BYTES", 65536),
-            replay_window_s=_int("REPLAY_WINDOW_SECONDS", 6 * 3600),
-            secret_max_age_s=_int("SECRET_CACHE_SECONDS", 300),
+            max_body_bytes=env_int("MAX_BODY_BYTES", 65536),
+            replay_window_s=env_int("REPLAY_WINDOW_SECONDS", 6 * 3600),
+            secret_max_age_s=env_int("SECRET_CACHE_SECONDS", 300),
             allowed_cidrs=parse_cidrs(os.environ.get("ALLOWED_SOURCE_CIDRS", "")),
         )
 
@@ -111,9 +112,9 @@ class LeanSettings:
             app_id=required("LEAN_APP_ID"),
             environment=environment,
             read_timeout_s=float(os.environ.get("LEAN_READ_TIMEOUT_SECONDS", "8")),
-            max_retries=_int("LEAN_MAX_RETRIES", 2),
+            max_retries=env_int("LEAN_MAX_RETRIES", 2),
             backoff_s=float(os.environ.get("LEAN_BACKOFF_SECONDS", "0.5")),
-            secret_max_age_s=_int("SECRET_CACHE_SECONDS", 300),
+            secret_max_age_s=env_int("SECRET_CACHE_SECONDS", 300),
         )
 
 
@@ -137,10 +138,10 @@ class SyncSettings:
             idempotency_table_name=required("IDEMPOTENCY_TABLE_NAME"),
             queue_url=required("SYNC_QUEUE_URL"),
             dlq_url=required("SYNC_DLQ_URL"),
-            max_receive_count=_int("MAX_RECEIVE_COUNT", 5),
-            retry_base_delay_s=_int("RETRY_BASE_DELAY_SECONDS", 30),
-            retry_max_delay_s=_int("RETRY_MAX_DELAY_SECONDS", 900),
-            idempotency_ttl_s=_int("IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
+            max_receive_count=env_int("MAX_RECEIVE_COUNT", 5),
+            retry_base_delay_s=env_int("RETRY_BASE_DELAY_SECONDS", 30),
+            retry_max_delay_s=env_int("RETRY_MAX_DELAY_SECONDS", 900),
+            idempotency_ttl_s=env_int("IDEMPOTENCY_TTL_SECONDS", 24 * 3600),
         )
 
 
@@ -158,5 +159,5 @@ class PushSettings:
         return cls(
             table_name=required("TABLE_NAME"),
             platform_applications={k: v for k, v in apps.items() if v},
-            push_lease_s=_int("PUSH_LEASE_SECONDS", 60),
+            push_lease_s=env_int("PUSH_LEASE_SECONDS", 60),
         )

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from lean_webhooks.adapters.dynamodb.table import (
+    ACTIVATIONS_INDEX,
     AWAITING_INDEX,
     AWAITING_INDEX_PK,
     BENEFICIARY,
     PAYMENT_SOURCE,
     Table,
+    activations_pk,
     beneficiary_sk,
     customer_pk,
     from_item,
@@ -97,7 +99,8 @@ class PaymentSourceStore:
             values[":expiry"] = iso(write.cool_off_expiry)
         if decision.status == ACTIVE:
             sets += ["cool_off_seen = if_not_exists(cool_off_seen, :seen)", "activated_at = :now"]
-            values[":seen"] = decision.cool_off_seen
+            sets += ["gsi2pk = :gsi2pk", "gsi2sk = :now"]  # until its pushes are settled (push reconciliation)
+            values.update({":seen": decision.cool_off_seen, ":gsi2pk": activations_pk(iso(now)[:10])})
             removes += ["gsi1pk", "gsi1sk"]
         elif decision.status == AWAITING_COOL_OFF and write.recheck_at is not None:
             sets += ["cool_off_seen = :true", "gsi1pk = :gsi1pk", "gsi1sk = :gsi1sk"]
@@ -142,7 +145,7 @@ class PaymentSourceStore:
         `ACTIVE` included, goes back. A `DELETED` beneficiary stays deleted; returns whether the item changed."""
         return self._table.update_if(
             key(customer_pk(customer_id), beneficiary_sk(payment_source_id, beneficiary_id)),
-            "SET #status = :status, status_reason = :reason, updated_at = :now REMOVE gsi1pk, gsi1sk",
+            "SET #status = :status, status_reason = :reason, updated_at = :now REMOVE gsi1pk, gsi1sk, gsi2pk, gsi2sk",
             "attribute_exists(pk) AND #status <> :deleted AND #status <> :status",
             ExpressionAttributeNames=_STATUS,
             ExpressionAttributeValues=to_values(
@@ -209,3 +212,35 @@ class PaymentSourceStore:
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         return found
+
+    def unsettled_activations(self, since: datetime, until: datetime, limit: int = 200) -> list[StoredBeneficiary]:
+        """Beneficiaries activated between `since` and `until` whose pushes are not settled (sparse index,
+        one query per UTC day)."""
+        found: list[StoredBeneficiary] = []
+        day = since.date()
+        while day <= until.date() and len(found) < limit:
+            kwargs: dict[str, Any] = {
+                "TableName": self._table.name,
+                "IndexName": ACTIVATIONS_INDEX,
+                "KeyConditionExpression": "gsi2pk = :pk AND gsi2sk BETWEEN :since AND :until",
+                "ExpressionAttributeValues": to_values(
+                    {":pk": activations_pk(day.isoformat()), ":since": iso(since), ":until": iso(until)}
+                ),
+            }
+            while len(found) < limit:
+                page = self._table.dynamodb.query(**kwargs, Limit=limit - len(found))
+                found.extend(StoredBeneficiary.from_item(from_item(i)) for i in page.get("Items", []))
+                if "LastEvaluatedKey" not in page:
+                    break
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            day += timedelta(days=1)
+        return found
+
+    def settle_activation(self, identity: BeneficiaryIdentity, now: datetime) -> bool:
+        """Every device of the activation was pushed (or is disabled): out of the reconciliation index."""
+        return self._table.update_if(
+            key(customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)),
+            "SET pushes_settled_at = :now REMOVE gsi2pk, gsi2sk",
+            "attribute_exists(pk)",
+            ExpressionAttributeValues=to_values({":now": iso(now)}),
+        )

@@ -18,6 +18,13 @@ ENDPOINT = "ENDPOINT"
 CHECKPOINT = "CHECKPOINT"
 AWAITING_INDEX = "AwaitingCoolOff"
 AWAITING_INDEX_PK = "AWAITING_COOL_OFF"
+ACTIVATIONS_INDEX = "RecentActivations"  # sparse: activations whose pushes are not settled yet
+
+
+def activations_pk(day: str) -> str:
+    """One partition per UTC day (`2026-11-25`) of activations."""
+    return f"ACTIVATED#{day}"
+
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()

@@ -1,0 +1,103 @@
+"""Push reconciliation: what the stream path could not push is pushed later, exactly once per device."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+
+import pytest
+
+from lean_webhooks.adapters.dynamodb.payment_sources import PaymentSourceStore
+from lean_webhooks.adapters.dynamodb.table import Table
+from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite, StatusDecision
+from local.aws.lambda_events import http_api_event
+from tests.support.streams import stream_record
+
+CUSTOMER = "5b1c8d7e-2b4a-4c6d-9e8f-0a1b2c3d4e5f"
+TOKEN = "fcm-token:" + "R" * 140
+
+
+@pytest.fixture
+def functions(load_function):
+    api = load_function("CustomerApiFunction")
+    notify = load_function("NotifyActiveFunction")
+    reconcile = load_function("ReconcilePushesFunction", PUSH_RECONCILE_GRACE_SECONDS="0")
+    return api, notify, reconcile
+
+
+def register(api, device: str) -> None:
+    event = http_api_event(
+        "PUT",
+        f"/customers/{CUSTOMER}/devices/{device}",
+        body=json.dumps({"platform": "GCM", "token": f"{TOKEN}{device}"}).encode(),
+        headers={"content-type": "application/json"},
+        route_key="PUT /customers/{customer_id}/devices/{device_id}",
+        path_parameters={"customer_id": CUSTOMER, "device_id": device},
+        iam_authorised=True,
+    )
+    assert api.invoke(event)["statusCode"] == 200
+
+
+def activate(aws, beneficiary_id: str, cool_off_seen: bool) -> dict:
+    """Store an activation as the sync would, and return the stream record it makes."""
+    store = PaymentSourceStore(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
+    identity = BeneficiaryIdentity(CUSTOMER, "p1", beneficiary_id)
+    store.apply_beneficiary(
+        BeneficiaryWrite(
+            identity, StatusDecision("ACTIVE", cool_off_seen), "e1", "payment_source.beneficiary.updated", None
+        ),
+        datetime.now(UTC),
+    )
+    item = aws["clients"]["dynamodb"].get_item(
+        TableName=aws["refs"]["Table"],
+        Key={"pk": {"S": f"CUSTOMER#{CUSTOMER}"}, "sk": {"S": f"PAYMENT_SOURCE#p1#BENEFICIARY#{beneficiary_id}"}},
+    )["Item"]
+    return stream_record(None, item)
+
+
+def pushes(aws) -> int:
+    from moto.sns.models import sns_backends
+
+    return sum(len(e.messages) for e in sns_backends["123456789012"]["us-east-1"].platform_endpoints.values())
+
+
+def test_activation_the_stream_could_not_push_is_pushed_once_by_the_reconciler(aws, functions, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    api, notify, reconcile = functions
+    register(api, "phone")
+    register(api, "tablet")
+    record = activate(aws, "b1", cool_off_seen=True)
+    sns = sys.modules["local_fn_NotifyActiveFunction"].notifier._gateway._sns
+
+    def down(**kwargs):
+        raise ClientError({"Error": {"Code": "InternalError", "Message": "SNS is down"}}, "Publish")
+
+    monkeypatch.setattr(sns, "publish", down)
+    for _ in range(3):  # the stream's back-to-back retries all fail: the record ends in the failure queue
+        assert notify.invoke({"Records": [record]})["batchItemFailures"]
+    assert pushes(aws) == 0
+    monkeypatch.undo()  # SNS is back
+    first = reconcile.invoke({"source": "aws.events"})
+    assert first == {"checked": 1, "settled": 1, "pushed": 2, "still_failing": 0}
+    assert pushes(aws) == 2
+    assert reconcile.invoke({})["checked"] == 0  # settled: out of the index
+    assert notify.invoke({"Records": [record]}) == {"batchItemFailures": []}  # a late redelivery pushes nothing
+    assert pushes(aws) == 2
+
+
+def test_activation_without_a_cool_off_is_settled_without_a_push(aws, functions):
+    api, _, reconcile = functions
+    register(api, "phone")
+    activate(aws, "b2", cool_off_seen=False)
+    assert reconcile.invoke({}) == {"checked": 1, "settled": 1, "pushed": 0, "still_failing": 0}
+    assert pushes(aws) == 0
+
+
+def test_activations_within_the_grace_period_are_left_to_the_stream(aws, load_function):
+    api = load_function("CustomerApiFunction")
+    register(api, "phone")
+    activate(aws, "b3", cool_off_seen=True)
+    reconcile = load_function("ReconcilePushesFunction")  # the template's 5-minute grace
+    assert reconcile.invoke({})["checked"] == 0 and pushes(aws) == 0
