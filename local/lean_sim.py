@@ -9,6 +9,7 @@ GET    /events/v1?page=&size=&from=&to=&type=                           events L
 Controls for tests and the demo:
 PUT    /_sim/customers/{customer_id}/payment-sources/{payment_source_id}   body: a Lean payment source
 POST   /_sim/faults    {"status": 503, "count": 2} | {"delay_s": 12, "count": 1} | {"status": 429, "probability": 0.1}
+                       | {"trickle_s": 0.5, "count": 1} (the answer's body dribbles out, 16 bytes at a time)
 DELETE /_sim/faults
 POST   /_sim/webhooks  {"type", "payload", "lost"?}: Lean creates the event, records it for /events/v1 and
                        delivers it signed to the webhook URL unless lost; answers the envelope and the delivery
@@ -54,6 +55,7 @@ DELIVERY_TIMEOUT_S = 10  # Lean counts no answer within 10 s as a failed deliver
 class Fault:
     status: int | None = None
     delay_s: float = 0.0
+    trickle_s: float = 0.0  # pause between 16-byte pieces of the answer's body
     count: int | None = 1  # None: until cleared
     probability: float = 1.0
 
@@ -104,6 +106,18 @@ def _error(status: int, message: str, **metadata: Any) -> Response:
     return _json(body, status, headers)
 
 
+def _trickled(response: Response, pause_s: float) -> Response:
+    """The same answer, its body sent 16 bytes at a time with a pause before each piece."""
+    body = response.get_data()
+
+    def pieces():
+        for start in range(0, len(body), 16):
+            time.sleep(pause_s)
+            yield body[start : start + 16]
+
+    return Response(pieces(), status=response.status_code, headers={"Content-Type": response.mimetype})
+
+
 class LeanSimulator(BackgroundWsgiApp):
     """WSGI app; `serve()` runs it on a background thread."""
 
@@ -145,6 +159,9 @@ class LeanSimulator(BackgroundWsgiApp):
         except Exception as exc:  # werkzeug NotFound / MethodNotAllowed are responses themselves
             return exc(environ, start_response)
         response = getattr(self, f"_on_{endpoint}")(request, **args)
+        trickle = environ.get("sim.trickle_s")
+        if trickle:
+            response = _trickled(response, trickle)
         return response(environ, start_response)
 
     # ----- Lean API -----
@@ -176,6 +193,8 @@ class LeanSimulator(BackgroundWsgiApp):
             self.state.count("faults")
             if fault.delay_s:
                 time.sleep(fault.delay_s)
+            if fault.trickle_s:
+                request.environ["sim.trickle_s"] = fault.trickle_s
             if fault.status:
                 return _error(fault.status, "simulated fault")
         return None
@@ -255,11 +274,12 @@ class LeanSimulator(BackgroundWsgiApp):
                 self.state.faults.clear()
                 return _json({"faults": 0})
         body = request.get_json(silent=True)
-        if not isinstance(body, dict) or not (body.get("status") or body.get("delay_s")):
+        if not isinstance(body, dict) or not (body.get("status") or body.get("delay_s") or body.get("trickle_s")):
             return _json({"error": 'expected {"status": 503, "count": 2} or {"delay_s": 12, "count": 1}'}, 400)
         fault = Fault(
             status=int(body["status"]) if body.get("status") else None,
             delay_s=float(body.get("delay_s") or 0),
+            trickle_s=float(body.get("trickle_s") or 0),
             count=None if body.get("count", 1) is None else int(body.get("count", 1)),
             probability=float(body.get("probability", 1.0)),
         )

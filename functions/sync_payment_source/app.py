@@ -24,6 +24,7 @@ from lean_webhooks.core.sync import PaymentSourceSync
 from lean_webhooks.models.webhook import SYNC_EVENT, BeneficiaryEvent, PaymentSourceUpdatedEvent
 from lean_webhooks.runtime.config import LeanSettings, SyncSettings
 from lean_webhooks.runtime.observability import logger, metrics
+from lean_webhooks.runtime.sync_budget import SyncBudget
 
 settings = SyncSettings.from_env()
 lean_settings = LeanSettings.from_env()
@@ -34,6 +35,14 @@ persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_nam
 _table = Table(settings.table_name)
 store = PaymentSourceStore(_table)
 ledger = EventLedger(_table)
+budget = SyncBudget(lean_settings.call_deadline_s)
+_invocation: dict[str, Any] = {}  # the current Lambda context, for the time left
+
+
+class RecordDeferred(Exception):
+    """Reported as a batch failure; not a failed try (no backoff, never dead-lettered for it)."""
+
+
 policy = SqsRetryPolicy(
     sqs=client("sqs"),
     queue_url=settings.queue_url,
@@ -61,7 +70,15 @@ def _finished(event_id: str, event_type: str, outcome: str) -> None:
     ledger.record(event_id, event_type, outcome, datetime.now(UTC))
 
 
+def _seconds_left() -> float:
+    context = _invocation.get("context")
+    return context.get_remaining_time_in_millis() / 1000 if context else float("inf")
+
+
 def record_handler(record: SQSRecord) -> None:
+    if _seconds_left() < budget.record_worst_case_s:  # would outlive the function: do not start it
+        policy.retry_soon(record)
+        raise RecordDeferred("not enough time left in this invocation for one more record")
     try:
         event = SYNC_EVENT.validate_json(record.body)
     except ValidationError:
@@ -74,5 +91,6 @@ def record_handler(record: SQSRecord) -> None:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict, context: Any) -> dict:
+    _invocation["context"] = context
     idempotency.register_lambda_context(context)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

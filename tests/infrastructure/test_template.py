@@ -147,6 +147,28 @@ def test_recovery_runs_on_a_schedule_and_finds_work_through_the_index_not_a_scan
     assert not any("dynamodb:Scan" in s["Action"] for f in FUNCTIONS for s in _statements(f))
 
 
+def test_the_sync_functions_time_arithmetic_holds_for_the_template():
+    from lean_webhooks.runtime.sync_budget import SyncBudget
+
+    props = FUNCTIONS["SyncPaymentSourceFunction"]["Properties"]
+    env = props["Environment"]["Variables"]
+    event = props["Events"]["SyncQueue"]["Properties"]
+    queue = RESOURCES["SyncQueue"]["Properties"]
+    budget = SyncBudget(
+        lean_call_deadline_s=float(env["LEAN_CALL_DEADLINE_SECONDS"]),
+        function_timeout_s=props["Timeout"],
+        batch_size=event["BatchSize"],
+        visibility_timeout_s=queue["VisibilityTimeout"],
+        max_receive_count=int(env["MAX_RECEIVE_COUNT"]),
+        redrive_max_receive_count=queue["RedrivePolicy"]["maxReceiveCount"],
+        retry_max_delay_s=int(env.get("RETRY_MAX_DELAY_SECONDS", 900)),
+    )
+    assert budget.problems() == []
+    assert float(env["LEAN_READ_TIMEOUT_SECONDS"]) < budget.lean_call_deadline_s
+    broken = SyncBudget(lean_call_deadline_s=100, function_timeout_s=180, visibility_timeout_s=900)
+    assert len(broken.problems()) == 2  # the check itself can fail
+
+
 def test_push_reconciliation_reads_the_sparse_activations_index_on_a_schedule():
     indexes = {i["IndexName"]: i for i in RESOURCES["Table"]["Properties"]["GlobalSecondaryIndexes"]}
     assert [k["AttributeName"] for k in indexes["RecentActivations"]["KeySchema"]] == ["gsi2pk", "gsi2sk"]

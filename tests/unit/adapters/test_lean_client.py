@@ -210,3 +210,29 @@ def test_rotated_credentials_get_a_new_client(aws, monkeypatch):
     assert lean_client(lean) is first  # still cached
     parameters.clear_caches()  # what the 5-minute max_age does
     assert lean_client(lean) is not first
+
+
+def test_a_trickling_answer_is_cut_at_the_calls_deadline(lean_sim, flow):
+    """Each socket read is within the read timeout, but the answer as a whole would take far longer."""
+    from local.lean_sim import Fault
+
+    creds = LeanCredentials(client_id=local_app_id(), client_secret=LOCAL_CLIENT_SECRET)
+    client = LeanClient(settings(lean_sim[1], read_timeout_s=1.0, call_deadline_s=1.5, max_retries=0), creds)
+    client._access_token()  # the token call is not the one being slowed down
+    lean_sim[0].state.faults.append(Fault(trickle_s=0.2, count=1))  # ~60 pieces of 16 bytes: ~12 s
+    with pytest.raises(LeanUnavailable) as raised:
+        client.get_payment_source(flow["customer_id"], flow["payment_source_id"])
+    assert raised.value.lean_status == "deadline" and raised.value.retryable
+
+
+def test_retry_after_waits_stop_at_the_calls_deadline(lean_sim, flow):
+    from local.lean_sim import Fault
+
+    creds = LeanCredentials(client_id=local_app_id(), client_secret=LOCAL_CLIENT_SECRET)
+    client = LeanClient(settings(lean_sim[1], call_deadline_s=1.5, max_retries=5, backoff_s=0.01), creds)
+    client._access_token()
+    lean_sim[0].state.faults.append(Fault(status=429, count=None))  # each answer says Retry-After: 1
+    with pytest.raises(LeanUnavailable) as raised:
+        client.get_payment_source(flow["customer_id"], flow["payment_source_id"])
+    assert raised.value.lean_status == "deadline"
+    assert lean_sim[0].state.stats["faults"] == 2  # tried, waited 1 s, tried: another wait would pass 1.5 s

@@ -141,3 +141,23 @@ def test_production_app_token_without_certificate_fails_at_start_up(aws, load_fu
     parameters.clear_caches()
     with pytest.raises(ConfigError, match="mTLS"):
         load_function("SyncPaymentSourceFunction", LEAN_ENVIRONMENT="production", LEAN_AUTH_MODE="app_token")
+
+
+def test_no_record_is_started_when_the_time_left_cannot_fit_its_worst_case(aws, sync, monkeypatch):
+    import sys
+    import time
+
+    flow = samples.ids()
+    given_lean_has(aws, flow, samples.AWAITING)
+    module = sys.modules["local_fn_SyncPaymentSourceFunction"]
+    monkeypatch.setattr(module, "_seconds_left", lambda: module.budget.record_worst_case_s - 1)
+    calls = aws["sim"].state.stats.get("api", 0)
+    body = json.dumps(samples.beneficiary_webhook(flow, "created", samples.AWAITING))
+    result = deliver(aws, sync, [body], receive_count=5)  # even at the last receive before dead-lettering
+    assert len(result["batchItemFailures"]) == 1
+    assert aws["sim"].state.stats.get("api", 0) == calls and beneficiary_items(aws, flow["customer_id"]) == []
+    assert queue_messages(aws, "SyncDeadLetterQueue") == []  # deferred, not a failed try
+    monkeypatch.setattr(module, "_seconds_left", lambda: 170.0)
+    time.sleep(1.2)  # retry_soon put it back after 1 s, not after the 18-minute visibility timeout
+    assert deliver(aws, sync, [], receive_count=1)["batchItemFailures"] == []
+    assert [b["status"] for b in beneficiary_items(aws, flow["customer_id"])] == [samples.AWAITING]

@@ -53,10 +53,16 @@ class SqsRetryPolicy:
 
     def back_off(self, record: Any) -> None:
         """Exponential backoff between receives instead of the queue's fixed visibility timeout."""
-        delay = min(self.base_delay_s * 2 ** (self.receive_count(record) - 1), self.max_delay_s)
+        self._hide(record, min(self.base_delay_s * 2 ** (self.receive_count(record) - 1), self.max_delay_s))
+
+    def retry_soon(self, record: Any, delay_s: int = 1) -> None:
+        """A record this invocation will not start: back in the queue at once, instead of after the timeout."""
+        self._hide(record, delay_s)
+
+    def _hide(self, record: Any, seconds: float) -> None:
         try:
             self.sqs.change_message_visibility(
-                QueueUrl=self.queue_url, ReceiptHandle=record.receipt_handle, VisibilityTimeout=int(delay)
+                QueueUrl=self.queue_url, ReceiptHandle=record.receipt_handle, VisibilityTimeout=int(seconds)
             )
         except Exception as exc:  # noqa: BLE001 - the queue's own visibility timeout still applies
             logger.warning("could not change visibility", extra={"error": type(exc).__name__})

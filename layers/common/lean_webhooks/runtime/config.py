@@ -90,6 +90,7 @@ class LeanSettings:
     environment: str = "sandbox"
     connect_timeout_s: float = 3.05
     read_timeout_s: float = 8.0
+    call_deadline_s: float = 20.0  # one exchange with Lean, retries and Retry-After waits included
     max_retries: int = 2
     backoff_s: float = 0.5
     secret_max_age_s: int = 300
@@ -112,6 +113,7 @@ class LeanSettings:
             app_id=required("LEAN_APP_ID"),
             environment=environment,
             read_timeout_s=float(os.environ.get("LEAN_READ_TIMEOUT_SECONDS", "8")),
+            call_deadline_s=float(os.environ.get("LEAN_CALL_DEADLINE_SECONDS", "20")),
             max_retries=env_int("LEAN_MAX_RETRIES", 2),
             backoff_s=float(os.environ.get("LEAN_BACKOFF_SECONDS", "0.5")),
             secret_max_age_s=env_int("SECRET_CACHE_SECONDS", 300),

@@ -3,7 +3,10 @@ mTLS, timeouts, and urllib3 retries with backoff on 429/5xx/connection errors ho
 
 from __future__ import annotations
 
+import json
 import time
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -32,14 +35,42 @@ TOKEN_REFRESH_MARGIN_S = 60
 DELETE_REASON = "USER_REQUESTED"
 
 
+MAX_BODY_BYTES = 4 * 1024 * 1024
+_DEADLINE: ContextVar[float | None] = ContextVar("lean_call_deadline", default=None)
+
+
+class CallDeadlineExceeded(Exception):
+    """The call's total deadline passed (slow answers, trickled bytes or Retry-After waits added up)."""
+
+
 class CappedRetry(Retry):
-    """urllib3 Retry that honours `Retry-After` but never sleeps longer than the Lambda can afford."""
+    """urllib3 Retry that honours `Retry-After` (capped), and never sleeps past the current call's deadline."""
 
     RETRY_AFTER_CAP_S = 10.0
 
     def get_retry_after(self, response: Any) -> float | None:
         value = super().get_retry_after(response)
         return None if value is None else min(value, self.RETRY_AFTER_CAP_S)
+
+    def sleep(self, response: Any = None) -> None:
+        deadline = _DEADLINE.get()
+        if deadline is not None:
+            wait = self.get_retry_after(response) if response is not None else None
+            if time.monotonic() + (self.get_backoff_time() if wait is None else wait) >= deadline:
+                raise CallDeadlineExceeded("no time left for another try")
+        super().sleep(response)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP answer read in full within the call's deadline."""
+
+    status_code: int
+    body: bytes
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status_code < 400
 
 
 def build_session(max_retries: int, backoff_factor: float = 0.5) -> requests.Session:
@@ -137,22 +168,33 @@ class LeanClient:
             raise LeanResponseInvalid(f"unexpected payment source shape: {', '.join(invalid_fields(exc))}") from None
 
     def _call(self, method: str, path: str, expect_json: bool = True, **kwargs: Any) -> Any:
-        response = self._request(method, path, **kwargs)
-        if response.status_code in (401, 403) and self._settings.auth_mode == "oauth":
+        answer = self._request(method, path, **kwargs)
+        if answer.status_code in (401, 403) and self._settings.auth_mode == "oauth":
             self._token = None  # token revoked or expired early: fetch a new one once
-            response = self._request(method, path, **kwargs)
-        if not expect_json and response.ok:
+            answer = self._request(method, path, **kwargs)
+        if not expect_json and answer.ok:
             return None
-        return self._json_or_raise(response)
+        return self._json_or_raise(answer)
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def _request(self, method: str, path: str, **kwargs: Any) -> Answer:
         headers = self._auth_headers()
+        return self._send(method, self._settings.api_base_url + path, "Lean API", headers=headers, **kwargs)
+
+    def _send(self, method: str, url: str, what: str, **kwargs: Any) -> Answer:
+        """One exchange with Lean (its retries included) within a total deadline: a read timeout bounds each
+        socket read only, so the body is read against the deadline too, and no retry waits past it."""
+        deadline = time.monotonic() + self._settings.call_deadline_s
+        token = _DEADLINE.set(deadline)
         try:
-            return self._session.request(
-                method, self._settings.api_base_url + path, headers=headers, timeout=self._timeout, **kwargs
-            )
+            response = self._session.request(method, url, timeout=self._timeout, stream=True, **kwargs)
+            with response:
+                return Answer(response.status_code, _read_within(response, deadline))
+        except CallDeadlineExceeded:
+            raise LeanUnavailable(f"{what} call exceeded its deadline", lean_status="deadline") from None
         except requests.RequestException as exc:
-            raise LeanUnavailable(f"Lean API unreachable: {type(exc).__name__}", lean_status="timeout") from None
+            raise LeanUnavailable(f"{what} unreachable: {type(exc).__name__}", lean_status="timeout") from None
+        finally:
+            _DEADLINE.reset(token)
 
     def _auth_headers(self) -> dict[str, str]:
         if self._settings.auth_mode == "app_token":
@@ -162,41 +204,53 @@ class LeanClient:
     def _access_token(self) -> str:
         if self._token and self._clock() < self._token_expires_at:
             return self._token
-        try:
-            response = self._session.post(
-                self._settings.auth_base_url + "/oauth2/token",
-                data={
-                    "client_id": self._credentials.client_id,
-                    "client_secret": self._credentials.client_secret,
-                    "grant_type": "client_credentials",
-                    "scope": "api",
-                },
-                timeout=self._timeout,
-            )
-        except requests.RequestException as exc:
-            raise LeanUnavailable(f"Lean auth unreachable: {type(exc).__name__}", lean_status="timeout") from None
-        body = self._json_or_raise(response)
+        answer = self._send(
+            "POST",
+            self._settings.auth_base_url + "/oauth2/token",
+            "Lean auth",
+            data={
+                "client_id": self._credentials.client_id,
+                "client_secret": self._credentials.client_secret,
+                "grant_type": "client_credentials",
+                "scope": "api",
+            },
+        )
+        body = self._json_or_raise(answer)
         token = body.get("access_token") if isinstance(body, dict) else None
         if not token:
-            raise LeanAuthError("Lean token response has no access_token", http_status=response.status_code)
+            raise LeanAuthError("Lean token response has no access_token", http_status=answer.status_code)
         expires_in = float(body.get("expires_in") or 300)
         self._token = str(token)
         self._token_expires_at = self._clock() + max(expires_in - TOKEN_REFRESH_MARGIN_S, expires_in / 2)
         return self._token
 
     @staticmethod
-    def _json_or_raise(response: requests.Response) -> Any:
+    def _json_or_raise(answer: Answer) -> Any:
         try:
-            body = response.json()
-        except ValueError:
+            body = json.loads(answer.body) if answer.body else None
+        except (ValueError, RecursionError):
             body = None
-        if response.ok:
+        if answer.ok:
             if body is None:
-                raise LeanResponseInvalid("Lean answered 2xx without JSON", http_status=response.status_code)
+                raise LeanResponseInvalid("Lean answered 2xx without JSON", http_status=answer.status_code)
             return body
         lean_status = body.get("status") if isinstance(body, dict) else None
         message = body.get("message") if isinstance(body, dict) else None
-        raise error_for(response.status_code, lean_status, f"Lean API {response.status_code}: {message or ''}")
+        raise error_for(answer.status_code, lean_status, f"Lean API {answer.status_code}: {message or ''}")
+
+
+def _read_within(response: requests.Response, deadline: float) -> bytes:
+    """The whole body, or CallDeadlineExceeded when it trickles in past the deadline."""
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_content(chunk_size=8192):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise LeanResponseInvalid("Lean's answer is larger than any payment source")
+        if time.monotonic() > deadline:
+            raise CallDeadlineExceeded("the answer trickled in past the deadline")
+    return b"".join(chunks)
 
 
 def _stamp(moment: datetime) -> str:
