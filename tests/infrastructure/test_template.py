@@ -116,10 +116,11 @@ def test_stream_mapping_filters_bisects_and_has_an_on_failure_destination():
 
 
 def _statements(function: str) -> list[dict]:
+    """The function's own policy statements; a conditional one (`Fn::If`) counts as its true branch."""
     found = []
     for policy in FUNCTIONS[function]["Properties"].get("Policies", []):
         if isinstance(policy, dict) and "Statement" in policy:
-            found += policy["Statement"]
+            found += [st["Fn::If"][1] if "Fn::If" in st else st for st in policy["Statement"]]
     return found
 
 
@@ -209,6 +210,34 @@ def test_alarms_cover_dlqs_errors_throttles_and_iterator_age():
     for function in FUNCTIONS:
         for metric in ("Errors", "Throttles"):
             assert any(m == metric and function in d for m, d in metrics), (function, metric)
+
+
+def test_push_rights_are_limited_to_the_configured_platform_applications():
+    for function, actions in (
+        ("NotifyActiveFunction", {"sns:Publish"}),
+        ("ReconcilePushesFunction", {"sns:Publish"}),
+        ("CustomerApiFunction", {"sns:CreatePlatformEndpoint", "sns:GetEndpointAttributes", "sns:DeleteEndpoint"}),
+    ):
+        sns = [st for st in _statements(function) if any(a.startswith("sns:") for a in st["Action"])]
+        assert actions <= {a for st in sns for a in st["Action"]}, function
+        for statement in sns:
+            text = json.dumps(statement["Resource"])
+            assert "endpoint/*" not in text and "app/*" not in text, (function, text)
+            for parameter in ("GcmPlatformApplicationArn", "ApnsPlatformApplicationArn"):
+                assert parameter in text, (function, parameter)
+
+
+def test_the_customer_api_writes_only_customer_and_endpoint_partitions():
+    [table] = [st for st in _statements("CustomerApiFunction") if st.get("Sid") == "DevicesAndPaymentSources"]
+    keys = table["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+    assert keys == ["CUSTOMER#*", "ENDPOINT#*"]
+
+
+def test_reserved_concurrency_is_a_parameter_off_by_default():
+    assert tpl.load()["Parameters"]["ReserveConcurrency"]["Default"] == "false"
+    for name, res in FUNCTIONS.items():
+        reserved = res["Properties"]["ReservedConcurrentExecutions"]
+        assert reserved["Fn::If"][0] == "ReservesConcurrency" and reserved["Fn::If"][2] == {"Ref": "AWS::NoValue"}, name
 
 
 def test_the_invoke_policy_grants_exactly_the_iam_routes():
