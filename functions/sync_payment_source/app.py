@@ -39,10 +39,6 @@ budget = SyncBudget(lean_settings.call_deadline_s)
 _invocation: dict[str, Any] = {}  # the current Lambda context, for the time left
 
 
-class RecordDeferred(Exception):
-    """Reported as a batch failure; not a failed try (no backoff, never dead-lettered for it)."""
-
-
 policy = SqsRetryPolicy(
     sqs=client("sqs"),
     queue_url=settings.queue_url,
@@ -66,8 +62,14 @@ def sync_once(event: BeneficiaryEvent | PaymentSourceUpdatedEvent) -> dict:
 
 
 def _finished(event_id: str, event_type: str, outcome: str) -> None:
-    """Record in the ledger that the event needs no replay from Lean's Events API."""
-    ledger.record(event_id, event_type, outcome, datetime.now(UTC))
+    """Record in the ledger that the event needs no replay from Lean's Events API. Best effort: without the
+    entry, the reconciliation replays the event and the dedupe on `event_id` absorbs it, so a failed write
+    must not fail (and redeliver) a record whose work is done."""
+    try:
+        ledger.record(event_id, event_type, outcome, datetime.now(UTC))
+    except Exception as exc:  # noqa: BLE001 - see above
+        metrics.add_metric(name="LedgerWriteFailures", unit="Count", value=1)
+        logger.warning("event ledger write failed", extra={"event_id": event_id, "error": type(exc).__name__})
 
 
 def _seconds_left() -> float:
@@ -77,8 +79,8 @@ def _seconds_left() -> float:
 
 def record_handler(record: SQSRecord) -> None:
     if _seconds_left() < budget.record_worst_case_s:  # would outlive the function: do not start it
-        policy.retry_soon(record)
-        raise RecordDeferred("not enough time left in this invocation for one more record")
+        policy.defer(record)
+        return
     try:
         event = SYNC_EVENT.validate_json(record.body)
     except ValidationError:

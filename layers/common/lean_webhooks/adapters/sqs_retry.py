@@ -55,9 +55,12 @@ class SqsRetryPolicy:
         """Exponential backoff between receives instead of the queue's fixed visibility timeout."""
         self._hide(record, min(self.base_delay_s * 2 ** (self.receive_count(record) - 1), self.max_delay_s))
 
-    def retry_soon(self, record: Any, delay_s: int = 1) -> None:
-        """A record this invocation will not start: back in the queue at once, instead of after the timeout."""
-        self._hide(record, delay_s)
+    def defer(self, record: Any, delay_s: int = 1) -> None:
+        """A record this invocation will not start: queued again as a new message (its receive count starts
+        over, so a deferral is never a failed try and never reaches the redrive); the caller then lets the
+        original be deleted. The sync's dedupe on `event_id` makes the copy harmless."""
+        self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=record.body, DelaySeconds=delay_s)
+        metrics.add_metric(name="MessagesDeferred", unit="Count", value=1)
 
     def _hide(self, record: Any, seconds: float) -> None:
         try:

@@ -15,7 +15,6 @@ from lean_webhooks.adapters.dynamodb.table import (
     activations_pk,
     beneficiary_sk,
     customer_pk,
-    from_item,
     key,
     payment_source_sk,
     to_values,
@@ -198,20 +197,13 @@ class PaymentSourceStore:
 
     def awaiting_past_expiry(self, now: datetime, limit: int = 100) -> list[StoredBeneficiary]:
         """Beneficiaries still awaiting cool-off whose expiry has passed (sparse index query, not a scan)."""
-        kwargs: dict[str, Any] = {
-            "TableName": self._table.name,
-            "IndexName": AWAITING_INDEX,
-            "KeyConditionExpression": "gsi1pk = :pk AND gsi1sk <= :now",
-            "ExpressionAttributeValues": to_values({":pk": AWAITING_INDEX_PK, ":now": iso(now)}),
-        }
-        found: list[StoredBeneficiary] = []
-        while len(found) < limit:
-            page = self._table.dynamodb.query(**kwargs, Limit=limit - len(found))
-            found.extend(StoredBeneficiary.from_item(from_item(i)) for i in page.get("Items", []))
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        return found
+        items = self._table.query(
+            limit,
+            IndexName=AWAITING_INDEX,
+            KeyConditionExpression="gsi1pk = :pk AND gsi1sk <= :now",
+            ExpressionAttributeValues=to_values({":pk": AWAITING_INDEX_PK, ":now": iso(now)}),
+        )
+        return [StoredBeneficiary.from_item(i) for i in items]
 
     def unsettled_activations(self, since: datetime, until: datetime, limit: int = 200) -> list[StoredBeneficiary]:
         """Beneficiaries activated between `since` and `until` whose pushes are not settled (sparse index,
@@ -219,20 +211,15 @@ class PaymentSourceStore:
         found: list[StoredBeneficiary] = []
         day = since.date()
         while day <= until.date() and len(found) < limit:
-            kwargs: dict[str, Any] = {
-                "TableName": self._table.name,
-                "IndexName": ACTIVATIONS_INDEX,
-                "KeyConditionExpression": "gsi2pk = :pk AND gsi2sk BETWEEN :since AND :until",
-                "ExpressionAttributeValues": to_values(
+            items = self._table.query(
+                limit - len(found),
+                IndexName=ACTIVATIONS_INDEX,
+                KeyConditionExpression="gsi2pk = :pk AND gsi2sk BETWEEN :since AND :until",
+                ExpressionAttributeValues=to_values(
                     {":pk": activations_pk(day.isoformat()), ":since": iso(since), ":until": iso(until)}
                 ),
-            }
-            while len(found) < limit:
-                page = self._table.dynamodb.query(**kwargs, Limit=limit - len(found))
-                found.extend(StoredBeneficiary.from_item(from_item(i)) for i in page.get("Items", []))
-                if "LastEvaluatedKey" not in page:
-                    break
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            )
+            found += [StoredBeneficiary.from_item(i) for i in items]
             day += timedelta(days=1)
         return found
 

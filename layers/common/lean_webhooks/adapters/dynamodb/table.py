@@ -132,16 +132,21 @@ class Table:
 
     def query_customer(self, customer_id: str, sk_prefix: str) -> list[dict[str, Any]]:
         """Every item of the customer whose sort key starts with `sk_prefix` (all pages, consistent read)."""
+        return self.query(
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues=to_values({":pk": customer_pk(customer_id), ":prefix": sk_prefix}),
+            ConsistentRead=True,
+        )
+
+    def query(self, limit: int | None = None, **kwargs: Any) -> list[dict[str, Any]]:
+        """Every item of a Query, page after page (at most `limit`), as plain Python."""
         items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self.name,
-            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": to_values({":pk": customer_pk(customer_id), ":prefix": sk_prefix}),
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self.dynamodb.query(**kwargs)
+        while limit is None or len(items) < limit:
+            page = self.dynamodb.query(
+                TableName=self.name, **kwargs, **({} if limit is None else {"Limit": limit - len(items)})
+            )
             items.extend(from_item(i) for i in page.get("Items", []))
             if "LastEvaluatedKey" not in page:
-                return items
+                break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return items
