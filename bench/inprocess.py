@@ -140,7 +140,8 @@ def requests_per_flow() -> dict[str, Any]:
     def invoke(name: str, event: dict) -> Any:
         current.append(name)
         try:
-            return _handler(env["functions"][name])(event, LambdaContext(name, 30))
+            function = env["functions"][name]  # the template's timeout: the sync plans its records by it
+            return _handler(function)(event, LambdaContext(name, function.spec.timeout))
         finally:
             current.pop()
 

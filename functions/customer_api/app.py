@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -35,18 +36,12 @@ _DEVICE_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
 _LEAN_ID = TypeAdapter(LeanId)
 
 
-def _customer_id(raw: str) -> str:
+def _lean_id(raw: str, name: str = "customer_id") -> str:
+    """A Lean id from the path (a UUID, lower-cased), or a 400 naming the parameter."""
     try:
         return _LEAN_ID.validate_python(raw)
     except ValidationError:
-        raise BadRequestError("customer_id must be a UUID") from None
-
-
-def _payment_source_id(raw: str) -> str:
-    try:
-        return _LEAN_ID.validate_python(raw)
-    except ValidationError:
-        raise BadRequestError("payment_source_id must be a UUID") from None
+        raise BadRequestError(f"{name} must be a UUID") from None
 
 
 def _device_id(raw: str) -> str:
@@ -57,7 +52,7 @@ def _device_id(raw: str) -> str:
 
 @app.put("/customers/<customer_id>/devices/<device_id>")
 def put_device(customer_id: str, device_id: str) -> Response:
-    cid, did = _customer_id(customer_id), _device_id(device_id)
+    cid, did = _lean_id(customer_id), _device_id(device_id)
     try:
         registration = DeviceRegistration.model_validate(json.loads(app.current_event.decoded_body or "null"))
     except (ValueError, ValidationError, RecursionError) as exc:
@@ -73,14 +68,14 @@ def put_device(customer_id: str, device_id: str) -> Response:
 
 @app.delete("/customers/<customer_id>/devices/<device_id>")
 def delete_device(customer_id: str, device_id: str) -> Response:
-    if not registry.unregister(_customer_id(customer_id), _device_id(device_id)):
+    if not registry.unregister(_lean_id(customer_id), _device_id(device_id)):
         raise NotFoundError("device not registered")
     return Response(status_code=204, content_type="application/json", body="")
 
 
 @app.get("/customers/<customer_id>/payment-sources")
 def get_payment_sources(customer_id: str) -> dict:
-    cid = _customer_id(customer_id)
+    cid = _lean_id(customer_id)
     return payment_sources_view(cid, payment_sources.list_for_customer(cid))
 
 
@@ -88,12 +83,10 @@ def get_payment_sources(customer_id: str) -> dict:
 def delete_payment_source(customer_id: str, payment_source_id: str) -> Response:
     """Delete the payment source at Lean (`reason: USER_REQUESTED`), then mark it and its beneficiaries deleted:
     not chargeable, out of the recovery index, left out of the list."""
-    from datetime import UTC, datetime
-
-    from lean_webhooks.adapters.lean.factory import lean_client
+    from lean_webhooks.adapters.lean.factory import lean_client  # lazy: only deletions need the HTTP client
     from lean_webhooks.models.errors import LeanApiError
 
-    cid, psid = _customer_id(customer_id), _payment_source_id(payment_source_id)
+    cid, psid = _lean_id(customer_id), _lean_id(payment_source_id, "payment_source_id")
     try:
         deleted_now = lean_client(_lean_settings()).delete_payment_source(cid, psid)
     except LeanApiError as exc:

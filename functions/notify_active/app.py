@@ -17,6 +17,7 @@ from lean_webhooks.core.activation_notifier import ActivationNotifier, NotifyOut
 from lean_webhooks.core.status_rules import is_push_worthy_activation
 from lean_webhooks.models.beneficiary import BeneficiaryActivation, BeneficiaryIdentity
 from lean_webhooks.runtime.config import PushSettings
+from lean_webhooks.runtime.invocation import Invocation
 from lean_webhooks.runtime.observability import logger, metrics
 
 settings = PushSettings.from_env()
@@ -25,12 +26,8 @@ _table = Table(settings.table_name)
 notifier = ActivationNotifier(
     DeviceStore(_table), PushMarkers(_table), PushGateway(), lease=timedelta(seconds=settings.push_lease_s)
 )
-_invocation: dict[str, Any] = {}  # the current Lambda context, for the time left
-
-
-def _seconds_left() -> float:
-    context = _invocation.get("context")
-    return context.get_remaining_time_in_millis() / 1000 if context else float("inf")
+invocation = Invocation()
+_seconds_left = invocation.seconds_left  # a module name, so that tests can shorten the time left
 
 
 def _count(outcome: NotifyOutcome) -> None:
@@ -68,5 +65,5 @@ def record_handler(record: DynamoDBRecord) -> None:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict, context: Any) -> dict:
-    _invocation["context"] = context
+    invocation.start(context)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

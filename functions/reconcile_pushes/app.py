@@ -15,6 +15,7 @@ from lean_webhooks.adapters.sns_push import PushGateway
 from lean_webhooks.core.activation_notifier import ActivationNotifier
 from lean_webhooks.core.push_reconciliation import GRACE, PushReconciler
 from lean_webhooks.runtime.config import PushSettings, env_int
+from lean_webhooks.runtime.invocation import Invocation
 from lean_webhooks.runtime.observability import logger, metrics
 
 settings = PushSettings.from_env()
@@ -23,14 +24,15 @@ store = PaymentSourceStore(_table)
 notifier = ActivationNotifier(
     DeviceStore(_table), PushMarkers(_table), PushGateway(), lease=timedelta(seconds=settings.push_lease_s)
 )
+invocation = Invocation()
 grace = timedelta(seconds=env_int("PUSH_RECONCILE_GRACE_SECONDS", int(GRACE.total_seconds())))
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict, context: Any) -> dict:
-    seconds_left = (lambda: context.get_remaining_time_in_millis() / 1000) if context else (lambda: float("inf"))
-    outcome = PushReconciler(store, notifier, grace=grace, seconds_left=seconds_left).run()
+    invocation.start(context)
+    outcome = PushReconciler(store, notifier, grace=grace, seconds_left=invocation.seconds_left).run()
     metrics.add_metric(name="PushesReconciled", unit=MetricUnit.Count, value=outcome.pushed)
     metrics.add_metric(name="PushReconcileFailures", unit=MetricUnit.Count, value=outcome.still_failing)
     logger.info("push reconciliation run", extra=outcome.as_dict())

@@ -23,12 +23,14 @@ from lean_webhooks.adapters.sqs_retry import SqsRetryPolicy
 from lean_webhooks.core.sync import PaymentSourceSync
 from lean_webhooks.models.webhook import SYNC_EVENT, BeneficiaryEvent, PaymentSourceUpdatedEvent
 from lean_webhooks.runtime.config import LeanSettings, SyncSettings
+from lean_webhooks.runtime.invocation import Invocation
 from lean_webhooks.runtime.observability import logger, metrics
 from lean_webhooks.runtime.sync_budget import SyncBudget
 
 settings = SyncSettings.from_env()
 lean_settings = LeanSettings.from_env()
-lean_client(lean_settings)  # start-up check: credentials that cannot work fail the init with a clear message
+if lean_settings.needs_client_certificate:
+    lean_client(lean_settings)  # start-up check: production app_token without a certificate fails the init, clearly
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 idempotency = IdempotencyConfig(event_key_jmespath="event_id", expires_after_seconds=settings.idempotency_ttl_s)
 persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=client("dynamodb"))
@@ -36,7 +38,8 @@ _table = Table(settings.table_name)
 store = PaymentSourceStore(_table)
 ledger = EventLedger(_table)
 budget = SyncBudget(lean_settings.call_deadline_s)
-_invocation: dict[str, Any] = {}  # the current Lambda context, for the time left
+invocation = Invocation()
+_seconds_left = invocation.seconds_left  # a module name, so that tests can shorten the time left
 
 
 policy = SqsRetryPolicy(
@@ -72,11 +75,6 @@ def _finished(event_id: str, event_type: str, outcome: str) -> None:
         logger.warning("event ledger write failed", extra={"event_id": event_id, "error": type(exc).__name__})
 
 
-def _seconds_left() -> float:
-    context = _invocation.get("context")
-    return context.get_remaining_time_in_millis() / 1000 if context else float("inf")
-
-
 def record_handler(record: SQSRecord) -> None:
     if _seconds_left() < budget.record_worst_case_s:  # would outlive the function: do not start it
         policy.defer(record)
@@ -93,6 +91,6 @@ def record_handler(record: SQSRecord) -> None:
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict, context: Any) -> dict:
-    _invocation["context"] = context
+    invocation.start(context)
     idempotency.register_lambda_context(context)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

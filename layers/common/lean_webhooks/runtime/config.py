@@ -95,6 +95,11 @@ class LeanSettings:
     backoff_s: float = 0.5
     secret_max_age_s: int = 300
 
+    @property
+    def needs_client_certificate(self) -> bool:
+        """Lean's production hosts take the legacy app token only over mTLS."""
+        return self.environment == "production" and self.auth_mode == "app_token"
+
     @classmethod
     def from_env(cls) -> LeanSettings:
         region = os.environ.get("LEAN_REGION", "uae").lower()

@@ -44,7 +44,7 @@ class LeanCredentials:
             raise ConfigError("Lean mTLS needs both client_cert_pem and client_key_pem")
         if creds.client_chain_pem and not creds.client_cert_pem:
             raise ConfigError("client_chain_pem is sent after client_cert_pem: set the certificate too")
-        if auth_mode == "app_token" and environment == "production" and not creds.client_cert_pem:
+        if auth_mode == "app_token" and environment == "production" and not creds.client_cert_pem:  # see LeanSettings
             raise ConfigError(
                 "Lean production with the legacy app token needs mTLS: put client_cert_pem and client_key_pem "
                 "(and Lean's CA in ca_bundle_pem) in the credentials secret, or use oauth"
