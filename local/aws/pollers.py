@@ -70,20 +70,24 @@ class SqsPoller(Poller):
     """Like Lambda's SQS mapping: batches, partial batch failures, failed messages stay for the visibility
     timeout (the queue's RedrivePolicy moves them to the DLQ after maxReceiveCount)."""
 
+    _receiving: dict[str, threading.Lock] = {}  # one receive at a time per queue: moto's are not atomic
+
     def __init__(self, sqs: Any, queue_url: str, queue_arn: str, function: LocalFunction, batch_size: int):
         self.name = f"sqs->{function.name}"
         super().__init__()
         self._sqs, self._url, self._arn = sqs, queue_url, queue_arn
         self._function, self._batch_size = function, min(batch_size, 10)
+        self._lock = self._receiving.setdefault(queue_url, threading.Lock())
 
     def poll_once(self) -> bool:
-        messages = self._sqs.receive_message(
-            QueueUrl=self._url,
-            MaxNumberOfMessages=self._batch_size,
-            WaitTimeSeconds=1,
-            MessageSystemAttributeNames=["All"],
-            MessageAttributeNames=["All"],
-        ).get("Messages", [])
+        with self._lock:
+            messages = self._sqs.receive_message(
+                QueueUrl=self._url,
+                MaxNumberOfMessages=self._batch_size,
+                WaitTimeSeconds=1,
+                MessageSystemAttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            ).get("Messages", [])
         if not messages:
             return False
         event = {"Records": [_sqs_record(m, self._arn) for m in messages]}
@@ -95,10 +99,12 @@ class SqsPoller(Poller):
         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
-            self._sqs.delete_message_batch(
+            answer = self._sqs.delete_message_batch(
                 QueueUrl=self._url,
                 Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
             )
+            for failure in answer.get("Failed", []):  # stays in flight until the visibility timeout: say so
+                log.warning("%s: could not delete a processed message: %s", self.name, failure.get("Code"))
         return True
 
 
