@@ -41,7 +41,8 @@ class PushGateway:
             attributes = self._sns.get_endpoint_attributes(EndpointArn=arn)["Attributes"]
         wanted = {"Token": token, "Enabled": "true", "CustomUserData": user_data}
         current = {k: str(attributes.get(k, "")) for k in wanted}
-        if {k: v.lower() if k == "Enabled" else v for k, v in current.items()} != wanted:
+        current["Enabled"] = current["Enabled"].lower()  # SNS answers "true"/"false"; moto may answer True
+        if current != wanted:
             self._sns.set_endpoint_attributes(EndpointArn=arn, Attributes=wanted)  # user data names the new owner
         return arn
 

@@ -38,7 +38,8 @@ class DeviceStore:
         item = self._table.dynamodb.get_item(
             TableName=self._table.name, Key=key(endpoint_pk(endpoint_arn), ENDPOINT), ConsistentRead=True
         ).get("Item")
-        return (item["customer_id"]["S"], item["device_id"]["S"]) if item else None
+        owner = from_item(item) if item else None
+        return (owner["customer_id"], owner["device_id"]) if owner else None
 
     def put(
         self,
