@@ -163,7 +163,7 @@ class LocalStack:
         for logical_id, spec in tpl.functions().items():
             environment = {**function_environment(spec, self.refs), **LOCAL_OVERRIDES.get(logical_id, {})}
             concurrency = CONCURRENCY.get(logical_id, 1)
-            if any(e["Type"] == "SQS" for e in spec.events.values()):
+            if any(source.kind == "SQS" for source in tpl.event_sources(logical_id)):
                 concurrency = self._sqs_workers(logical_id)
             self.functions[logical_id] = IsolatedFunction(spec, environment, concurrency, log_file)
         self.say(f"started {len(self.functions)} functions, each in its own worker processes (logs: {log_file})")
@@ -187,41 +187,32 @@ class LocalStack:
                     self.schedules[logical_id] = scheduler
                     self._pollers.append(scheduler)
                     scheduler.start()
-                    continue
-                if event["Type"] not in ("SQS", "DynamoDB"):
-                    continue
-                props = tpl.resolve(event["Properties"], self.refs)
-                if event["Type"] == "SQS":
+            for source in tpl.event_sources(logical_id):
+                props = tpl.resolve({k: v for k, v in source.properties.items() if k != "FunctionName"}, self.refs)
+                arn = props["EventSourceArn"]
+                pollers: list[Any]
+                if source.kind == "SQS":
                     # one poller per allowed concurrent invocation (ScalingConfig), as Lambda scales out
-                    for _ in range(self._sqs_workers(logical_id) - 1):
-                        extra = SqsPoller(
-                            self.clients["sqs"],
-                            self._queue_url(props["Queue"]),
-                            props["Queue"],
-                            self.functions[logical_id],
-                            int(props.get("BatchSize", 10)),
-                        )
-                        extra.start()
-                        self._pollers.append(extra)
-                    poller: Any = SqsPoller(
-                        self.clients["sqs"],
-                        self._queue_url(props["Queue"]),
-                        props["Queue"],
-                        self.functions[logical_id],
-                        int(props.get("BatchSize", 10)),
-                    )
+                    batch = int(props.get("BatchSize", 10))
+                    pollers = [
+                        SqsPoller(self.clients["sqs"], self._queue_url(arn), arn, self.functions[logical_id], batch)
+                        for _ in range(self._sqs_workers(logical_id))
+                    ]
                 else:
                     destination = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
-                    poller = StreamPoller(
-                        self.clients["dynamodbstreams"],
-                        props["Stream"],
-                        self.functions[logical_id],
-                        props,
-                        self.clients["sqs"],
-                        self._queue_url(destination) if destination else None,
-                    )
-                poller.start()
-                self._pollers.append(poller)
+                    pollers = [
+                        StreamPoller(
+                            self.clients["dynamodbstreams"],
+                            arn,
+                            self.functions[logical_id],
+                            props,
+                            self.clients["sqs"],
+                            self._queue_url(destination) if destination else None,
+                        )
+                    ]
+                for poller in pollers:
+                    poller.start()
+                    self._pollers.append(poller)
         self.say("pollers: " + ", ".join(p.name for p in self._pollers))
 
     def _start_api(self) -> None:

@@ -105,11 +105,38 @@ def http_routes(template: dict[str, Any] | None = None) -> list[Route]:
     return routes
 
 
+@dataclass(frozen=True)
+class EventSource:
+    """An `AWS::Lambda::EventSourceMapping` of a function: `kind` is SQS or DynamoDB (from the resource it reads)."""
+
+    logical_id: str
+    kind: str
+    source_arn: Any
+    properties: dict[str, Any]
+
+
+_SOURCE_KINDS = {("AWS::SQS::Queue", "Arn"): "SQS", ("AWS::DynamoDB::Table", "StreamArn"): "DynamoDB"}
+
+
+def event_sources(function_id: str, template: dict[str, Any] | None = None) -> list[EventSource]:
+    """The event source mappings whose `FunctionName` is the function, in template order."""
+    template = template or load()
+    found = []
+    for logical_id, res in of_type("AWS::Lambda::EventSourceMapping", template).items():
+        props = res["Properties"]
+        if props["FunctionName"] != {"Ref": function_id}:
+            continue
+        source, attribute = props["EventSourceArn"]["Fn::GetAtt"]
+        kind = _SOURCE_KINDS[(resources(template)[source]["Type"], attribute)]
+        found.append(EventSource(logical_id, kind, props["EventSourceArn"], props))
+    return found
+
+
 def event_source(function_id: str, kind: str, template: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Properties of the function's (single) event source of `kind` (SQS, DynamoDB)."""
-    for event in functions(template)[function_id].events.values():
-        if event["Type"] == kind:
-            return event["Properties"]
+    """Properties of the function's (single) event source mapping of `kind` (SQS, DynamoDB)."""
+    for source in event_sources(function_id, template):
+        if source.kind == kind:
+            return source.properties
     raise KeyError(f"{function_id} has no {kind} event source")
 
 

@@ -55,6 +55,52 @@ def test_sam_build(tmp_path):
         assert (tmp_path / "build" / name / "app.py").exists()
 
 
+# Managed policies SAM may attach: log writing and X-Ray segments, neither of which has resource-level permissions
+# beyond what the function's own log group and traces need.
+ALLOWED_MANAGED_POLICIES = {
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+}
+
+
+@pytest.fixture(scope="module")
+def transformed() -> dict:
+    """The template after the SAM transform, as CloudFormation deploys it."""
+    python = str(Path(SAM).parent / "python")
+    result = run(python, str(Path(__file__).with_name("sam_transform.py")), "template.yaml")
+    return json.loads(result.stdout)
+
+
+def test_transformed_roles_attach_no_managed_policy_that_reaches_other_resources(transformed):
+    roles = {k: v for k, v in transformed["Resources"].items() if v["Type"] == "AWS::IAM::Role"}
+    assert len(roles) == len(FUNCTIONS)
+    for name, role in roles.items():
+        assert set(role["Properties"].get("ManagedPolicyArns", [])) <= ALLOWED_MANAGED_POLICIES, name
+        for policy in role["Properties"].get("Policies", []):
+            statements = json.dumps(policy["PolicyDocument"])
+            assert '"Resource": "*"' not in statements, (name, policy["PolicyName"])
+
+
+def test_queues_and_streams_are_read_only_by_the_function_they_feed(transformed):
+    readers: dict[str, set[str]] = {}
+    for name, role in transformed["Resources"].items():
+        if role["Type"] != "AWS::IAM::Role":
+            continue
+        for policy in role["Properties"].get("Policies", []):
+            for statement in policy["PolicyDocument"]["Statement"]:
+                statement = statement.get("Fn::If", [None, statement])[1]
+                actions = statement.get("Action", [])
+                if {"sqs:ReceiveMessage", "sqs:DeleteMessage", "dynamodb:GetRecords"} & set(actions):
+                    readers.setdefault(json.dumps(statement["Resource"]), set()).add(name)
+    assert readers == {
+        json.dumps({"Fn::GetAtt": ["SyncQueue", "Arn"]}): {"SyncPaymentSourceFunctionRole"},
+        json.dumps({"Fn::Sub": "${Table.Arn}/stream/*"}): {"NotifyActiveFunctionRole"},
+    }
+    mappings = {k: v["Properties"] for k, v in transformed["Resources"].items() if v["Type"].endswith("Mapping")}
+    fed = {m["FunctionName"]["Ref"] for m in mappings.values()}
+    assert fed == {"SyncPaymentSourceFunction", "NotifyActiveFunction"}
+
+
 # ----- rules the tools do not know -----
 RESOURCES = tpl.resources()
 FUNCTIONS = tpl.of_type("AWS::Serverless::Function")
@@ -96,7 +142,7 @@ def test_sync_queue_has_dlq_encryption_and_a_visibility_timeout_of_six_function_
     assert queue["VisibilityTimeout"] >= 6 * sync["Timeout"]
     assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["SyncDeadLetterQueue", "Arn"]}
     assert all(RESOURCES[q]["Properties"]["SqsManagedSseEnabled"] for q in tpl.of_type("AWS::SQS::Queue"))
-    assert sync["Events"]["SyncQueue"]["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert tpl.event_source("SyncPaymentSourceFunction", "SQS")["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
 def test_replay_window_outlasts_lean_retries_and_dedupe_outlasts_the_window():
@@ -111,7 +157,7 @@ def test_stream_mapping_filters_bisects_and_has_an_on_failure_destination():
     props = tpl.event_source("NotifyActiveFunction", "DynamoDB")
     assert props["BisectBatchOnFunctionError"] is True and 0 < props["MaximumRetryAttempts"] <= 10
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
-    assert props["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
+    assert props["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["NotifyFailureQueue", "Arn"]}
     assert len(tpl.filter_patterns("NotifyActiveFunction")) == 2
 
 
@@ -153,7 +199,7 @@ def test_the_sync_functions_time_arithmetic_holds_for_the_template():
 
     props = FUNCTIONS["SyncPaymentSourceFunction"]["Properties"]
     env = props["Environment"]["Variables"]
-    event = props["Events"]["SyncQueue"]["Properties"]
+    event = tpl.event_source("SyncPaymentSourceFunction", "SQS")
     queue = RESOURCES["SyncQueue"]["Properties"]
     budget = SyncBudget(
         lean_call_deadline_s=float(env["LEAN_CALL_DEADLINE_SECONDS"]),
