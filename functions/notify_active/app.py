@@ -35,6 +35,8 @@ def _count(outcome: NotifyOutcome) -> None:
     metrics.add_metric(name="PushEndpointsDisabled", unit=MetricUnit.Count, value=outcome.disabled)
     if outcome.unknown:  # SNS may have accepted it: the retry may be the one unavoidable duplicate
         metrics.add_metric(name="PushesOutcomeUnknown", unit=MetricUnit.Count, value=outcome.unknown)
+    if outcome.possible_duplicates:  # published after a claim whose outcome was unknown
+        metrics.add_metric(name="PushesPossiblyDuplicated", unit=MetricUnit.Count, value=outcome.possible_duplicates)
     if outcome.failed:
         metrics.add_metric(name="PushesFailed", unit=MetricUnit.Count, value=len(outcome.failed))
 

@@ -35,5 +35,7 @@ def lambda_handler(event: dict, context: Any) -> dict:
     outcome = PushReconciler(store, notifier, grace=grace, seconds_left=invocation.seconds_left).run()
     metrics.add_metric(name="PushesReconciled", unit=MetricUnit.Count, value=outcome.pushed)
     metrics.add_metric(name="PushReconcileFailures", unit=MetricUnit.Count, value=outcome.still_failing)
+    if outcome.possible_duplicates:
+        metrics.add_metric(name="PushesPossiblyDuplicated", unit=MetricUnit.Count, value=outcome.possible_duplicates)
     logger.info("push reconciliation run", extra=outcome.as_dict())
     return outcome.as_dict()

@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from pydantic import ValidationError
 
 from lean_webhooks.adapters.aws import client
@@ -84,7 +85,13 @@ def record_handler(record: SQSRecord) -> None:
     except ValidationError:
         policy.dead_letter(record, "invalid_message")
         return
-    result = policy.run(record, lambda: sync_once(event=event))
+    try:
+        result = policy.run(record, lambda: sync_once(event=event), not_a_try=(IdempotencyAlreadyInProgressError,))
+    except IdempotencyAlreadyInProgressError:
+        # Another delivery holds this event (or held it and died: its claim ends at its own deadline). Not a
+        # failed try: queued again as a fresh copy, which finds it done or free.
+        policy.defer(record, settings.retry_max_delay_s)
+        return
     _finished(event.event_id, event.type, "synced" if result is not None else "dead_lettered")
 
 

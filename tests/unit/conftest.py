@@ -40,13 +40,13 @@ def lean_sim() -> Iterator[tuple[LeanSimulator, str]]:
 @pytest.fixture
 def aws(lean_sim: tuple[LeanSimulator, str]) -> Iterator[dict[str, Any]]:
     """moto with every table, queue and secret of the template; returns clients and resolved refs."""
-    from aws_lambda_powertools.utilities import parameters
-
-    from lean_webhooks.adapters.aws import client
+    from lean_webhooks.adapters.aws import client, session
+    from lean_webhooks.adapters.secrets import forget_secrets
 
     with mock_aws():
         client.cache_clear()
-        parameters.clear_caches()
+        session.cache_clear()
+        forget_secrets()
         clients = {
             name: boto3.client(name, region_name="us-east-1")
             for name in ("dynamodb", "dynamodbstreams", "sqs", "secretsmanager", "sns")
@@ -54,7 +54,8 @@ def aws(lean_sim: tuple[LeanSimulator, str]) -> Iterator[dict[str, Any]]:
         refs = create_all(clients, LocalSettings(webhook_secret=WEBHOOK_SECRET, lean_base_url=lean_sim[1]))
         yield {"clients": clients, "refs": refs, "sim": lean_sim[0], "lean_url": lean_sim[1]}
         client.cache_clear()
-        parameters.clear_caches()
+        session.cache_clear()
+        forget_secrets()
 
 
 @pytest.fixture

@@ -196,9 +196,8 @@ def test_rotated_credentials_get_a_new_client(aws, monkeypatch):
     """The credentials secret is re-read through the Parameters cache: after rotation, a new client."""
     import json
 
-    from aws_lambda_powertools.utilities import parameters
-
     from lean_webhooks.adapters.lean.factory import lean_client
+    from lean_webhooks.adapters.secrets import forget_secrets
 
     lean = settings(aws["lean_url"], credentials_secret_id=aws["refs"]["LeanCredentialsSecret"])
     first = lean_client(lean)
@@ -208,7 +207,7 @@ def test_rotated_credentials_get_a_new_client(aws, monkeypatch):
         SecretString=json.dumps({"client_id": local_app_id(), "client_secret": "rotated"}),
     )
     assert lean_client(lean) is first  # still cached
-    parameters.clear_caches()  # what the 5-minute max_age does
+    forget_secrets()  # what the 5-minute max_age does
     assert lean_client(lean) is not first
 
 

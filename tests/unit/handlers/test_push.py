@@ -173,7 +173,7 @@ def test_failed_publish_fails_the_record_and_can_be_retried(aws, api, notify, mo
     from botocore.exceptions import ClientError
 
     register(api, device="phone")
-    sns = sys.modules["local_fn_NotifyActiveFunction"].notifier._gateway._sns
+    sns = sys.modules["local_fn_NotifyActiveFunction"].notifier._gateway._publisher
     real = sns.publish
 
     def throttled(**kwargs):
@@ -352,13 +352,75 @@ def test_a_claim_whose_lease_ran_out_is_published_by_the_next_delivery(aws, api,
     assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 1
 
 
-def test_a_claim_still_in_its_lease_fails_the_record_without_publishing(aws, api, notify):
+def test_a_claim_still_in_its_lease_is_waited_for_as_long_as_time_allows_then_fails_the_record(
+    aws, api, notify, monkeypatch
+):
     register(api, device="phone")
     marker(aws, "phone", state="CLAIMED", claim_id="live-worker", lease_until=stamp(60))
+    waits: list[float] = []
+    monkeypatch.setattr(sys.modules["local_fn_NotifyActiveFunction"].notifier, "_sleep", waits.append)
     record = activation()
     assert notify.invoke({"Records": [record]}) == {"batchItemFailures": [{"itemIdentifier": "b1"}]}
     assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 0
     assert marker(aws, "phone")["claim_id"] == {"S": "live-worker"}
+    # waited what its 30 s allow (keeping 15 s for a publish), which spaces out the stream's retries
+    assert len(waits) == 1 and 14 < waits[0] <= 15
+
+
+def test_a_claim_whose_lease_ends_soon_is_waited_for_and_taken_over(aws, api, notify):
+    """A notifier killed mid-push: its lease ends 5 s after its deadline; the retry waits, then publishes."""
+    register(api, device="phone")
+    marker(aws, "phone", state="CLAIMED", claim_id="killed-worker", lease_until=stamp(0.5))
+    assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": []}
+    assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 1
+    assert marker(aws, "phone")["state"] == {"S": "SENT"}
+
+
+def test_a_lease_ends_shortly_after_its_claimants_own_deadline(aws, api, notify, monkeypatch):
+    from datetime import UTC, datetime
+
+    register(api, device="phone")
+    module = sys.modules["local_fn_NotifyActiveFunction"]
+    monkeypatch.setattr(module, "_seconds_left", lambda: 20.0)
+    monkeypatch.setattr(module.notifier._gateway._publisher, "publish", lambda **kw: 1 / 0)  # claim stays?
+    notify.invoke({"Records": [activation()]})
+    assert marker(aws, "phone") == {}  # a failed publish releases its claim
+    seen: list[str] = []
+
+    def publish(**kwargs):
+        seen.append(marker(aws, "phone")["lease_until"]["S"])
+        return {"MessageId": "m"}
+
+    monkeypatch.setattr(module.notifier._gateway._publisher, "publish", publish)
+    assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": []}
+    lease_s = (datetime.fromisoformat(seen[0]) - datetime.now(UTC)).total_seconds()
+    assert 20 < lease_s <= 25  # 20 s left + the 5 s margin, not the configured 60 s
+
+
+def test_a_publish_whose_answer_was_lost_is_retried_and_counted_as_a_possible_duplicate(
+    aws, api, notify, monkeypatch, capsys
+):
+    from botocore.exceptions import ReadTimeoutError
+
+    register(api, device="phone")
+    publisher = sys.modules["local_fn_NotifyActiveFunction"].notifier._gateway._publisher
+    real = publisher.publish
+
+    def accepted_then_lost(**kwargs):
+        real(**kwargs)  # SNS accepted it ...
+        raise ReadTimeoutError(endpoint_url="https://sns")  # ... and its answer never came
+
+    monkeypatch.setattr(publisher, "publish", accepted_then_lost)
+    record = activation()
+    assert notify.invoke({"Records": [record]}) == {"batchItemFailures": [{"itemIdentifier": "b1"}]}
+    assert marker(aws, "phone")["state"] == {"S": "CLAIMED"}  # kept, its lease ended at once
+    monkeypatch.setattr(publisher, "publish", real)
+    capsys.readouterr()
+    assert notify.invoke({"Records": [record]}) == {"batchItemFailures": []}
+    assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 2  # the one duplicate nobody can avoid ...
+    assert '"PushesPossiblyDuplicated":[1.0]' in capsys.readouterr().out  # ... is counted
+    assert notify.invoke({"Records": [record]}) == {"batchItemFailures": []}
+    assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 2
 
 
 def test_markers_from_before_leases_count_as_sent(aws, api, notify):
@@ -378,14 +440,22 @@ def test_no_device_is_claimed_when_the_time_left_cannot_fit_a_publish(aws, api, 
     assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 1
 
 
-def test_the_sns_client_has_timeouts_and_a_retry_budget_that_fit_the_notifier(aws, notify):
+def test_the_sns_clients_have_timeouts_and_retry_budgets_that_fit_the_functions(aws, notify):
     from lean_webhooks.adapters.aws import client
+    from lean_webhooks.core.activation_notifier import MIN_TIME_FOR_A_PUSH_S
 
-    config = client("sns").meta.config
-    attempts = config.retries["total_max_attempts"]
-    assert (config.connect_timeout, config.read_timeout, attempts) == (2, 5, 2)
-    notifier_timeout = tpl.functions()["NotifyActiveFunction"].timeout
-    assert attempts * (config.connect_timeout + config.read_timeout) <= 15 < notifier_timeout
+    publish = client("sns", "publish").meta.config
+    # one attempt: a botocore retry after a lost answer would be a duplicate nobody counts
+    assert (publish.connect_timeout, publish.read_timeout, publish.retries["total_max_attempts"]) == (2, 5, 1)
+    assert publish.connect_timeout + publish.read_timeout < MIN_TIME_FOR_A_PUSH_S
+    assert tpl.functions()["NotifyActiveFunction"].timeout > MIN_TIME_FOR_A_PUSH_S
+    endpoints_ = client("sns").meta.config
+    attempts = endpoints_.retries["total_max_attempts"]
+    assert (endpoints_.connect_timeout, endpoints_.read_timeout, attempts) == (1, 3, 2)
+    assert (
+        attempts * (endpoints_.connect_timeout + endpoints_.read_timeout)
+        < tpl.functions()["CustomerApiFunction"].timeout
+    )
 
 
 def test_requests_without_iam_authorisation_are_refused_and_change_nothing(aws, load_function):

@@ -131,14 +131,13 @@ def test_one_bad_record_does_not_fail_the_batch(aws, sync):
 def test_production_app_token_without_certificate_fails_at_start_up(aws, load_function):
     import json as _json
 
-    from aws_lambda_powertools.utilities import parameters
-
+    from lean_webhooks.adapters.secrets import forget_secrets
     from lean_webhooks.runtime.config import ConfigError
 
     aws["clients"]["secretsmanager"].put_secret_value(
         SecretId=aws["refs"]["LeanCredentialsSecret"], SecretString=_json.dumps({"app_token": "legacy-token"})
     )
-    parameters.clear_caches()
+    forget_secrets()
     with pytest.raises(ConfigError, match="mTLS"):
         load_function("SyncPaymentSourceFunction", LEAN_ENVIRONMENT="production", LEAN_AUTH_MODE="app_token")
 
@@ -168,4 +167,40 @@ def test_no_record_is_started_when_the_time_left_cannot_fit_its_worst_case(aws, 
     [copy] = [m for m in queued if m["Attributes"]["ApproximateReceiveCount"] == "1"]
     assert json.loads(copy["Body"]) == json.loads(body)
     assert deliver(aws, sync, [], receive_count=1)["batchItemFailures"] == []
+    assert [b["status"] for b in beneficiary_items(aws, flow["customer_id"])] == [samples.AWAITING]
+
+
+def test_an_event_another_delivery_holds_is_deferred_without_spending_a_try(aws, sync, monkeypatch):
+    """Two deliveries of one event at once (or one whose worker was killed and whose claim has not ended): the
+    second is queued again as a fresh copy, not failed, so it can never run out of receives meanwhile."""
+    import sys
+    import threading
+
+    from lean_webhooks.models.webhook import SYNC_EVENT
+
+    flow = samples.ids()
+    given_lean_has(aws, flow, samples.AWAITING)
+    module = sys.modules["local_fn_SyncPaymentSourceFunction"]
+    body = json.dumps(samples.beneficiary_webhook(flow, "created", samples.AWAITING))
+    holding, release = threading.Event(), threading.Event()
+    real_service = module._service
+
+    class Held:
+        def handle(self, event):
+            holding.set()
+            release.wait(10)
+            return real_service().handle(event)
+
+    monkeypatch.setattr(module, "_service", Held)
+    first = threading.Thread(target=lambda: module.sync_once(event=SYNC_EVENT.validate_json(body)))
+    first.start()
+    assert holding.wait(10)
+    result = deliver(aws, sync, [body], receive_count=5)  # even at the last receive before dead-lettering
+    release.set()
+    first.join(10)
+    assert result["batchItemFailures"] == []
+    assert queue_messages(aws, "SyncDeadLetterQueue") == []
+    sqs, url = aws["clients"]["sqs"], aws["refs"]["SyncQueue"]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesDelayed"])
+    assert attributes["Attributes"]["ApproximateNumberOfMessagesDelayed"] == "1"  # the fresh copy
     assert [b["status"] for b in beneficiary_items(aws, flow["customer_id"])] == [samples.AWAITING]

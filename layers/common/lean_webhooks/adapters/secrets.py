@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+from lean_webhooks.adapters.aws import client
 from lean_webhooks.runtime.config import ConfigError
 from lean_webhooks.runtime.observability import register_secret
 
 
+@cache
+def _provider() -> Any:
+    """Powertools' Secrets Manager provider on the process's shared client (not a session of its own)."""
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider  # lazy: keeps cold start lean
+
+    return SecretsProvider(boto3_client=client("secretsmanager"))
+
+
+def forget_secrets() -> None:
+    """Drop the cached secrets and provider (what their max age does; tests and a new AWS context use it)."""
+    _provider.cache_clear()
+
+
 def get_json_secret(secret_id: str, max_age_s: int) -> dict[str, Any]:
     """The secret's JSON object; raises ConfigError when it is not a JSON object."""
-    from aws_lambda_powertools.utilities import parameters  # lazy: keeps cold start lean
-
-    value = parameters.get_secret(secret_id, transform="json", max_age=max_age_s)
+    value = _provider().get(secret_id, transform="json", max_age=max_age_s)
     if not isinstance(value, dict):
         raise ConfigError(f"secret {secret_id} must hold a JSON object")
     return value

@@ -15,13 +15,24 @@ class PushGateway:
     """Thin adapter over the SNS calls this service makes."""
 
     def __init__(self, sns: Any = None):
-        self._sns = sns or client("sns")
+        self._given = sns
+
+    @property
+    def _sns(self) -> Any:
+        return self._given or client("sns")
+
+    @property
+    def _publisher(self) -> Any:
+        return self._given or client("sns", "publish")
 
     def publish(self, endpoint_arn: str, message: str) -> str:
+        """One attempt; `PushOutcomeUnknown` when SNS may have accepted it (the answer was lost)."""
         from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 
         try:
-            return self._sns.publish(TargetArn=endpoint_arn, Message=message, MessageStructure="json")["MessageId"]
+            return (self._given or client("sns", "publish")).publish(
+                TargetArn=endpoint_arn, Message=message, MessageStructure="json"
+            )["MessageId"]
         except (ReadTimeoutError, ConnectionClosedError) as exc:
             raise PushOutcomeUnknown(type(exc).__name__) from None
         except Exception as exc:

@@ -10,7 +10,7 @@ from typing import Protocol
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
 from lean_webhooks.models.items import StoredBeneficiary, StoredDevice, StoredPaymentSource
 from lean_webhooks.models.payment_source import LeanPaymentSource
-from lean_webhooks.models.push import Claim
+from lean_webhooks.models.push import ClaimResult
 from lean_webhooks.models.webhook import EventsPage
 
 
@@ -85,15 +85,20 @@ class DeviceRepository(Protocol):
 
 
 class PushMarkers(Protocol):
-    """One marker per (activation, device): claimed with a lease, then sent, or released after a failure."""
+    """One marker per (activation, device): claimed with a lease, then sent, released after a failure, or left
+    for the next claimant when the publish's outcome is unknown."""
 
     def claim(
         self, customer_id: str, beneficiary_id: str, device_id: str, now: datetime, lease: timedelta
-    ) -> tuple[Claim, str]: ...
+    ) -> ClaimResult: ...
 
     def sent(self, customer_id: str, beneficiary_id: str, device_id: str, claim_id: str, now: datetime) -> bool: ...
 
     def release(self, customer_id: str, beneficiary_id: str, device_id: str, claim_id: str) -> bool: ...
+
+    def outcome_unknown(
+        self, customer_id: str, beneficiary_id: str, device_id: str, claim_id: str, now: datetime
+    ) -> bool: ...
 
 
 class PushPlatform(Protocol):

@@ -28,6 +28,7 @@ class PushReconcileOutcome:
     settled: int = 0
     pushed: int = 0
     still_failing: int = 0
+    possible_duplicates: int = 0
 
     def as_dict(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -62,11 +63,13 @@ class PushReconciler:
             except PushFailed as exc:
                 outcome.still_failing += 1  # stays in the index: the next run tries again
                 outcome.pushed += exc.outcome.sent
+                outcome.possible_duplicates += exc.outcome.possible_duplicates
                 logger.warning(
                     "push reconciliation: not all devices pushed", extra={"beneficiary_id": ben.beneficiary_id}
                 )
                 continue
             outcome.pushed += result.sent
+            outcome.possible_duplicates += result.possible_duplicates
             self._store.settle_activation(ben.identity, now)
             outcome.settled += 1
         return outcome

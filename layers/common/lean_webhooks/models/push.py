@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
 
 class Claim(Enum):
-    CLAIMED = "claimed"  # this caller may publish
+    CLAIMED = "claimed"  # this caller may publish; nobody tried before
+    RECLAIMED = "reclaimed"  # this caller may publish; an earlier claim's outcome is unknown (it may have published)
     SENT = "sent"  # a publish was confirmed (or, for markers older than leases, claimed): nothing to do
     IN_FLIGHT = "in_flight"  # another delivery holds an unexpired lease: try again later
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    claim: Claim
+    claim_id: str = ""  # for `sent` / `release` / `outcome_unknown`, when this caller holds the claim
+    lease_until: datetime | None = None  # for IN_FLIGHT: when the other claim's lease runs out
+
+    @property
+    def held(self) -> bool:
+        return self.claim in (Claim.CLAIMED, Claim.RECLAIMED)

@@ -1,8 +1,9 @@
 """Push markers: one conditional item per (beneficiary activation, device) makes each push happen once.
 
-A marker is `CLAIMED` with a lease (beyond the notifier's timeout) while its publish is under way, and `SENT`
-once SNS answered. A claim whose lease ran out means the notifier died before SNS answered: the next delivery
-of the record claims it again and publishes, so a push is never lost to a crash.
+A marker is `CLAIMED` with a lease (until just after the claimant's own deadline) while its publish is under way,
+and `SENT` once SNS answered. A claim whose lease ran out means the notifier died before SNS answered, or SNS's
+answer was lost (the notifier then ends the lease at once): the next delivery takes the claim over
+(`RECLAIMED`, a publish that may duplicate one SNS accepted) and publishes, so a push is never lost.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from lean_webhooks.adapters.dynamodb.table import PUSH, Table, customer_pk, from_item, key, push_sk, to_values
-from lean_webhooks.models.push import Claim
+from lean_webhooks.models.push import Claim, ClaimResult
 from lean_webhooks.models.timestamps import from_iso, iso
 
 MARKER_TTL = timedelta(days=30)
@@ -27,10 +28,10 @@ class PushMarkers:
 
     def claim(
         self, customer_id: str, beneficiary_id: str, device_id: str, now: datetime, lease: timedelta
-    ) -> tuple[Claim, str]:
-        """Claim the push to one device; returns the outcome and this claim's id (for `sent` / `release`)."""
+    ) -> ClaimResult:
+        """Claim the push to one device: CLAIMED or RECLAIMED (with this claim's id), SENT or IN_FLIGHT."""
         claim_id = str(uuid.uuid4())
-        claimed = self._table.put_if(
+        claimed, replaced = self._table.replace_if(
             {
                 "pk": customer_pk(customer_id),
                 "sk": push_sk(beneficiary_id, device_id),
@@ -46,13 +47,15 @@ class PushMarkers:
             ExpressionAttributeValues=to_values({":claimed": CLAIMED, ":now": iso(now)}),
         )
         if claimed:
-            return Claim.CLAIMED, claim_id
+            return ClaimResult(Claim.RECLAIMED if replaced else Claim.CLAIMED, claim_id)
         marker = self._get(customer_id, beneficiary_id, device_id)
         if marker is None:  # released between the two calls: the next delivery claims it
-            return Claim.IN_FLIGHT, ""
+            return ClaimResult(Claim.IN_FLIGHT, lease_until=now)
         if marker.get("state") == SENT or "lease_until" not in marker:
-            return Claim.SENT, ""
-        return (Claim.IN_FLIGHT if from_iso(marker["lease_until"]) >= now else Claim.SENT), ""
+            return ClaimResult(Claim.SENT)
+        lease_until = from_iso(marker["lease_until"])
+        # Expired between the two calls: the next claim takes it over.
+        return ClaimResult(Claim.IN_FLIGHT, lease_until=max(lease_until, now))
 
     def sent(self, customer_id: str, beneficiary_id: str, device_id: str, claim_id: str, now: datetime) -> bool:
         """SNS accepted the publish of this claim."""
@@ -71,6 +74,21 @@ class PushMarkers:
             "#state = :claimed AND claim_id = :claim_id",
             ExpressionAttributeNames=_STATE,
             ExpressionAttributeValues=to_values({":claimed": CLAIMED, ":claim_id": claim_id}),
+        )
+
+    def outcome_unknown(
+        self, customer_id: str, beneficiary_id: str, device_id: str, claim_id: str, now: datetime
+    ) -> bool:
+        """SNS may have accepted this claim's publish (its answer was lost): end the lease now, keeping the claim,
+        so that the next delivery takes it over as RECLAIMED and counts its publish as a possible duplicate."""
+        return self._table.update_if(
+            key(customer_pk(customer_id), push_sk(beneficiary_id, device_id)),
+            "SET lease_until = :now, outcome_unknown = :yes",
+            "#state = :claimed AND claim_id = :claim_id",
+            ExpressionAttributeNames=_STATE,
+            ExpressionAttributeValues=to_values(
+                {":claimed": CLAIMED, ":claim_id": claim_id, ":now": iso(now - timedelta(microseconds=1)), ":yes": True}
+            ),
         )
 
     def _get(self, customer_id: str, beneficiary_id: str, device_id: str) -> dict | None:

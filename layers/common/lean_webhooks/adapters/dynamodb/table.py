@@ -111,6 +111,19 @@ class Table:
         """PutItem under `condition`; False (nothing written) when the condition did not hold."""
         return self._conditional(self.dynamodb.put_item, Item=to_item(item), ConditionExpression=condition, **kwargs)
 
+    def replace_if(self, item: dict[str, Any], condition: str, **kwargs: Any) -> tuple[bool, dict[str, Any] | None]:
+        """PutItem under `condition`: (written, the item it replaced or None)."""
+        try:
+            answer = self.dynamodb.put_item(
+                TableName=self.name, Item=to_item(item), ConditionExpression=condition, ReturnValues="ALL_OLD", **kwargs
+            )
+        except Exception as exc:
+            if error_code(exc) == CONDITION_FAILED:
+                return False, None
+            raise
+        old = answer.get("Attributes")
+        return True, from_item(old) if old else None
+
     def update_if(self, item_key: dict[str, Any], update: str, condition: str, **kwargs: Any) -> bool:
         """UpdateItem under `condition`; False (nothing written) when the condition did not hold."""
         return self._conditional(
