@@ -22,7 +22,7 @@ help:
 	@echo "make demo   - the onboarding story against a fresh local stack; exits non-zero on failure"
 	@echo "make test   - everything CI checks: lint, unit, infrastructure and integration tests"
 	@echo "make bench  - benchmarks (cold start, warm handling, AWS calls, end to end, cost)"
-	@echo "make soak   - chaos soak through the local stack (N=2000 flows by default)"
+	@echo "make soak   - chaos soak through the local stack (N=2000 flows; KILL=0.02 SNS_FAULTS=0.05 add crashes, SNS faults)"
 	@echo "make redrive QUEUE=<sync queue url> DLQ=<dlq url> - move dead-lettered messages back"
 
 $(VENV)/.installed: requirements/dev.txt
@@ -90,7 +90,7 @@ bench: install .venv-sam/.installed
 	SAM=$(SAM) $(BIN)/python -m bench.run
 
 soak: install
-	$(BIN)/python -m bench.soak $(if $(N),--flows $(N),)
+	$(BIN)/python -m bench.soak $(if $(N),--flows $(N),) $(if $(KILL),--kill $(KILL),) $(if $(SNS_FAULTS),--sns-faults $(SNS_FAULTS),)
 
 redrive: $(DEV)
 	$(BIN)/python scripts/redrive.py $(if $(QUEUE),--queue-url $(QUEUE),) $(if $(DLQ),--dlq-url $(DLQ),) $(if $(LOCAL),--local,)

@@ -98,6 +98,7 @@ class LocalStack:
     _processes: list[Any] = field(default_factory=list)
     _pollers: list[Any] = field(default_factory=list)
     _servers: list[Any] = field(default_factory=list)
+    kills: Any = None
 
     def say(self, line: str) -> None:
         print(line, file=self.console, flush=True)
@@ -155,8 +156,14 @@ class LocalStack:
         self.say("created the template's tables, queues and secrets, and SNS platform applications")
 
     def _load_functions(self, log_file: Path) -> None:
+        from local.aws.chaos import ChaosSettings, KillSwitch
         from local.aws.resources import function_environment
         from local.aws.workers import IsolatedFunction
+
+        chaos = ChaosSettings.from_env()
+        self.kills = KillSwitch(chaos.kill_rate, chaos.seed) if chaos.kill_rate else None
+        if chaos.kill_rate or chaos.sns_fault_rate:
+            self.say(f"chaos: kill rate {chaos.kill_rate}, SNS publish fault rate {chaos.sns_fault_rate}")
 
         # One process per execution environment; their output (Powertools JSON logs, EMF metrics) goes to a
         # file, the console keeps the story.
@@ -165,7 +172,7 @@ class LocalStack:
             concurrency = CONCURRENCY.get(logical_id, 1)
             if any(source.kind == "SQS" for source in tpl.event_sources(logical_id)):
                 concurrency = self._sqs_workers(logical_id)
-            self.functions[logical_id] = IsolatedFunction(spec, environment, concurrency, log_file)
+            self.functions[logical_id] = IsolatedFunction(spec, environment, concurrency, log_file, self.kills)
         self.say(f"started {len(self.functions)} functions, each in its own worker processes (logs: {log_file})")
 
     def _queue_url(self, arn: str) -> str:
@@ -218,9 +225,16 @@ class LocalStack:
     def _start_api(self) -> None:
         from local.aws.api_gateway import ApiEmulator
 
-        self.api = ApiEmulator(self.functions, self.health, self.schedules)
+        self.api = ApiEmulator(self.functions, self.health, self.schedules, self.chaos_stats)
         self.api.serve("127.0.0.1", self.ports.api)
         self._servers.append(self.api)
+
+    def chaos_stats(self) -> dict[str, Any]:
+        """Kills that landed mid-invocation per function, and the SNS fault layer's counts."""
+        import requests
+
+        sns = requests.get(f"{self.ports.moto_url}/_chaos/stats", timeout=5).json()
+        return {"kills": dict(self.kills.landed) if self.kills else {}, "sns": sns}
 
     def health(self) -> dict[str, bool]:
         parts = {

@@ -18,13 +18,17 @@ from lean_webhooks.core.status_rules import is_push_worthy_activation
 from lean_webhooks.models.beneficiary import BeneficiaryActivation, BeneficiaryIdentity
 from lean_webhooks.runtime.config import PushSettings
 from lean_webhooks.runtime.invocation import Invocation
-from lean_webhooks.runtime.observability import logger, metrics
+from lean_webhooks.runtime.observability import count_now, logger, metrics
 
 settings = PushSettings.from_env()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 _table = Table(settings.table_name)
 notifier = ActivationNotifier(
-    DeviceStore(_table), PushMarkers(_table), PushGateway(), lease=timedelta(seconds=settings.push_lease_s)
+    DeviceStore(_table),
+    PushMarkers(_table),
+    PushGateway(),
+    lease=timedelta(seconds=settings.push_lease_s),
+    before_possible_duplicate=lambda: count_now("PushesPossiblyDuplicated"),
 )
 invocation = Invocation()
 _seconds_left = invocation.seconds_left  # a module name, so that tests can shorten the time left
@@ -35,8 +39,6 @@ def _count(outcome: NotifyOutcome) -> None:
     metrics.add_metric(name="PushEndpointsDisabled", unit=MetricUnit.Count, value=outcome.disabled)
     if outcome.unknown:  # SNS may have accepted it: the retry may be the one unavoidable duplicate
         metrics.add_metric(name="PushesOutcomeUnknown", unit=MetricUnit.Count, value=outcome.unknown)
-    if outcome.possible_duplicates:  # published after a claim whose outcome was unknown
-        metrics.add_metric(name="PushesPossiblyDuplicated", unit=MetricUnit.Count, value=outcome.possible_duplicates)
     if outcome.failed:
         metrics.add_metric(name="PushesFailed", unit=MetricUnit.Count, value=len(outcome.failed))
 

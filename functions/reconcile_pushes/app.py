@@ -16,13 +16,17 @@ from lean_webhooks.core.activation_notifier import ActivationNotifier
 from lean_webhooks.core.push_reconciliation import GRACE, PushReconciler
 from lean_webhooks.runtime.config import PushSettings, env_int
 from lean_webhooks.runtime.invocation import Invocation
-from lean_webhooks.runtime.observability import logger, metrics
+from lean_webhooks.runtime.observability import count_now, logger, metrics
 
 settings = PushSettings.from_env()
 _table = Table(settings.table_name)
 store = PaymentSourceStore(_table)
 notifier = ActivationNotifier(
-    DeviceStore(_table), PushMarkers(_table), PushGateway(), lease=timedelta(seconds=settings.push_lease_s)
+    DeviceStore(_table),
+    PushMarkers(_table),
+    PushGateway(),
+    lease=timedelta(seconds=settings.push_lease_s),
+    before_possible_duplicate=lambda: count_now("PushesPossiblyDuplicated"),
 )
 invocation = Invocation()
 grace = timedelta(seconds=env_int("PUSH_RECONCILE_GRACE_SECONDS", int(GRACE.total_seconds())))
@@ -35,7 +39,5 @@ def lambda_handler(event: dict, context: Any) -> dict:
     outcome = PushReconciler(store, notifier, grace=grace, seconds_left=invocation.seconds_left).run()
     metrics.add_metric(name="PushesReconciled", unit=MetricUnit.Count, value=outcome.pushed)
     metrics.add_metric(name="PushReconcileFailures", unit=MetricUnit.Count, value=outcome.still_failing)
-    if outcome.possible_duplicates:
-        metrics.add_metric(name="PushesPossiblyDuplicated", unit=MetricUnit.Count, value=outcome.possible_duplicates)
     logger.info("push reconciliation run", extra=outcome.as_dict())
     return outcome.as_dict()

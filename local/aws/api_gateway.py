@@ -23,9 +23,14 @@ class ApiEmulator(BackgroundWsgiApp):
     """WSGI app: match a template route, build the event, invoke the function, shape its answer."""
 
     def __init__(
-        self, functions: dict[str, LocalFunction], health: Callable[[], dict[str, bool]], schedules: dict | None = None
+        self,
+        functions: dict[str, LocalFunction],
+        health: Callable[[], dict[str, bool]],
+        schedules: dict | None = None,
+        chaos: Callable[[], dict[str, Any]] | None = None,
     ):
         self._functions = functions
+        self._chaos = chaos
         self._schedules = schedules or {}
         self._health = health
         self._routes = tpl.http_routes()
@@ -38,6 +43,8 @@ class ApiEmulator(BackgroundWsgiApp):
         if request.path == "/_local/health" and request.method == "GET":
             parts = self._health()
             return _json({"ok": all(parts.values()), "parts": parts}, 200 if all(parts.values()) else 503)
+        if request.path == "/_local/chaos" and request.method == "GET" and self._chaos:
+            return _json(self._chaos(), 200)
         if request.path.startswith("/_local/schedules/") and request.method == "POST":
             scheduler = self._schedules.get(request.path.rsplit("/", 1)[1])
             if scheduler is None:

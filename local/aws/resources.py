@@ -26,6 +26,15 @@ class LocalSettings:
     webhook_secret: str = LOCAL_WEBHOOK_SECRET
     lean_base_url: str = ""
     app_id: str = field(default_factory=lambda: local_app_id())
+    # LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS: the soak's kills would otherwise park a crashed batch for the
+    # template's 18 minutes; any value above the sync function's timeout keeps the arithmetic's point.
+    visibility_timeout_s: int | None = field(
+        default_factory=lambda: (
+            int(os.environ["LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS"])
+            if os.environ.get("LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS")
+            else None
+        )
+    )
 
 
 def local_app_id() -> str:
@@ -78,6 +87,8 @@ def create_all(clients: dict[str, Any], settings: LocalSettings = LocalSettings(
         props = queues[logical_id]["Properties"]
         name = f"{settings.prefix}-{logical_id}"
         attributes = {k: str(props[k]) for k in ("VisibilityTimeout", "MessageRetentionPeriod") if k in props}
+        if settings.visibility_timeout_s and "VisibilityTimeout" in attributes:
+            attributes["VisibilityTimeout"] = str(settings.visibility_timeout_s)
         if "RedrivePolicy" in props:
             attributes["RedrivePolicy"] = json.dumps(tpl.resolve(props["RedrivePolicy"], refs))
         url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]

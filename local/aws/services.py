@@ -82,7 +82,8 @@ def start_dynamodb_local(port: int, log_path: Path) -> subprocess.Popen:
 def start_moto_server(port: int, log_path: Path) -> subprocess.Popen:
     log = log_path.open("ab")
     process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-m", "local.aws.chaos", str(port)],  # moto server, with SNS faults when asked
+        cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,

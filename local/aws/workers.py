@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from local.aws import template as tpl
+from local.aws.chaos import KillSwitch
 from local.aws.functions import LambdaContext, load_handler
 
 _SPAWN = multiprocessing.get_context("spawn")
@@ -49,8 +50,16 @@ class _Worker:
 class IsolatedFunction:
     """`concurrency` worker processes for one function; `invoke` waits for a free one."""
 
-    def __init__(self, spec: tpl.FunctionSpec, environment: dict[str, str], concurrency: int, log_path: Path):
+    def __init__(
+        self,
+        spec: tpl.FunctionSpec,
+        environment: dict[str, str],
+        concurrency: int,
+        log_path: Path,
+        kill_switch: KillSwitch | None = None,
+    ):
         self.spec, self.name = spec, spec.logical_id
+        self._kills = kill_switch
         self._environment, self._log_path = environment, str(log_path)
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: list[_Worker] = []
@@ -87,6 +96,7 @@ class IsolatedFunction:
 
     def invoke(self, event: dict[str, Any]) -> Any:
         worker = self._idle.get()
+        kill = self._kills.arm(worker.process.kill) if self._kills else None  # chaos: SIGKILL mid-invocation
         try:
             worker.conn.send(event)
             if not worker.conn.poll(self.spec.timeout + 1):
@@ -94,9 +104,16 @@ class IsolatedFunction:
                 raise FunctionError(f"{self.name} timed out after {self.spec.timeout} s")
             status, value = worker.conn.recv()
         except (EOFError, OSError) as exc:
+            if kill is not None and kill.cancel() and self._kills:
+                self._kills.landed_on(self.name)
+            kill = None
             worker = self._replace(worker)
             raise FunctionError(f"{self.name} crashed: {exc}") from None
         finally:
+            if kill is not None and kill.cancel() and worker.process.is_alive():
+                worker.process.join(5)  # it fired after the answer: replace the dying worker
+            if not worker.process.is_alive():
+                worker = self._replace(worker)
             self._idle.put(worker)
         if status == "error":
             raise FunctionError(f"{self.name}: {value}")

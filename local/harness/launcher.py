@@ -48,11 +48,13 @@ class RunningStack(StackClient):
 
 
 @contextmanager
-def launched_stack(state_dir: Path, secret: str, timeout_s: float = 120) -> Iterator[RunningStack]:
-    """Yield a healthy stack; its console output goes to `state_dir/console.log`."""
+def launched_stack(
+    state_dir: Path, secret: str, timeout_s: float = 120, environment: dict[str, str] | None = None
+) -> Iterator[RunningStack]:
+    """Yield a healthy stack (with `environment` added to its own); console output goes to `state_dir/console.log`."""
     state_dir.mkdir(parents=True, exist_ok=True)
     ports = {name: free_port() for name in PORT_VARIABLES}
-    env = {**os.environ, **{k: str(v) for k, v in ports.items()}, "LEAN_WEBHOOK_SECRET": secret}
+    env = {**os.environ, **(environment or {}), **{k: str(v) for k, v in ports.items()}, "LEAN_WEBHOOK_SECRET": secret}
     running = RunningStack(ports, state_dir, secret)
     with running.console_log.open("w") as console:
         process = subprocess.Popen(

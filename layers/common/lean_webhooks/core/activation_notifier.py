@@ -41,7 +41,7 @@ class NotifyOutcome:
     already_sent: int = 0
     disabled: int = 0
     unknown: int = 0  # SNS may have accepted a publish whose answer was lost: the retry may duplicate it
-    possible_duplicates: int = 0  # publishes after a claim whose outcome was unknown (answer lost, claimant died)
+    possible_duplicates: int = 0  # publishes tried after a claim whose outcome was unknown (answer lost, died)
     failed: list[str] = field(default_factory=list)
     in_flight: list[str] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)
@@ -58,6 +58,7 @@ class ActivationNotifier:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         lease: timedelta = DEFAULT_LEASE,
         sleep: Callable[[float], None] = time.sleep,
+        before_possible_duplicate: Callable[[], None] = lambda: None,
     ):
         self._devices = devices
         self._markers = markers
@@ -65,6 +66,7 @@ class ActivationNotifier:
         self._clock = clock
         self._lease = lease
         self._sleep = sleep
+        self._before_possible_duplicate = before_possible_duplicate  # counted before the risk, so no crash loses it
 
     def notify(
         self, activation: BeneficiaryActivation, seconds_left: Callable[[], float] = lambda: float("inf")
@@ -124,6 +126,9 @@ class ActivationNotifier:
     ) -> None:
         customer_id, beneficiary_id = activation.identity.customer_id, activation.identity.beneficiary_id
         device_id = device.device_id
+        if claim.claim is Claim.RECLAIMED:
+            self._before_possible_duplicate()
+            outcome.possible_duplicates += 1
         try:
             self._gateway.publish(device.endpoint_arn, message)
         except EndpointDisabled:
@@ -144,4 +149,3 @@ class ActivationNotifier:
         else:
             self._markers.sent(customer_id, beneficiary_id, device_id, claim.claim_id, self._clock())
             outcome.sent += 1
-            outcome.possible_duplicates += claim.claim is Claim.RECLAIMED

@@ -51,3 +51,12 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
 
 logger = Logger(logger_formatter=RedactingFormatter())
 metrics = Metrics(namespace=NAMESPACE)
+
+
+def count_now(name: str, value: int = 1) -> None:
+    """Write one count at once (its own EMF line), not at the end of the invocation: for a count that must
+    survive the function being killed right after the thing it counts."""
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
+
+    with single_metric(name=name, unit=MetricUnit.Count, value=value, namespace=NAMESPACE) as metric:
+        metric.add_dimension(name="service", value=logger.service)
