@@ -15,7 +15,7 @@ export PATH := $(BIN):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install run demo test lint format test-unit test-integration test-infra build bench soak redrive clean
+.PHONY: help install run demo test lint format test-unit test-integration test-infra build bench soak mutants redrive clean
 
 help:
 	@echo "make run    - local stack (DynamoDB Local, moto, Lean simulator, API on :3000) + onboarding demo; Ctrl-C stops"
@@ -23,6 +23,7 @@ help:
 	@echo "make test   - everything CI checks: lint, unit, infrastructure and integration tests"
 	@echo "make bench  - benchmarks (cold start, warm handling, AWS calls, end to end, cost)"
 	@echo "make soak   - chaos soak through the local stack (N=2000 flows; KILL=0.02 SNS_FAULTS=0.05 add crashes, SNS faults)"
+	@echo "make mutants - mutation testing (mutmut) of the signature check, status rules, conditional writes, push markers"
 	@echo "make redrive QUEUE=<sync queue url> DLQ=<dlq url> - move dead-lettered messages back"
 
 $(VENV)/.installed: requirements/dev.txt
@@ -88,6 +89,16 @@ build: .venv-sam/.installed $(DEV)
 
 bench: install .venv-sam/.installed
 	SAM=$(SAM) $(BIN)/python -m bench.run
+
+.venv-mutants/.installed: requirements/mutants.txt
+	$(PYTHON) -m venv .venv-mutants
+	.venv-mutants/bin/python -m pip install -q --upgrade pip
+	.venv-mutants/bin/python -m pip install -q -r requirements/mutants.txt
+	touch $@
+
+# Mutates files in place, one at a time (mutmut restores each): do not edit or run other targets meanwhile.
+mutants: $(DEV) .venv-mutants/.installed
+	$(BIN)/python scripts/mutants.py
 
 soak: install
 	$(BIN)/python -m bench.soak $(if $(N),--flows $(N),) $(if $(KILL),--kill $(KILL),) $(if $(SNS_FAULTS),--sns-faults $(SNS_FAULTS),)

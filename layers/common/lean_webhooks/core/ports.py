@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
 from lean_webhooks.models.items import StoredBeneficiary, StoredDevice, StoredPaymentSource
-from lean_webhooks.models.payment_source import LeanPaymentSource
 from lean_webhooks.models.push import ClaimResult
-from lean_webhooks.models.webhook import EventsPage
+
+if TYPE_CHECKING:  # pydantic models: a function that only pushes never imports pydantic
+    from lean_webhooks.models.payment_source import LeanPaymentSource
+    from lean_webhooks.models.webhook import EventsPage
 
 
 class LeanReader(Protocol):

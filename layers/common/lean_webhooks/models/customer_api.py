@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal, get_args
-
 from pydantic import BaseModel, ConfigDict, Field
 
-Platform = Literal["GCM", "APNS", "APNS_SANDBOX"]  # SNS platforms: FCM, APNs, APNs sandbox
-PLATFORMS: tuple[str, ...] = get_args(Platform)
+from lean_webhooks.models.push import PLATFORMS, Platform  # noqa: F401 - re-exported for the API's models
 
 
 class DeviceRegistration(BaseModel):

@@ -1,10 +1,14 @@
-"""Push markers' vocabulary: what claiming the push of one activation to one device found."""
+"""Push vocabulary: the platforms, and what claiming the push of one activation to one device found."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import Literal, get_args
+
+Platform = Literal["GCM", "APNS", "APNS_SANDBOX"]  # SNS platforms: FCM, APNs, APNs sandbox
+PLATFORMS: tuple[str, ...] = get_args(Platform)
 
 
 class Claim(Enum):

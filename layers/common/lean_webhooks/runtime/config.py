@@ -6,7 +6,7 @@ import ipaddress
 import os
 from dataclasses import dataclass, field
 
-from lean_webhooks.models.customer_api import PLATFORMS
+from lean_webhooks.models.push import PLATFORMS
 
 
 class ConfigError(RuntimeError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lean_webhooks.adapters.dynamodb.table import (
     ACTIVATIONS_INDEX,
@@ -21,9 +21,11 @@ from lean_webhooks.adapters.dynamodb.table import (
 )
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
 from lean_webhooks.models.items import StoredBeneficiary, StoredPaymentSource
-from lean_webhooks.models.payment_source import LeanPaymentSource
 from lean_webhooks.models.statuses import ACTIVE, AWAITING_COOL_OFF, DELETED, REMOVED
 from lean_webhooks.models.timestamps import iso
+
+if TYPE_CHECKING:  # Lean's models are only written by the sync: readers (customer API, pushes) never import them
+    from lean_webhooks.models.payment_source import LeanPaymentSource
 
 _STATUS = {"#status": "status"}
 

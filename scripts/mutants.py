@@ -1,0 +1,79 @@
+"""Mutation testing of the rules that keep the promises: the signature check, the status rules, the conditional
+writes of beneficiaries and the push markers. Each module is mutated by mutmut, one mutant at a time, and only
+the tests that exercise it run against each mutant. Prints each module's score and every survivor's diff.
+
+    python scripts/mutants.py [--mutmut .venv-mutants/bin/mutmut] [module ...]
+
+Exit 0 when every survivor is one of the explained ones below (EXPLAINED), 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+LAYER = "layers/common/lean_webhooks"
+PYTEST = f"{ROOT}/.venv/bin/pytest -x -q -p no:cacheprovider"
+TARGETS: dict[str, list[str]] = {
+    f"{LAYER}/core/signature.py": ["tests/unit/core/test_signature.py", "tests/unit/handlers/test_webhook_handler.py"],
+    f"{LAYER}/core/status_rules.py": [
+        "tests/unit/core/test_write_rules.py",
+        "tests/unit/core/test_cool_off_recovery.py",
+        "tests/unit/handlers/test_stream_filter.py",
+    ],
+    f"{LAYER}/adapters/dynamodb/payment_sources.py": [
+        "tests/unit/core/test_write_rules.py",
+        "tests/unit/core/test_resync_and_deletion.py",
+        "tests/unit/handlers/test_recovery.py",
+    ],
+    f"{LAYER}/adapters/dynamodb/push_markers.py": [
+        "tests/unit/handlers/test_push.py",
+        "tests/unit/handlers/test_push_reconciliation.py",
+    ],
+}
+# Survivors that no test should kill, each with its reason (module, a fragment of the mutated line).
+EXPLAINED: dict[tuple[str, str], str] = {}
+
+
+def run(mutmut: str, module: str, tests: list[str]) -> tuple[int, list[str]]:
+    """Mutate `module`; returns (mutants tried, survivors' ids)."""
+    subprocess.run([mutmut, "run", "--paths-to-mutate", module, "--runner", f"{PYTEST} {' '.join(tests)}"],
+                   cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
+    results = subprocess.run([mutmut, "results"], cwd=ROOT, capture_output=True, text=True, check=False).stdout
+    survived = re.search(r"Survived[^\n]*\n(.*?)(?:\n\n|\Z)", results, re.S)
+    ids = re.findall(r"\b(\d+)\b", survived.group(1)) if survived else []
+    total = subprocess.run([mutmut, "junitxml"], cwd=ROOT, capture_output=True, text=True, check=False).stdout
+    return total.count("<testcase"), ids
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mutmut", default=str(ROOT / ".venv-mutants" / "bin" / "mutmut"))
+    parser.add_argument("modules", nargs="*", default=list(TARGETS))
+    args = parser.parse_args(argv)
+    unexplained = 0
+    for module in args.modules:
+        (ROOT / ".mutmut-cache").unlink(missing_ok=True)
+        started = time.monotonic()
+        print(f"[mutants] {module}: running ...", flush=True)
+        total, survivors = run(args.mutmut, module, TARGETS[module])
+        killed = total - len(survivors)
+        score = 100 * killed / total if total else 100.0
+        print(f"[mutants] {module}: {killed}/{total} killed ({score:.0f}%) in {time.monotonic() - started:.0f} s")
+        for mutant in survivors:
+            diff = subprocess.run([args.mutmut, "show", mutant], cwd=ROOT, capture_output=True, text=True).stdout
+            reason = next((why for (path, frag), why in EXPLAINED.items() if path in module and frag in diff), None)
+            print(f"  survivor {mutant}: {'explained: ' + reason if reason else 'NOT EXPLAINED'}\n{diff}")
+            unexplained += reason is None
+    (ROOT / ".mutmut-cache").unlink(missing_ok=True)
+    print(f"[mutants] {unexplained} unexplained survivors")
+    return 1 if unexplained else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
