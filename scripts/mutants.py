@@ -42,8 +42,12 @@ EXPLAINED: dict[tuple[str, str], str] = {}
 
 def run(mutmut: str, module: str, tests: list[str]) -> tuple[int, list[str]]:
     """Mutate `module`; returns (mutants tried, survivors' ids)."""
-    subprocess.run([mutmut, "run", "--paths-to-mutate", module, "--runner", f"{PYTEST} {' '.join(tests)}"],
-                   cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [mutmut, "run", "--paths-to-mutate", module, "--runner", f"{PYTEST} {' '.join(tests)}"],
+        cwd=ROOT,
+        check=False,
+        stdout=subprocess.DEVNULL,
+    )
     results = subprocess.run([mutmut, "results"], cwd=ROOT, capture_output=True, text=True, check=False).stdout
     survived = re.search(r"Survived[^\n]*\n(.*?)(?:\n\n|\Z)", results, re.S)
     ids = re.findall(r"\b(\d+)\b", survived.group(1)) if survived else []
