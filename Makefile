@@ -104,7 +104,7 @@ soak: install
 	$(BIN)/python -m bench.soak $(if $(N),--flows $(N),) $(if $(KILL),--kill $(KILL),) $(if $(SNS_FAULTS),--sns-faults $(SNS_FAULTS),)
 
 redrive: $(DEV)
-	$(BIN)/python scripts/redrive.py $(if $(QUEUE),--queue-url $(QUEUE),) $(if $(DLQ),--dlq-url $(DLQ),) $(if $(LOCAL),--local,)
+	$(BIN)/python scripts/redrive.py $(if $(QUEUE),--queue-url $(QUEUE),) $(if $(DLQ),--dlq-url $(DLQ),) $(if $(LOCAL),--local,) $(if $(DRY_RUN),--dry-run,)
 
 clean:
 	rm -rf .aws-sam .local-stack .pytest_cache .ruff_cache .hypothesis

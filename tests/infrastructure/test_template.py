@@ -327,3 +327,11 @@ def test_samconfig_has_sandbox_and_production_with_valid_parameters():
             assert name in params, name
             allowed = params[name].get("AllowedValues")
             assert allowed is None or value in [str(a) for a in allowed], (name, value)
+
+
+def test_the_dlq_arn_is_an_output_for_sqs_own_redrive():
+    outputs = tpl.load()["Outputs"]
+    assert outputs["SyncDeadLetterQueueArn"]["Value"] == {"Fn::GetAtt": ["SyncDeadLetterQueue", "Arn"]}
+    assert RESOURCES["SyncQueue"]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"] == {
+        "Fn::GetAtt": ["SyncDeadLetterQueue", "Arn"]
+    }  # StartMessageMoveTask needs the DLQ to be a source queue's dead-letter queue

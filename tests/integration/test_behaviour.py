@@ -191,16 +191,22 @@ def test_lean_outage_dead_letters_with_reason_then_redrive_recovers(stack):
     assert dead[0]["MessageAttributes"]["failure_reason"]["StringValue"] == "lean:http_503:SERVICE_UNAVAILABLE"
     assert status_of(stack, flow) is None
     stack.clear_faults()
-    result = subprocess.run(
-        [sys.executable, "scripts/redrive.py", "--local"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "LOCAL_MOTO_PORT": str(stack.ports["LOCAL_MOTO_PORT"])},
-        check=True,
-        timeout=60,
-    )
-    assert "failure_reason=lean:http_503" in result.stdout
+
+    def redrive(*flags: str) -> str:
+        return subprocess.run(
+            [sys.executable, "scripts/redrive.py", "--local", *flags],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "LOCAL_MOTO_PORT": str(stack.ports["LOCAL_MOTO_PORT"])},
+            check=True,
+            timeout=60,
+        ).stdout
+
+    assert "failure_reason=lean:http_503" in redrive("--dry-run")
+    assert status_of(stack, flow) is None  # a dry run moves nothing ...
+    result = redrive()  # ... and hides nothing: the real redrive right after moves it
+    assert "failure_reason=lean:http_503" in result and "\n0 message(s) moved" not in result
     wait_status(stack, flow, samples.ACTIVE)
     assert len(settle(stack, flow, 1)) == 1
 
