@@ -84,6 +84,18 @@ def _until_accepted(flow: Flow, send: Any, what: str, attempts: int = 8) -> None
     raise RuntimeError(f"{what} kept failing after {attempts} attempts")
 
 
+def read_retrying(read: Any, attempts: int = 6) -> Any:
+    """A read through the customer API, retried after a 5xx (the kills go on while the soak checks)."""
+    for attempt in range(attempts):
+        try:
+            return read()
+        except requests.HTTPError as exc:
+            if exc.response is None or exc.response.status_code < 500 or attempt == attempts - 1:
+                raise
+            time.sleep(0.2 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
 def run_flow(stack: RunningStack, flow: Flow) -> None:
     """Device registration (with the flow's token sharing), then the three webhooks (with the flow's chaos)."""
     cid, psid = flow.ids["customer_id"], flow.ids["payment_source_id"]
@@ -184,7 +196,9 @@ def soak(flows: int, workers: int, seed: int, state_dir: Path, kill: float, sns_
         wall_s = time.monotonic() - started
         statuses: Counter[str] = Counter()
         for flow in plan.flows:
-            ben = stack.beneficiary(flow.ids["customer_id"], flow.ids["beneficiary_id"])
+            ben = read_retrying(
+                lambda flow=flow: stack.beneficiary(flow.ids["customer_id"], flow.ids["beneficiary_id"])
+            )
             statuses[ben["status"] if ben else "MISSING"] += 1
         pushes = pushes_by_customer(stack)
         depths = stack.queue_depths()

@@ -11,6 +11,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from local.aws import template as tpl
 
@@ -335,3 +336,34 @@ def test_the_dlq_arn_is_an_output_for_sqs_own_redrive():
     assert RESOURCES["SyncQueue"]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"] == {
         "Fn::GetAtt": ["SyncDeadLetterQueue", "Arn"]
     }  # StartMessageMoveTask needs the DLQ to be a source queue's dead-letter queue
+
+
+# ----- the CI workflow (it cannot run here: actionlint checks it) -----
+ACTIONLINT = str(ROOT / ".venv" / "bin" / "actionlint")
+
+
+def test_the_github_workflow_passes_actionlint():
+    workflows = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+    assert workflows
+    run(ACTIONLINT, *map(str, workflows))
+
+
+def test_actionlint_fails_a_broken_workflow(tmp_path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.x }\n"
+    )
+    result = subprocess.run([ACTIONLINT, str(broken)], capture_output=True, text=True, check=False)
+    assert result.returncode == 1 and "expression" in result.stdout
+
+
+def test_the_workflow_tests_pull_requests_and_deploys_main_to_sandbox_with_oidc():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    triggers = workflow[True]  # YAML 1.1 reads the key `on` as True
+    assert "pull_request" in triggers and triggers["push"]["branches"] == ["main"]
+    deploy = workflow["jobs"]["deploy-sandbox"]
+    assert deploy["needs"] == "test" and deploy["permissions"]["id-token"] == "write"
+    assert workflow["permissions"] == {"contents": "read"}
+    steps = " ".join(str(step) for step in deploy["steps"])
+    assert "configure-aws-credentials" in steps and "role-to-assume" in steps and "--config-env sandbox" in steps
+    assert any("make test" in str(step.get("run", "")) for step in workflow["jobs"]["test"]["steps"])
