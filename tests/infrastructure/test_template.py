@@ -367,3 +367,45 @@ def test_the_workflow_tests_pull_requests_and_deploys_main_to_sandbox_with_oidc(
     steps = " ".join(str(step) for step in deploy["steps"])
     assert "configure-aws-credentials" in steps and "role-to-assume" in steps and "--config-env sandbox" in steps
     assert any("make test" in str(step.get("run", "")) for step in workflow["jobs"]["test"]["steps"])
+
+
+# ----- the operator's dashboard -----
+def emitted_metrics() -> set[str]:
+    """Every custom metric name the functions and the layer emit (`name="X"`, `name="X" if ... else "Y"`)."""
+    names: set[str] = set()
+    emit = re.compile(r'(?:add_metric\(name=|count_now\()("\w+"(?: if [^\n]+? else "\w+")?)')
+    for path in [*(ROOT / "functions").rglob("*.py"), *(ROOT / "layers" / "common").rglob("*.py")]:
+        for call in emit.findall(path.read_text()):
+            names |= set(re.findall(r'"(\w+)"', call))
+    return names
+
+
+def dashboard() -> dict:
+    body = RESOURCES["Dashboard"]["Properties"]["DashboardBody"]["Fn::Sub"]
+    return json.loads(re.sub(r"\$\{([^}]+)\}", r"\1", body))  # ${WebhookFunction} -> WebhookFunction
+
+
+def test_the_dashboard_shows_every_metric_the_code_emits():
+    names = emitted_metrics()
+    assert {"WebhooksQueued", "WebhooksIgnored", "PushesPossiblyDuplicated", "MessagesDeadLettered"} <= names
+    shown = {m[1] for widget in dashboard()["widgets"] for m in widget["properties"]["metrics"]}
+    assert names <= shown, names - shown
+
+
+def test_the_dashboard_shows_queue_depths_errors_throttles_durations_and_iterator_age():
+    shown = {(m[0], m[1]) for widget in dashboard()["widgets"] for m in widget["properties"]["metrics"]}
+    for metric in ("Errors", "Throttles", "Duration", "IteratorAge"):
+        assert ("AWS/Lambda", metric) in shown
+    assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible") in shown and ("AWS/ApiGateway", "5xx") in shown
+    functions_shown = {m[3] for w in dashboard()["widgets"] for m in w["properties"]["metrics"] if m[1] == "Errors"}
+    assert len(functions_shown) == len(FUNCTIONS)
+    assert "DashboardUrl" in tpl.load()["Outputs"]
+
+
+def test_the_readme_runbook_names_every_alarm_and_metric():
+    readme = (ROOT / "README.md").read_text()
+    runbook = readme[readme.index("### Runbook") :]
+    for alarm in tpl.of_type("AWS::CloudWatch::Alarm"):
+        assert f"`{alarm}`" in runbook, alarm
+    for name in emitted_metrics():
+        assert f"`{name}`" in readme, name
