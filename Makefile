@@ -15,7 +15,7 @@ export PATH := $(BIN):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install run demo test lint format test-unit test-integration test-infra build bench soak mutants redrive clean
+.PHONY: help install run demo test lint format test-unit test-integration test-infra build bench soak mutants redrive webhook events clean
 
 help:
 	@echo "make run    - local stack (DynamoDB Local, moto, Lean simulator, API on :3000) + onboarding demo; Ctrl-C stops"
@@ -24,6 +24,8 @@ help:
 	@echo "make bench  - benchmarks (cold start, warm handling, AWS calls, end to end, cost)"
 	@echo "make soak   - chaos soak through the local stack (N=2000 flows; KILL=0.02 SNS_FAULTS=0.05 add crashes, SNS faults)"
 	@echo "make mutants - mutation testing (mutmut) of the signature check, status rules, conditional writes, push markers"
+	@echo "make webhook TYPE=payment_source.beneficiary.updated [URL=...] [SECRET=...] - sign and POST a fresh Lean webhook"
+	@echo "make events [SECRET=...] - re-sign events/ with fresh timestamps (for sam local invoke, which needs Docker)"
 	@echo "make redrive QUEUE=<sync queue url> DLQ=<dlq url> - move dead-lettered messages back"
 
 $(VENV)/.installed: requirements/dev.txt
@@ -102,6 +104,14 @@ mutants: $(DEV) .venv-mutants/.installed
 
 soak: install
 	$(BIN)/python -m bench.soak $(if $(N),--flows $(N),) $(if $(KILL),--kill $(KILL),) $(if $(SNS_FAULTS),--sns-faults $(SNS_FAULTS),)
+
+webhook: $(DEV)
+	@test -n "$(TYPE)" || { echo "TYPE= one of: payment_source.created payment_source.updated payment_source.beneficiary.created payment_source.beneficiary.updated"; exit 2; }
+	$(BIN)/python -m local.harness.send_webhook $(TYPE) $(if $(URL),--url $(URL),) $(if $(SECRET),--secret '$(SECRET)',) \
+	  $(if $(STATUS),--status $(STATUS),) $(if $(CUSTOMER),--customer-id $(CUSTOMER),)
+
+events: $(DEV)
+	$(BIN)/python -m local.harness.seed_events $(if $(SECRET),--secret '$(SECRET)',) --fresh
 
 redrive: $(DEV)
 	$(BIN)/python scripts/redrive.py $(if $(QUEUE),--queue-url $(QUEUE),) $(if $(DLQ),--dlq-url $(DLQ),) $(if $(LOCAL),--local,) $(if $(DRY_RUN),--dry-run,)

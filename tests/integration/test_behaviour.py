@@ -319,3 +319,27 @@ def test_no_pii_or_secret_in_any_log_line(stack):
     forbidden = ["AE340260001015528812001", "1015528812001", "APA91b", SECRET, "local-client-secret"]
     for value in forbidden:
         assert value not in text, f"{value!r} leaked into the logs"
+
+
+def test_make_webhook_signs_and_posts_a_fresh_lean_webhook(stack):
+    """`make webhook`: how a user replays a Lean delivery by hand; a wrong secret is refused."""
+
+    def send(*flags: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "local.harness.send_webhook", *flags, "--url", f"{stack.api_url}/webhooks/lean"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=60,
+        )
+
+    flow = new_customer(stack)
+    lean_has(stack, flow, samples.AWAITING)
+    ids = ["--customer-id", flow["customer_id"], "--payment-source-id", flow["payment_source_id"]]
+    ids += ["--beneficiary-id", flow["beneficiary_id"]]
+    sent = send("payment_source.beneficiary.created", "--secret", stack.webhook_secret, *ids)
+    assert sent.returncode == 0 and sent.stdout.startswith("200 ") and '"accepted"' in sent.stdout, sent.stdout
+    wait_status(stack, flow, samples.AWAITING)
+    refused = send("payment_source.beneficiary.created", "--secret", "not-the-secret", *ids)
+    assert refused.returncode == 1 and refused.stdout.startswith("401 ")
