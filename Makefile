@@ -15,7 +15,7 @@ export PATH := $(BIN):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install run demo test lint format test-unit test-integration test-infra build bench soak mutants redrive webhook events clean
+.PHONY: help install run demo test lint format test-unit test-integration test-infra build deploy bench soak mutants redrive webhook events clean
 
 help:
 	@echo "make run    - local stack (DynamoDB Local, moto, Lean simulator, API on :3000) + onboarding demo; Ctrl-C stops"
@@ -26,6 +26,7 @@ help:
 	@echo "make mutants - mutation testing (mutmut) of the signature check, status rules, conditional writes, push markers"
 	@echo "make webhook TYPE=payment_source.beneficiary.updated [URL=...] [SECRET=...] - sign and POST a fresh Lean webhook"
 	@echo "make events [SECRET=...] - re-sign events/ with fresh timestamps (for sam local invoke, which needs Docker)"
+	@echo "make deploy ENV=sandbox|production - sam build, then sam deploy with deploy/<ENV>.env merged over samconfig.toml"
 	@echo "make redrive QUEUE=<sync queue url> DLQ=<dlq url> - move dead-lettered messages back"
 
 $(VENV)/.installed: requirements/dev.txt
@@ -88,6 +89,10 @@ test: lint test-unit test-infra test-integration
 
 build: .venv-sam/.installed $(DEV)
 	$(SAM) build --parallel
+
+# ENV=sandbox|production; deploy/<ENV>.env (from deploy/<ENV>.env.example) holds your account's values.
+deploy: build
+	SAM=$(SAM) $(BIN)/python scripts/deploy.py $(or $(ENV),sandbox) -- $(DEPLOY_FLAGS)
 
 bench: install .venv-sam/.installed
 	SAM=$(SAM) $(BIN)/python -m bench.run
