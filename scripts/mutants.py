@@ -18,7 +18,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LAYER = "layers/common/lean_webhooks"
-PYTEST = f"{ROOT}/.venv/bin/pytest -x -q -p no:cacheprovider"
+# The pytest of the interpreter running this script (the dev venv), so that a copy of the tree (a git worktree)
+# can be mutated with it: pytest's `pythonpath` puts that tree's layer first.
+PYTEST = f"{Path(sys.executable).parent / 'pytest'} -x -q -p no:cacheprovider"
 TARGETS: dict[str, list[str]] = {
     f"{LAYER}/core/signature.py": ["tests/unit/core/test_signature.py", "tests/unit/handlers/test_webhook_handler.py"],
     f"{LAYER}/core/status_rules.py": [
