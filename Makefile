@@ -15,7 +15,7 @@ export PATH := $(BIN):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install run demo test lint format test-unit test-integration test-infra build deploy bench soak mutants redrive webhook events clean
+.PHONY: help install run demo test lint format openapi test-unit test-integration test-infra build deploy bench soak mutants redrive webhook events clean
 
 help:
 	@echo "make run    - local stack (DynamoDB Local, moto, Lean simulator, API on :3000) + onboarding demo; Ctrl-C stops"
@@ -27,6 +27,7 @@ help:
 	@echo "make webhook TYPE=payment_source.beneficiary.updated [URL=...] [SECRET=...] - sign and POST a fresh Lean webhook"
 	@echo "make events [SECRET=...] - re-sign events/ with fresh timestamps (for sam local invoke, which needs Docker)"
 	@echo "make deploy ENV=sandbox|production - sam build, then sam deploy with deploy/<ENV>.env merged over samconfig.toml"
+	@echo "make openapi - regenerate docs/openapi.json from the customer API's code"
 	@echo "make redrive QUEUE=<sync queue url> DLQ=<dlq url> - move dead-lettered messages back"
 
 $(VENV)/.installed: requirements/dev.txt
@@ -71,6 +72,10 @@ lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-cache
+
+# docs/openapi.json from the customer API's typed routes (a unit test fails when code and document drift).
+openapi: $(DEV)
+	$(BIN)/python scripts/openapi.py
 
 format: $(DEV)
 	$(BIN)/ruff format .

@@ -1,112 +1,177 @@
-"""IAM-authorised API for the customer's app backend: devices and stored payment sources."""
+"""IAM-authorised API for the customer's app backend: devices and stored payment sources.
+
+Routes are typed (Powertools Event Handler validation): the OpenAPI document `docs/openapi.json` is generated
+from them (`make openapi`), and every 4xx is `{"error", "message"}`.
+"""
 
 from __future__ import annotations
 
 import json
-import re
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
-from pydantic import TypeAdapter, ValidationError
 
 from lean_webhooks.adapters.dynamodb.devices import DeviceStore
 from lean_webhooks.adapters.dynamodb.payment_sources import PaymentSourceStore
 from lean_webhooks.adapters.dynamodb.table import Table
 from lean_webhooks.adapters.sns_push import PushGateway
 from lean_webhooks.core.device_registry import DeviceRegistry
-from lean_webhooks.core.payment_source_view import payment_sources_view
+from lean_webhooks.core.payment_source_view import page_of_payment_sources
 from lean_webhooks.models.common import LeanId
-from lean_webhooks.models.customer_api import DeviceRegistration
-from lean_webhooks.models.errors import PlatformNotConfigured
-from lean_webhooks.models.validation import invalid_fields
+from lean_webhooks.models.customer_api import (
+    DEVICE_ID_PATTERN,
+    MAX_PAGE,
+    Deletion,
+    Device,
+    DeviceList,
+    DeviceRegistration,
+    ErrorBody,
+    PaymentSourcePage,
+)
+from lean_webhooks.models.errors import InvalidPageToken, LeanApiError, PlatformNotConfigured
 from lean_webhooks.runtime.config import LeanSettings, PushSettings
-from lean_webhooks.runtime.http_errors import error_response, unexpected_error
+from lean_webhooks.runtime.http_errors import error_response, unexpected_error, validation_message
 from lean_webhooks.runtime.observability import logger, metrics
 
-app = APIGatewayHttpResolver()
+app = APIGatewayHttpResolver(enable_validation=True)
 settings = PushSettings.from_env()
 _table = Table(settings.table_name)
 registry = DeviceRegistry(settings, DeviceStore(_table), PushGateway())
 payment_sources = PaymentSourceStore(_table)
-_DEVICE_ID = re.compile(r"^[A-Za-z0-9._\-]{1,128}$")
-_LEAN_ID = TypeAdapter(LeanId)
+
+CustomerId = Annotated[LeanId, Path(description="the Lean customer id (a UUID)")]
+DeviceId = Annotated[str, Path(pattern=DEVICE_ID_PATTERN, description="your id for the device (1-128 of A-Za-z0-9._-)")]
+PaymentSourceId = Annotated[LeanId, Path(description="the Lean payment source id (a UUID)")]
 
 
-def _lean_id(raw: str, name: str = "customer_id") -> str:
-    """A Lean id from the path (a UUID, lower-cased), or a 400 naming the parameter."""
+def _errors(*codes: int) -> dict[int, dict[str, Any]]:
+    """OpenAPI `responses` for the error answers a route can give (all `{"error", "message"}`)."""
+    reasons = {
+        400: "invalid path, query or body",
+        403: "not IAM-authorised",
+        404: "not found",
+        500: "our fault: retry",
+        502: "Lean refused",
+        503: "Lean unavailable: retry",
+    }
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+    return {code: {"description": reasons[code], "content": body} for code in (400, 403, 500, *codes)}
+
+
+@app.put("/customers/<customer_id>/devices/<device_id>", summary="Register or refresh a device", responses=_errors())
+def put_device(
+    customer_id: CustomerId, device_id: DeviceId, registration: Annotated[DeviceRegistration, Body()]
+) -> Device:
     try:
-        return _LEAN_ID.validate_python(raw)
-    except ValidationError:
-        raise BadRequestError(f"{name} must be a UUID") from None
-
-
-def _device_id(raw: str) -> str:
-    if not _DEVICE_ID.match(raw):
-        raise BadRequestError("device_id must be 1-128 characters of letters, digits, '.', '_' or '-'")
-    return raw
-
-
-@app.put("/customers/<customer_id>/devices/<device_id>")
-def put_device(customer_id: str, device_id: str) -> Response:
-    cid, did = _lean_id(customer_id), _device_id(device_id)
-    try:
-        registration = DeviceRegistration.model_validate(json.loads(app.current_event.decoded_body or "null"))
-    except (ValueError, ValidationError, RecursionError) as exc:
-        fields = invalid_fields(exc) if isinstance(exc, ValidationError) else ["body"]
-        raise BadRequestError(f"invalid device registration: {', '.join(fields)}") from None
-    try:
-        device = registry.register(cid, did, registration)
+        device = registry.register(customer_id, device_id, registration)
     except PlatformNotConfigured:
         raise BadRequestError(f"platform {registration.platform} is not configured") from None
-    logger.info("device registered", extra={"device_id": did, "platform": registration.platform})
-    return Response(status_code=200, content_type="application/json", body=device)
+    logger.info("device registered", extra={"device_id": device_id, "platform": registration.platform})
+    return device
 
 
-@app.delete("/customers/<customer_id>/devices/<device_id>")
-def delete_device(customer_id: str, device_id: str) -> Response:
-    if not registry.unregister(_lean_id(customer_id), _device_id(device_id)):
+@app.get("/customers/<customer_id>/devices", summary="The customer's devices", responses=_errors())
+def list_devices(customer_id: CustomerId) -> DeviceList:
+    return DeviceList(customer_id=customer_id, devices=registry.devices(customer_id))
+
+
+@app.delete(
+    "/customers/<customer_id>/devices/<device_id>",
+    summary="Unregister a device",
+    responses={204: {"description": "unregistered"}, **_errors(404)},
+)
+def delete_device(customer_id: CustomerId, device_id: DeviceId) -> Response[None]:
+    if not registry.unregister(customer_id, device_id):
         raise NotFoundError("device not registered")
     return Response(status_code=204, content_type="application/json", body="")
 
 
-@app.get("/customers/<customer_id>/payment-sources")
-def get_payment_sources(customer_id: str) -> dict:
-    cid = _lean_id(customer_id)
-    return payment_sources_view(cid, payment_sources.list_for_customer(cid))
+@app.get("/customers/<customer_id>/payment-sources", summary="Stored payment sources", responses=_errors())
+def get_payment_sources(
+    customer_id: CustomerId,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="payment sources per page")] = 50,
+    next_token: Annotated[str | None, Query(max_length=512, description="from the previous page")] = None,
+) -> PaymentSourcePage:
+    try:
+        return page_of_payment_sources(customer_id, payment_sources.list_for_customer(customer_id), limit, next_token)
+    except InvalidPageToken:
+        raise BadRequestError("next_token is not one this API gave") from None
 
 
-@app.delete("/customers/<customer_id>/payment-sources/<payment_source_id>")
-def delete_payment_source(customer_id: str, payment_source_id: str) -> Response:
+@app.delete(
+    "/customers/<customer_id>/payment-sources/<payment_source_id>",
+    summary="Delete a payment source at Lean and here",
+    responses=_errors(502, 503),
+)
+def delete_payment_source(customer_id: CustomerId, payment_source_id: PaymentSourceId) -> Deletion:
     """Delete the payment source at Lean (`reason: USER_REQUESTED`), then mark it and its beneficiaries deleted:
     not chargeable, out of the recovery index, left out of the list."""
     from lean_webhooks.adapters.lean.factory import lean_client  # lazy: only deletions need the HTTP client
-    from lean_webhooks.models.errors import LeanApiError
 
-    cid, psid = _lean_id(customer_id), _lean_id(payment_source_id, "payment_source_id")
-    try:
-        deleted_now = lean_client(_lean_settings()).delete_payment_source(cid, psid)
-    except LeanApiError as exc:
-        logger.warning("Lean refused the deletion", extra={"reason": exc.reason})
-        status = 503 if exc.retryable else 502
-        message = "Lean is unavailable, try again later" if exc.retryable else "Lean refused the deletion"
-        return error_response(status, "lean_error", message)
-    changed = payment_sources.mark_payment_source_deleted(cid, psid, "USER_REQUESTED", datetime.now(UTC))
-    logger.info("payment source deleted", extra={"deleted_at_lean": deleted_now, "beneficiaries": changed})
-    return Response(
-        status_code=200,
-        content_type="application/json",
-        body={"customer_id": cid, "payment_source_id": psid, "deleted": True, "already_gone_at_lean": not deleted_now},
+    deleted_now = lean_client(_lean_settings()).delete_payment_source(customer_id, payment_source_id)
+    changed = payment_sources.mark_payment_source_deleted(
+        customer_id, payment_source_id, "USER_REQUESTED", datetime.now(UTC)
     )
+    logger.info("payment source deleted", extra={"deleted_at_lean": deleted_now, "beneficiaries": changed})
+    return Deletion(
+        customer_id=customer_id,
+        payment_source_id=payment_source_id,
+        deleted=True,
+        already_gone_at_lean=not deleted_now,
+    )
+
+
+@app.exception_handler(RequestValidationError)
+def invalid_request(exc: RequestValidationError) -> Response:
+    return error_response(400, "bad_request", validation_message(exc.errors()))
+
+
+@app.exception_handler(LeanApiError)
+def lean_failed(exc: LeanApiError) -> Response:
+    """Lean refused or is unavailable: nothing changed here."""
+    logger.warning("Lean refused the deletion", extra={"reason": exc.reason})
+    if exc.retryable:
+        return error_response(503, "lean_error", "Lean is unavailable, try again later")
+    return error_response(502, "lean_error", "Lean refused the deletion")
+
+
+@app.exception_handler(RecursionError)
+def too_deep(exc: RecursionError) -> Response:
+    return error_response(400, "bad_request", "invalid request: body (nested too deeply)")
 
 
 @app.exception_handler(Exception)
 def failed(exc: Exception) -> Response:
-    """Routing and validation errors keep their 4xx (as `{"error", "message"}`); anything else is a logged 500."""
+    """Routing errors keep their 4xx (as `{"error", "message"}`); anything else is a logged 500."""
     return unexpected_error(exc, "customer API request")
+
+
+def openapi_document() -> dict[str, Any]:
+    """The OpenAPI document of these routes (what `make openapi` writes to docs/openapi.json)."""
+    schema = json.loads(
+        app.get_openapi_json_schema(
+            title="Lean payment sources: customer API",
+            version="1.0.0",
+            description="Called by the fintech's app backend with SigV4 (IAM). Every error is {error, message}.",
+        )
+    )
+    schema.setdefault("components", {}).setdefault("schemas", {})["ErrorBody"] = ErrorBody.model_json_schema()
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            responses = operation.get("responses", {})
+            responses.pop("422", None)  # validation errors are answered 400 here
+            if "204" in responses:  # no body, and no 200
+                responses["204"].pop("content", None)
+                responses.pop("200", None)
+    schema["components"]["schemas"].pop("HTTPValidationError", None)
+    schema["components"]["schemas"].pop("ValidationError", None)
+    return schema
 
 
 @cache

@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from lean_webhooks.adapters.dynamodb.devices import DeviceStore
 from lean_webhooks.adapters.dynamodb.push_markers import PushMarkers
 from lean_webhooks.adapters.dynamodb.table import Table
+from lean_webhooks.adapters.push_texts import push_texts
 from lean_webhooks.adapters.sns_push import PushGateway
 from lean_webhooks.core.activation_notifier import ActivationNotifier, NotifyOutcome, PushFailed
 from lean_webhooks.core.status_rules import is_push_worthy_activation
@@ -29,6 +30,7 @@ notifier = ActivationNotifier(
     PushGateway(),
     lease=timedelta(seconds=settings.push_lease_s),
     before_possible_duplicate=lambda: count_now("PushesPossiblyDuplicated"),
+    texts=push_texts,
 )
 invocation = Invocation()
 _seconds_left = invocation.seconds_left  # a module name, so that tests can shorten the time left

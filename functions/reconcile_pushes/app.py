@@ -11,6 +11,7 @@ from lean_webhooks.adapters.dynamodb.devices import DeviceStore
 from lean_webhooks.adapters.dynamodb.payment_sources import PaymentSourceStore
 from lean_webhooks.adapters.dynamodb.push_markers import PushMarkers
 from lean_webhooks.adapters.dynamodb.table import Table
+from lean_webhooks.adapters.push_texts import push_texts
 from lean_webhooks.adapters.sns_push import PushGateway
 from lean_webhooks.core.activation_notifier import ActivationNotifier
 from lean_webhooks.core.push_reconciliation import GRACE, PushReconciler
@@ -27,6 +28,7 @@ notifier = ActivationNotifier(
     PushGateway(),
     lease=timedelta(seconds=settings.push_lease_s),
     before_possible_duplicate=lambda: count_now("PushesPossiblyDuplicated"),
+    texts=push_texts,
 )
 invocation = Invocation()
 grace = timedelta(seconds=env_int("PUSH_RECONCILE_GRACE_SECONDS", int(GRACE.total_seconds())))

@@ -19,6 +19,9 @@ log = logging.getLogger("local.aws.api_gateway")
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # HTTP API's own limit; the webhook function enforces a smaller cap
 
 
+OPENAPI = tpl.ROOT / "docs" / "openapi.json"  # the customer API's document, generated from its code
+
+
 class ApiEmulator(BackgroundWsgiApp):
     """WSGI app: match a template route, build the event, invoke the function, shape its answer."""
 
@@ -43,6 +46,8 @@ class ApiEmulator(BackgroundWsgiApp):
         if request.path == "/_local/health" and request.method == "GET":
             parts = self._health()
             return _json({"ok": all(parts.values()), "parts": parts}, 200 if all(parts.values()) else 503)
+        if request.path == "/_local/openapi.json" and request.method == "GET":
+            return Response(OPENAPI.read_bytes(), 200, content_type="application/json")
         if request.path == "/_local/chaos" and request.method == "GET" and self._chaos:
             return _json(self._chaos(), 200)
         if request.path.startswith("/_local/schedules/") and request.method == "POST":

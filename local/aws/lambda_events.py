@@ -6,6 +6,7 @@ import base64
 import time
 import uuid
 from typing import Any
+from urllib.parse import parse_qsl
 
 TEXT_TYPES = ("application/json", "text/", "application/xml", "application/x-www-form-urlencoded")
 
@@ -54,6 +55,11 @@ def http_api_event(
         },
         "isBase64Encoded": False,
     }
+    if query:  # as API Gateway does: decoded, repeated names joined with commas
+        parameters: dict[str, list[str]] = {}
+        for name, value in parse_qsl(query, keep_blank_values=True):
+            parameters.setdefault(name, []).append(value)
+        event["queryStringParameters"] = {name: ",".join(values) for name, values in parameters.items()}
     if iam_authorised:
         event["requestContext"]["authorizer"] = {
             "iam": {"accountId": "123456789012", "userArn": "arn:aws:iam::123456789012:user/local"}

@@ -25,7 +25,13 @@ def api(load_function):
     function = load_function("CustomerApiFunction")
 
     def call(
-        method: str, path: str, body: Any = None, route: str | None = None, raw: bytes | None = None, b64: bool = False
+        method: str,
+        path: str,
+        body: Any = None,
+        route: str | None = None,
+        raw: bytes | None = None,
+        b64: bool = False,
+        query: str = "",
     ) -> tuple[int, Any]:
         params = dict(zip(("customer_id", "device_id"), path.split("/")[2::2], strict=False))
         raw = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
@@ -36,6 +42,7 @@ def api(load_function):
             headers={"content-type": "application/json"},
             route_key=route or method + " " + path,
             path_parameters=params,
+            query=query,
             iam_authorised=True,
         )
         if b64:
@@ -93,8 +100,12 @@ def test_register_update_and_delete_a_device(aws, api):
         "customer_id": CUSTOMER,
         "device_id": "phone-1",
         "platform": "GCM",
+        "locale": "en",
         "enabled": True,
+        "registered_at": body["registered_at"],
+        "updated_at": body["updated_at"],
     }
+    assert body["registered_at"].endswith("Z") and "token" not in body
     arn = endpoints(aws)[f"{CUSTOMER}/phone-1"].arn
     new_token = "fcm-token:" + "B" * 140
     assert register(api, token=new_token)[0] == 200
@@ -280,7 +291,8 @@ def test_read_api_lists_payment_sources_with_chargeable_flags(aws, api):
         ("b2", "AWAITING_BENEFICIARY_COOL_OFF", False),
         ("b3", "SUSPENDED", False),
     ]
-    assert api("GET", f"/customers/{OTHER}/payment-sources")[1] == {"customer_id": OTHER, "payment_sources": []}
+    empty = {"customer_id": OTHER, "payment_sources": [], "next_token": None}
+    assert api("GET", f"/customers/{OTHER}/payment-sources")[1] == empty
 
 
 def test_base64_bodies_are_decoded_and_deep_nesting_is_a_400(aws, api):
@@ -472,3 +484,138 @@ def test_requests_without_iam_authorisation_are_refused_and_change_nothing(aws, 
     result = function.invoke(event)
     assert result["statusCode"] == 403 and json.loads(result["body"])["error"] == "forbidden"
     assert endpoints(aws) == {}
+
+
+def test_devices_are_listed_with_their_language_and_never_their_token(aws, api):
+    api(
+        "PUT",
+        f"/customers/{CUSTOMER}/devices/phone-ar",
+        {"platform": "GCM", "token": GCM_TOKEN, "locale": "ar"},
+        route="PUT /customers/{customer_id}/devices/{device_id}",
+    )
+    register(api, device="tablet", token="fcm-token:" + "T" * 140)
+    status, body = api("GET", f"/customers/{CUSTOMER}/devices", route="GET /customers/{customer_id}/devices")
+    assert status == 200
+    assert [(d["device_id"], d["locale"], d["enabled"]) for d in body["devices"]] == [
+        ("phone-ar", "ar", True),
+        ("tablet", "en", True),
+    ]
+    assert all(d["registered_at"] and d["updated_at"] for d in body["devices"])
+    assert GCM_TOKEN not in json.dumps(body) and "endpoint" not in json.dumps(body)
+
+
+def test_the_first_registration_time_survives_a_refresh(aws, api):
+    first = register(api)[1]
+    again = register(api)[1]
+    assert again["registered_at"] == first["registered_at"] and again["updated_at"] >= first["updated_at"]
+
+
+def test_an_arabic_device_gets_the_arabic_push_with_the_same_data(aws, api, notify):
+    api(
+        "PUT",
+        f"/customers/{CUSTOMER}/devices/phone-ar",
+        {"platform": "GCM", "token": GCM_TOKEN, "locale": "ar"},
+        route="PUT /customers/{customer_id}/devices/{device_id}",
+    )
+    register(api, device="phone-en", token="fcm-token:" + "E" * 140)
+    assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": []}
+    pushes = {name: json.loads(next(iter(e.messages.values()))) for name, e in endpoints(aws).items()}
+    ar = json.loads(pushes[f"{CUSTOMER}/phone-ar"]["GCM"])["fcmV1Message"]["message"]
+    en = json.loads(pushes[f"{CUSTOMER}/phone-en"]["GCM"])["fcmV1Message"]["message"]
+    assert ar["notification"]["title"] == "مصدر الدفع جاهز"
+    assert en["notification"]["title"] == "Payment source ready"
+    assert ar["data"] == en["data"] and ar["data"]["beneficiary_id"] == "b1"
+
+
+def test_push_texts_can_be_overridden_by_a_file_or_an_ssm_parameter(aws, tmp_path, monkeypatch):
+    from lean_webhooks.adapters import push_texts as texts
+    from lean_webhooks.runtime.config import ConfigError
+
+    override = tmp_path / "texts.json"
+    override.write_text(json.dumps({"ar": {"title": "جاهز", "body": "يمكنك الدفع الآن"}}), encoding="utf-8")
+    monkeypatch.setenv("PUSH_TEXTS_FILE", str(override))
+    loaded = texts.push_texts()
+    assert loaded["ar"].title == "جاهز" and loaded["en"].title == "Payment source ready"  # others kept
+    monkeypatch.delenv("PUSH_TEXTS_FILE")
+    texts._ssm.cache_clear()
+    import boto3
+
+    boto3.client("ssm", region_name="us-east-1").put_parameter(
+        Name="/lean/push-texts", Type="String", Value=json.dumps({"en": {"title": "Ready", "body": "Pay now"}})
+    )
+    monkeypatch.setenv("PUSH_TEXTS_PARAMETER", "/lean/push-texts")
+    assert texts.push_texts()["en"].title == "Ready"
+    override.write_text(json.dumps({"fr": {"title": "Prêt", "body": "Payez"}}), encoding="utf-8")
+    monkeypatch.setenv("PUSH_TEXTS_FILE", str(override))
+    with pytest.raises(ConfigError, match="unknown locale 'fr'"):
+        texts.push_texts()
+    override.write_text(json.dumps({"en": {"title": "", "body": "x"}}), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"en\.title"):
+        texts.push_texts()
+
+
+def payment_source_item(aws, customer: str, psid: str) -> None:
+    aws["clients"]["dynamodb"].put_item(
+        TableName=aws["refs"]["Table"],
+        Item=to_item(
+            {
+                "pk": f"CUSTOMER#{customer}",
+                "sk": f"PAYMENT_SOURCE#{psid}",
+                "entity": "PAYMENT_SOURCE",
+                "customer_id": customer,
+                "payment_source_id": psid,
+                "bank_identifier": "ENBD_UAE",
+            }
+        ),
+    )
+
+
+def test_payment_sources_are_paged_with_an_opaque_token(aws, api):
+    for psid in ("p3", "p1", "p2"):
+        payment_source_item(aws, CUSTOMER, psid)
+    route = "GET /customers/{customer_id}/payment-sources"
+    path = f"/customers/{CUSTOMER}/payment-sources"
+    status, first = api("GET", path, route=route, query="limit=2")
+    assert status == 200 and [s["id"] for s in first["payment_sources"]] == ["p1", "p2"]
+    assert first["next_token"] and "p2" not in first["next_token"]
+    status, second = api("GET", path, route=route, query=f"limit=2&next_token={first['next_token']}")
+    assert [s["id"] for s in second["payment_sources"]] == ["p3"] and second["next_token"] is None
+    assert api("GET", path, route=route)[1]["next_token"] is None  # default limit 50: one page
+    for query in ("limit=0", "limit=101", "limit=x", "next_token=not-ours"):
+        status, answer = api("GET", path, route=route, query=query)
+        assert status == 400 and answer["error"] == "bad_request", query
+
+
+def test_every_4xx_of_the_customer_api_is_error_and_message(aws, api):
+    route = "PUT /customers/{customer_id}/devices/{device_id}"
+    cases = [
+        api("PUT", "/customers/not-a-uuid/devices/phone", {"platform": "GCM", "token": GCM_TOKEN}, route=route),
+        api("PUT", f"/customers/{CUSTOMER}/devices/phone", {"platform": "WP8", "token": GCM_TOKEN}, route=route),
+        api(
+            "PUT",
+            f"/customers/{CUSTOMER}/devices/phone",
+            {"platform": "GCM", "token": GCM_TOKEN, "locale": "fr"},
+            route=route,
+        ),
+        api(
+            "DELETE",
+            f"/customers/{CUSTOMER}/devices/never",
+            route="DELETE /customers/{customer_id}/devices/{device_id}",
+        ),
+    ]
+    for status, answer in cases:
+        assert 400 <= status < 500 and set(answer) == {"error", "message"}, (status, answer)
+    assert GCM_TOKEN not in json.dumps(cases)
+
+
+def test_the_committed_openapi_document_is_the_codes():
+    import subprocess
+
+    result = subprocess.run(
+        [sys.executable, "scripts/openapi.py", "--check"], cwd=tpl.ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    document = json.loads((tpl.ROOT / "docs" / "openapi.json").read_text(encoding="utf-8"))
+    routes = {(m.upper(), p) for p, ops in document["paths"].items() for m in ops}
+    template_routes = {(r.method, r.path) for r in tpl.http_routes() if r.iam_auth}
+    assert routes == template_routes  # every IAM route of the template is documented, and nothing else

@@ -15,15 +15,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from lean_webhooks.core.ports import DeviceRepository, PushMarkers, PushPlatform
-from lean_webhooks.core.push_message import build_message
+from lean_webhooks.core.push_message import build_message, text_for
 from lean_webhooks.models.beneficiary import BeneficiaryActivation
 from lean_webhooks.models.errors import EndpointDisabled, PushOutcomeUnknown
 from lean_webhooks.models.items import StoredDevice
-from lean_webhooks.models.push import Claim, ClaimResult
+from lean_webhooks.models.push import Claim, ClaimResult, PushText
 from lean_webhooks.runtime.observability import logger
 
 DEFAULT_LEASE = timedelta(seconds=60)  # beyond the notifier's 30 s timeout
 LEASE_MARGIN = timedelta(seconds=5)  # a lease ends this long after its claimant's own deadline
+DEFAULT_TEXT = PushText(
+    "Payment source ready", "Your bank has finished its cool-off period. You can now pay with this account."
+)
 MIN_TIME_FOR_A_PUSH_S = 15.0  # one publish (2 s connect + 5 s read) and the marker writes, with room to spare
 
 
@@ -59,6 +62,7 @@ class ActivationNotifier:
         lease: timedelta = DEFAULT_LEASE,
         sleep: Callable[[float], None] = time.sleep,
         before_possible_duplicate: Callable[[], None] = lambda: None,
+        texts: Callable[[], dict[str, PushText]] = lambda: {"en": DEFAULT_TEXT},
     ):
         self._devices = devices
         self._markers = markers
@@ -66,13 +70,14 @@ class ActivationNotifier:
         self._clock = clock
         self._lease = lease
         self._sleep = sleep
+        self._texts = texts  # per language; read once per activation (an override may change between them)
         self._before_possible_duplicate = before_possible_duplicate  # counted before the risk, so no crash loses it
 
     def notify(
         self, activation: BeneficiaryActivation, seconds_left: Callable[[], float] = lambda: float("inf")
     ) -> NotifyOutcome:
         outcome = NotifyOutcome()
-        message = build_message(activation)
+        texts = self._texts()
         for device in self._devices.enabled_devices(activation.identity.customer_id):
             if seconds_left() < MIN_TIME_FOR_A_PUSH_S:
                 outcome.deferred.append(device.device_id)  # claimed nothing: the next delivery pushes it
@@ -83,6 +88,7 @@ class ActivationNotifier:
             elif result.claim is Claim.IN_FLIGHT:
                 outcome.in_flight.append(device.device_id)
             else:
+                message = build_message(activation, text_for(texts, device.locale))
                 self._push(activation, device, result, message, outcome)
         if outcome.failed or outcome.in_flight or outcome.deferred:
             raise PushFailed(

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from lean_webhooks.core.ports import DeviceRepository, PushPlatform
 from lean_webhooks.models.customer_api import DeviceRegistration
 from lean_webhooks.models.errors import PlatformNotConfigured
+from lean_webhooks.models.timestamps import iso
 from lean_webhooks.runtime.config import PushSettings
 from lean_webhooks.runtime.observability import logger
 
@@ -51,16 +52,38 @@ class DeviceRegistry:
                 application_arn, registration.token, known_arn, user_data=f"{customer_id}/{device_id}"
             )
             previous = self._store.owner_of(arn)
-            if self._store.put(customer_id, device_id, registration.platform, arn, self._clock(), previous):
+            now = self._clock()
+            registered_at = stored.registered_at if stored and stored.registered_at else iso(now)
+            if self._store.put(
+                customer_id, device_id, registration.platform, arn, now, previous, registration.locale, registered_at
+            ):
                 if previous and previous != (customer_id, device_id):
                     logger.info("push endpoint moved to this device", extra={"device_id": device_id})
                 return {
                     "customer_id": customer_id,
                     "device_id": device_id,
                     "platform": registration.platform,
+                    "locale": registration.locale,
                     "enabled": True,
+                    "registered_at": registered_at,
+                    "updated_at": iso(now),
                 }
         raise DeviceRegistrationConflict("the token was registered concurrently by another device: retry")
+
+    def devices(self, customer_id: str) -> list[dict]:
+        """The customer's devices as the API shows them: never the token (which lives only in SNS)."""
+        return [
+            {
+                "customer_id": customer_id,
+                "device_id": d.device_id,
+                "platform": d.platform,
+                "locale": d.locale,
+                "enabled": d.enabled,
+                "registered_at": d.registered_at or d.updated_at,
+                "updated_at": d.updated_at,
+            }
+            for d in self._store.devices_of(customer_id)
+        ]
 
     def unregister(self, customer_id: str, device_id: str) -> bool:
         """Remove the device; its endpoint is deleted only if it still belongs to this device."""

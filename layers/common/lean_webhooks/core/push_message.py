@@ -1,16 +1,22 @@
-"""What the phone shows when a beneficiary becomes chargeable: one SNS `MessageStructure=json` body."""
+"""What the phone shows when a beneficiary becomes chargeable: one SNS `MessageStructure=json` body, in the
+device's language. The data fields are the same in every language."""
 
 from __future__ import annotations
 
 import json
 
 from lean_webhooks.models.beneficiary import BeneficiaryActivation
+from lean_webhooks.models.push import PushText
 
-TITLE = "Payment source ready"
-BODY = "Your bank has finished its cool-off period. You can now pay with this account."
+DEFAULT_LOCALE = "en"
 
 
-def build_message(activation: BeneficiaryActivation) -> str:
+def text_for(texts: dict[str, PushText], locale: str | None) -> PushText:
+    """The locale's text, else the default language's."""
+    return texts.get(locale or DEFAULT_LOCALE) or texts[DEFAULT_LOCALE]
+
+
+def build_message(activation: BeneficiaryActivation, text: PushText) -> str:
     """Default text, FCM HTTP v1 (`GCM`), APNs and APNs sandbox; the data names the beneficiary."""
     identity = activation.identity
     data = {
@@ -19,14 +25,10 @@ def build_message(activation: BeneficiaryActivation) -> str:
         "payment_source_id": identity.payment_source_id,
         "beneficiary_id": identity.beneficiary_id,
     }
-    fcm = {
-        "fcmV1Message": {
-            "message": {
-                "notification": {"title": TITLE, "body": BODY},
-                "data": data,
-                "android": {"priority": "high"},
-            }
-        }
-    }
-    apns = json.dumps({"aps": {"alert": {"title": TITLE, "body": BODY}, "sound": "default"}, **data})
-    return json.dumps({"default": BODY, "GCM": json.dumps(fcm), "APNS": apns, "APNS_SANDBOX": apns})
+    notification = {"title": text.title, "body": text.body}
+    fcm = {"fcmV1Message": {"message": {"notification": notification, "data": data, "android": {"priority": "high"}}}}
+    apns = json.dumps({"aps": {"alert": notification, "sound": "default"}, **data}, ensure_ascii=False)
+    return json.dumps(
+        {"default": text.body, "GCM": json.dumps(fcm, ensure_ascii=False), "APNS": apns, "APNS_SANDBOX": apns},
+        ensure_ascii=False,
+    )

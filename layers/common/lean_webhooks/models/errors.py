@@ -90,5 +90,9 @@ class EndpointDisabled(Exception):
     """SNS refused the publish: the endpoint is disabled (token expired, app uninstalled) or gone."""
 
 
+class InvalidPageToken(ValueError):
+    """A `next_token` this API did not give."""
+
+
 class PlatformNotConfigured(Exception):
     """No SNS platform application ARN is configured for the requested platform."""

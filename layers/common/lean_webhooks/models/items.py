@@ -57,3 +57,5 @@ class StoredDevice(_FromItem):
     enabled: bool = True
     updated_at: str | None = None
     disabled_at: str | None = None
+    locale: str = "en"
+    registered_at: str | None = None

@@ -9,6 +9,16 @@ from typing import Literal, get_args
 
 Platform = Literal["GCM", "APNS", "APNS_SANDBOX"]  # SNS platforms: FCM, APNs, APNs sandbox
 PLATFORMS: tuple[str, ...] = get_args(Platform)
+Locale = Literal["en", "ar"]  # the languages pushes are written in
+LOCALES: tuple[str, ...] = get_args(Locale)
+
+
+@dataclass(frozen=True)
+class PushText:
+    """What a push says in one language."""
+
+    title: str
+    body: str
 
 
 class Claim(Enum):

@@ -10,6 +10,13 @@ from lean_webhooks.runtime.observability import logger
 _ERRORS = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
 
 
+def validation_message(errors: list[dict]) -> str:
+    """`invalid request: body.platform, path.customer_id` from Powertools' (pydantic's) error list: field
+    names, never the values sent."""
+    fields = sorted({".".join(str(part) for part in error.get("loc", ())) or "request" for error in errors})
+    return f"invalid request: {', '.join(fields[:10])}"
+
+
 def error_response(status_code: int, error: str, message: str) -> Response:
     return Response(status_code=status_code, content_type="application/json", body={"error": error, "message": message})
 

@@ -49,6 +49,8 @@ class DeviceStore:
         endpoint_arn: str,
         now: datetime,
         previous_owner: tuple[str, str] | None = None,
+        locale: str = "en",
+        registered_at: str | None = None,
     ) -> bool:
         """In one transaction: the endpoint's owner becomes this device, the device item points at it, and the
         previous owner's device item (another device, same token: SNS hands back the same endpoint) is removed.
@@ -84,6 +86,8 @@ class DeviceStore:
                             "platform": platform,
                             "endpoint_arn": endpoint_arn,
                             "enabled": True,
+                            "locale": locale,
+                            "registered_at": registered_at or iso(now),
                             "updated_at": iso(now),
                         }
                     ),
@@ -127,9 +131,12 @@ class DeviceStore:
         ).get("Attributes")
         return StoredDevice.from_item(from_item(old)) if old else None
 
+    def devices_of(self, customer_id: str) -> list[StoredDevice]:
+        """Every registered device of the customer, in device id order."""
+        return [StoredDevice.from_item(d) for d in self._table.query_customer(customer_id, f"{DEVICE}#")]
+
     def enabled_devices(self, customer_id: str) -> list[StoredDevice]:
-        items = self._table.query_customer(customer_id, f"{DEVICE}#")
-        return [StoredDevice.from_item(d) for d in items if d.get("enabled") is True]
+        return [d for d in self.devices_of(customer_id) if d.enabled is True]
 
     def mark_disabled(self, customer_id: str, device_id: str, endpoint_arn: str, now: datetime) -> None:
         """Mark the device disabled, unless it was re-registered with another endpoint meanwhile."""

@@ -1,0 +1,93 @@
+"""How a fintech's app backend calls the customer API: every request signed with SigV4 (botocore's signer),
+with the credentials of a role that has the stack's `CustomerApiInvokePolicyArn` policy attached.
+
+    python examples/app_backend_client.py --api-url <ApiUrl output> --customer-id <Lean customer id> \\
+        [--region me-central-1] [--device-id phone-1 --platform GCM --token <FCM token> --locale ar]
+
+It registers the device (if a token is given), lists the customer's devices and reads the payment sources
+page by page, printing what a backend would act on (chargeable beneficiaries).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+from urllib.parse import urlencode
+
+import boto3
+import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+
+
+class CustomerApi:
+    """A SigV4-signing client for the customer API (service `execute-api`)."""
+
+    def __init__(self, api_url: str, region: str, session: Any = None, timeout_s: float = 15):
+        self.api_url, self.region, self.timeout_s = api_url.rstrip("/"), region, timeout_s
+        self.credentials = (session or boto3.session.Session()).get_credentials()
+        if self.credentials is None:
+            raise SystemExit("no AWS credentials: the customer API only answers SigV4-signed requests")
+        self.http = requests.Session()
+
+    def call(self, method: str, path: str, body: Any = None, query: dict[str, Any] | None = None) -> tuple[int, Any]:
+        url = self.api_url + path + (f"?{urlencode(query)}" if query else "")
+        data = json.dumps(body).encode() if body is not None else None
+        headers = {"content-type": "application/json"} if data is not None else {}
+        request = AWSRequest(method=method, url=url, data=data, headers=headers)
+        SigV4Auth(self.credentials.get_frozen_credentials(), "execute-api", self.region).add_auth(request)
+        response = self.http.request(
+            method, url, data=data, headers=dict(request.headers.items()), timeout=self.timeout_s
+        )
+        return response.status_code, response.json() if response.content else None
+
+    def register_device(self, customer_id: str, device_id: str, platform: str, token: str, locale: str = "en"):
+        body = {"platform": platform, "token": token, "locale": locale}
+        return self.call("PUT", f"/customers/{customer_id}/devices/{device_id}", body)
+
+    def devices(self, customer_id: str):
+        return self.call("GET", f"/customers/{customer_id}/devices")
+
+    def payment_sources(self, customer_id: str, limit: int = 50) -> list[dict[str, Any]]:
+        """Every stored payment source, following `next_token` page by page."""
+        found, token = [], None
+        while True:
+            query = {"limit": limit, **({"next_token": token} if token else {})}
+            status, page = self.call("GET", f"/customers/{customer_id}/payment-sources", query=query)
+            if status != 200:
+                raise RuntimeError(f"payment sources answered {status}: {page}")
+            found += page["payment_sources"]
+            token = page.get("next_token")
+            if not token:
+                return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--api-url", required=True, help="the stack's ApiUrl output")
+    parser.add_argument("--customer-id", required=True)
+    parser.add_argument("--region", default=None, help="the stack's region (default: your AWS configuration's)")
+    parser.add_argument("--device-id")
+    parser.add_argument("--platform", choices=("GCM", "APNS", "APNS_SANDBOX"), default="GCM")
+    parser.add_argument("--token", help="the device's push token (registers the device when given)")
+    parser.add_argument("--locale", choices=("en", "ar"), default="en")
+    args = parser.parse_args(argv)
+    session = boto3.session.Session()
+    api = CustomerApi(args.api_url, args.region or session.region_name or "us-east-1", session)
+    if args.token:
+        status, device = api.register_device(
+            args.customer_id, args.device_id or "device-1", args.platform, args.token, args.locale
+        )
+        print(f"register device: {status} {json.dumps(device)}")
+    status, devices = api.devices(args.customer_id)
+    print(f"devices: {status} {json.dumps(devices)}")
+    for source in api.payment_sources(args.customer_id):
+        chargeable = [b["id"] for b in source["beneficiaries"] if b["chargeable"]]
+        print(f"payment source {source['id']} ({source['bank_identifier']}): chargeable beneficiaries {chargeable}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

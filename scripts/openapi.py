@@ -1,0 +1,44 @@
+"""Write docs/openapi.json: the customer API's OpenAPI document, generated from its typed routes.
+
+python scripts/openapi.py [--check]     # --check: exit 1 when the committed document differs
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from local.aws import template as tpl
+from local.aws.functions import load_handler
+
+OUT = tpl.ROOT / "docs" / "openapi.json"
+
+
+def generate() -> str:
+    """The document as the customer API's code describes it (its module imported with placeholder settings)."""
+    spec = tpl.functions()["CustomerApiFunction"]
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    os.environ.setdefault("TABLE_NAME", "openapi")
+    module = load_handler(spec, "customer_api_for_openapi")
+    return json.dumps(module.openapi_document(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    document = generate()
+    if "--check" in argv:
+        current = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
+        if current != document:
+            print(f"{OUT} is out of date: run make openapi")
+            return 1
+        return 0
+    OUT.write_text(document, encoding="utf-8")
+    print(f"wrote {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
