@@ -13,7 +13,10 @@ from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotFoundError
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -23,7 +26,6 @@ from lean_webhooks.adapters.dynamodb.table import Table
 from lean_webhooks.adapters.sns_push import PushGateway
 from lean_webhooks.core.device_registry import DeviceRegistry
 from lean_webhooks.core.payment_source_view import page_of_payment_sources
-from lean_webhooks.models.common import LeanId
 from lean_webhooks.models.customer_api import (
     DEVICE_ID_PATTERN,
     MAX_PAGE,
@@ -45,29 +47,40 @@ _table = Table(settings.table_name)
 registry = DeviceRegistry(settings, DeviceStore(_table), PushGateway())
 payment_sources = PaymentSourceStore(_table)
 
-CustomerId = Annotated[LeanId, Path(description="the Lean customer id (a UUID)")]
+# Lean ids in paths: a UUID in its canonical form (any case), lower-cased as the rest of the service stores them.
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+CustomerId = Annotated[str, Path(pattern=UUID_PATTERN, description="the Lean customer id (a UUID)")]
 DeviceId = Annotated[str, Path(pattern=DEVICE_ID_PATTERN, description="your id for the device (1-128 of A-Za-z0-9._-)")]
-PaymentSourceId = Annotated[LeanId, Path(description="the Lean payment source id (a UUID)")]
+PaymentSourceId = Annotated[str, Path(pattern=UUID_PATTERN, description="the Lean payment source id (a UUID)")]
 
 
-def _errors(*codes: int) -> dict[int, dict[str, Any]]:
-    """OpenAPI `responses` for the error answers a route can give (all `{"error", "message"}`)."""
+def _answers(ok: type | None, *codes: int) -> dict[int, dict[str, Any]]:
+    """OpenAPI `responses`: the 200 answer's model (if any) and the errors a route can give (`{"error", "message"}`)."""
     reasons = {
         400: "invalid path, query or body",
         403: "not IAM-authorised",
-        404: "not found",
+        404: "not found (or a path this API does not route)",
         500: "our fault: retry",
         502: "Lean refused",
         503: "Lean unavailable: retry",
+        415: "the body is not application/json",
     }
     body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
-    return {code: {"description": reasons[code], "content": body} for code in (400, 403, 500, *codes)}
+    answers = {code: {"description": reasons[code], "content": body} for code in (400, 403, 404, 500, *codes)}
+    if ok is not None:
+        answers[200] = {"description": "OK", "content": {"application/json": {"model": ok}}}
+    return answers
 
 
-@app.put("/customers/<customer_id>/devices/<device_id>", summary="Register or refresh a device", responses=_errors())
+@app.put(
+    "/customers/<customer_id>/devices/<device_id>",
+    summary="Register or refresh a device",
+    responses=_answers(Device, 415),
+)
 def put_device(
     customer_id: CustomerId, device_id: DeviceId, registration: Annotated[DeviceRegistration, Body()]
 ) -> Device:
+    customer_id = customer_id.lower()  # Lean ids are stored lower-case
     try:
         device = registry.register(customer_id, device_id, registration)
     except PlatformNotConfigured:
@@ -76,28 +89,32 @@ def put_device(
     return device
 
 
-@app.get("/customers/<customer_id>/devices", summary="The customer's devices", responses=_errors())
+@app.get("/customers/<customer_id>/devices", summary="The customer's devices", responses=_answers(DeviceList))
 def list_devices(customer_id: CustomerId) -> DeviceList:
+    customer_id = customer_id.lower()
     return DeviceList(customer_id=customer_id, devices=registry.devices(customer_id))
 
 
 @app.delete(
     "/customers/<customer_id>/devices/<device_id>",
     summary="Unregister a device",
-    responses={204: {"description": "unregistered"}, **_errors(404)},
+    responses={204: {"description": "unregistered"}, **_answers(None)},
 )
 def delete_device(customer_id: CustomerId, device_id: DeviceId) -> Response[None]:
-    if not registry.unregister(customer_id, device_id):
+    if not registry.unregister(customer_id.lower(), device_id):
         raise NotFoundError("device not registered")
     return Response(status_code=204, content_type="application/json", body="")
 
 
-@app.get("/customers/<customer_id>/payment-sources", summary="Stored payment sources", responses=_errors())
+@app.get(
+    "/customers/<customer_id>/payment-sources", summary="Stored payment sources", responses=_answers(PaymentSourcePage)
+)
 def get_payment_sources(
     customer_id: CustomerId,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="payment sources per page")] = 50,
     next_token: Annotated[str | None, Query(max_length=512, description="from the previous page")] = None,
 ) -> PaymentSourcePage:
+    customer_id = customer_id.lower()
     try:
         return page_of_payment_sources(customer_id, payment_sources.list_for_customer(customer_id), limit, next_token)
     except InvalidPageToken:
@@ -107,13 +124,14 @@ def get_payment_sources(
 @app.delete(
     "/customers/<customer_id>/payment-sources/<payment_source_id>",
     summary="Delete a payment source at Lean and here",
-    responses=_errors(502, 503),
+    responses=_answers(Deletion, 502, 503),
 )
 def delete_payment_source(customer_id: CustomerId, payment_source_id: PaymentSourceId) -> Deletion:
     """Delete the payment source at Lean (`reason: USER_REQUESTED`), then mark it and its beneficiaries deleted:
     not chargeable, out of the recovery index, left out of the list."""
     from lean_webhooks.adapters.lean.factory import lean_client  # lazy: only deletions need the HTTP client
 
+    customer_id, payment_source_id = customer_id.lower(), payment_source_id.lower()
     deleted_now = lean_client(_lean_settings()).delete_payment_source(customer_id, payment_source_id)
     changed = payment_sources.mark_payment_source_deleted(
         customer_id, payment_source_id, "USER_REQUESTED", datetime.now(UTC)
@@ -125,6 +143,11 @@ def delete_payment_source(customer_id: CustomerId, payment_source_id: PaymentSou
         deleted=True,
         already_gone_at_lean=not deleted_now,
     )
+
+
+@app.exception_handler(RequestUnsupportedContentType)
+def unsupported_body(exc: RequestUnsupportedContentType) -> Response:
+    return error_response(415, "unsupported_media_type", "the body must be application/json")
 
 
 @app.exception_handler(RequestValidationError)
@@ -144,6 +167,11 @@ def lean_failed(exc: LeanApiError) -> Response:
 @app.exception_handler(RecursionError)
 def too_deep(exc: RecursionError) -> Response:
     return error_response(400, "bad_request", "invalid request: body (nested too deeply)")
+
+
+@app.exception_handler(UnicodeDecodeError)
+def not_text(exc: UnicodeDecodeError) -> Response:
+    return error_response(400, "bad_request", "invalid request: body (not UTF-8 JSON)")
 
 
 @app.exception_handler(Exception)
@@ -190,9 +218,14 @@ def _iam_authorised(event: dict) -> bool:
 def lambda_handler(event: dict, context: Any) -> dict:
     if not _iam_authorised(event):  # a route deployed without AWS_IAM, or a direct invoke: fail closed
         metrics.add_metric(name="CustomerApiUnauthorised", unit=MetricUnit.Count, value=1)
-        return {
-            "statusCode": 403,
-            "headers": {"Content-Type": "application/json"},
-            "body": json.dumps({"error": "forbidden", "message": "requests must be signed (IAM authorisation)"}),
-        }
+        return _plain(403, "forbidden", "requests must be signed (IAM authorisation)")
+    content_type = str((event.get("headers") or {}).get("content-type") or "").strip().lower()
+    if event.get("body") and content_type and not content_type.startswith("application/json"):
+        return _plain(415, "unsupported_media_type", "the body must be application/json")  # not forms, not files
     return app.resolve(event, context)
+
+
+def _plain(status: int, error: str, message: str) -> dict:
+    """An answer given before routing, in the API's one error shape."""
+    body = json.dumps({"error": error, "message": message})
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": body}

@@ -1,12 +1,13 @@
 """Schemathesis against the running local stack, from the committed OpenAPI document (docs/openapi.json, which a
 unit test holds to the code): random valid and invalid requests for every customer route; no 5xx, and every
-answer matches the document (status, content type, body schema)."""
+answer matches the document (status, content type, body schema), and invalid requests are refused."""
 
 from __future__ import annotations
 
 import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from local.aws.template import ROOT
 
@@ -16,7 +17,9 @@ schema = schemathesis.openapi.from_path(ROOT / "docs" / "openapi.json")
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_every_answer_matches_the_document_and_none_is_a_5xx(case, stack):
-    case.call_and_validate(base_url=stack.api_url)
+    # Not checked: that every schema-valid request is accepted. A `next_token` is opaque (any string fits the
+    # schema) and one this API did not give is refused with a 400, on purpose.
+    case.call_and_validate(base_url=stack.api_url, excluded_checks=[positive_data_acceptance])
 
 
 def test_the_local_stack_serves_the_document(stack):

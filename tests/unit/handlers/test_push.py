@@ -619,3 +619,26 @@ def test_the_committed_openapi_document_is_the_codes():
     routes = {(m.upper(), p) for p, ops in document["paths"].items() for m in ops}
     template_routes = {(r.method, r.path) for r in tpl.http_routes() if r.iam_auth}
     assert routes == template_routes  # every IAM route of the template is documented, and nothing else
+
+
+def test_bodies_that_are_not_utf8_json_are_refused_not_failed(aws, load_function):
+    function = load_function("CustomerApiFunction")
+    route = "PUT /customers/{customer_id}/devices/{device_id}"
+    path, params = f"/customers/{CUSTOMER}/devices/phone", {"customer_id": CUSTOMER, "device_id": "phone"}
+    for content_type, raw, expected in (
+        ("text/plain", b'{"platform": "GCM"}', 415),
+        ("multipart/form-data", b"x", 415),
+        ("application/json", b"\xff\xfe\x00", 400),
+    ):
+        event = http_api_event(
+            "PUT",
+            path,
+            body=raw,
+            headers={"content-type": content_type},
+            route_key=route,
+            path_parameters=params,
+            iam_authorised=True,
+        )
+        result = function.invoke(event)
+        assert result["statusCode"] == expected, (content_type, result)
+        assert set(json.loads(result["body"])) == {"error", "message"}
