@@ -160,3 +160,14 @@ def test_instant_activation_never_pushes(aws, copies, api_statuses):
     for i in range(copies):
         rec.apply("created", samples.ACTIVE, api_statuses[i])
     assert rec.item()["status"] == samples.ACTIVE and rec.pushes == 0
+
+
+@pytest.mark.parametrize("stale", ["AWAITING_BENEFICIARY_COOL_OFF", "SUSPENDED", "SOMETHING_NEW", None])
+def test_a_stale_api_read_never_undoes_a_signed_active(stale):
+    from lean_webhooks.core.status_rules import decide_status
+
+    assert decide_status(is_update=True, webhook_status="ACTIVE", api_status=stale).status == "ACTIVE"
+    # ... and on a tie between two non-active statuses, the fresher API read wins
+    assert decide_status(
+        is_update=False, webhook_status="SUSPENDED", api_status="AWAITING_BENEFICIARY_COOL_OFF"
+    ).status == ("AWAITING_BENEFICIARY_COOL_OFF")
