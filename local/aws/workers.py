@@ -28,8 +28,10 @@ class FunctionError(RuntimeError):
 
 def _serve(spec: tpl.FunctionSpec, environment: dict[str, str], log_path: str, conn: Any) -> None:
     """Worker process: load the handler once, then answer events until told to stop (None)."""
-    log = open(log_path, "a", buffering=1)  # noqa: SIM115 - the worker's stdout for its whole life
-    sys.stdout = sys.stderr = log
+    # stdout: the function's JSON log lines and EMF metrics, as CloudWatch would get them; stderr (tracebacks of
+    # a crashed handler, warnings) to a file of its own, so that the log stays JSON lines.
+    sys.stdout = open(log_path, "a", buffering=1)  # noqa: SIM115 - the worker's stdout for its whole life
+    sys.stderr = open(Path(log_path).with_name("functions.errors.log"), "a", buffering=1)  # noqa: SIM115
     os.environ.update(environment)
     handler = getattr(load_handler(spec, "handler"), spec.handler.rpartition(".")[2])
     conn.send(("ready", None))

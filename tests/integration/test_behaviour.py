@@ -312,15 +312,6 @@ def test_concurrent_requests_are_answered_each_for_itself(stack):
     assert all(results)
 
 
-def test_no_pii_or_secret_in_any_log_line(stack):
-    """Runs last in this module: every flow above has logged by now."""
-    text = stack.function_log.read_text() + stack.console_log.read_text()
-    assert "synced" in text or "payment source synced" in text
-    forbidden = ["AE340260001015528812001", "1015528812001", "APA91b", SECRET, "local-client-secret"]
-    for value in forbidden:
-        assert value not in text, f"{value!r} leaked into the logs"
-
-
 def test_make_webhook_signs_and_posts_a_fresh_lean_webhook(stack):
     """`make webhook`: how a user replays a Lean delivery by hand; a wrong secret is refused."""
 
@@ -381,3 +372,16 @@ def test_the_app_backend_example_signs_with_sigv4_and_reads_everything(stack, mo
     assert [s["id"] for s in sources] == [flow["payment_source_id"]]
     assert signed and all(h.startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/") for h in signed)
     assert all("/me-central-1/execute-api/aws4_request" in h for h in signed)
+
+
+def test_no_pii_or_secret_in_any_log_line_and_the_function_log_is_json_lines(stack):
+    """Runs last in this module: every flow above has logged by now."""
+    function_log = stack.function_log.read_text()
+    errors_log = stack.function_log.with_name("functions.errors.log")
+    text = function_log + (errors_log.read_text() if errors_log.exists() else "") + stack.console_log.read_text()
+    assert "synced" in text or "payment source synced" in text
+    forbidden = ["AE340260001015528812001", "1015528812001", "APA91b", SECRET, "local-client-secret"]
+    for value in forbidden:
+        assert value not in text, f"{value!r} leaked into the logs"
+    lines = [line for line in function_log.splitlines() if line.strip()]
+    assert lines and all(line.startswith("{") and json.loads(line) for line in lines)  # tracebacks go elsewhere
