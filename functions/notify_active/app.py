@@ -50,6 +50,7 @@ def record_handler(record: DynamoDBRecord) -> None:
     new = images.new_image if images else None
     if not is_push_worthy_activation(images.old_image if images else None, new):
         return  # the event source filter should have dropped it: re-checked, not trusted
+    logger.append_keys(event_id=new.get("last_event_id"))  # the event whose sync activated it (webhook to push)
     identity = BeneficiaryIdentity(new["customer_id"], new["payment_source_id"], new["beneficiary_id"])
     try:
         outcome = notifier.notify(BeneficiaryActivation(identity, new.get("bank_identifier", "")), _seconds_left)

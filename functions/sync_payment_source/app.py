@@ -76,7 +76,15 @@ def _finished(event_id: str, event_type: str, outcome: str) -> None:
         logger.warning("event ledger write failed", extra={"event_id": event_id, "error": type(exc).__name__})
 
 
+def _correlate(record: SQSRecord, event_id: str | None) -> None:
+    """Every log line of this record names the webhook's API request id and the event (from webhook to push)."""
+    attribute = record.message_attributes["api_request_id"]  # Powertools: None when absent
+    logger.remove_keys(["api_request_id", "event_id"])
+    logger.append_keys(api_request_id=attribute.string_value if attribute else None, event_id=event_id)
+
+
 def record_handler(record: SQSRecord) -> None:
+    _correlate(record, None)
     if _seconds_left() < budget.record_worst_case_s:  # would outlive the function: do not start it
         policy.defer(record)
         return
@@ -85,6 +93,7 @@ def record_handler(record: SQSRecord) -> None:
     except ValidationError:
         policy.dead_letter(record, "invalid_message")
         return
+    _correlate(record, event.event_id)
     try:
         result = policy.run(record, lambda: sync_once(event=event), not_a_try=(IdempotencyAlreadyInProgressError,))
     except IdempotencyAlreadyInProgressError:

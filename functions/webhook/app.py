@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
 from lean_webhooks.adapters.aws import client
@@ -33,7 +34,9 @@ def _secrets() -> tuple[str, ...]:
 
 
 def _enqueue(event: BeneficiaryEvent | PaymentSourceUpdatedEvent) -> None:
-    _sqs().send_message(QueueUrl=settings.sync_queue_url, MessageBody=sync_message(event))
+    """Queue the event for the sync, with the API request id so that the sync's log lines name it too."""
+    attributes = {"api_request_id": {"DataType": "String", "StringValue": logger.get_correlation_id() or "-"}}
+    _sqs().send_message(QueueUrl=settings.sync_queue_url, MessageBody=sync_message(event), MessageAttributes=attributes)
 
 
 def _raw_body(raw_event: dict[str, Any]) -> bytes:
@@ -84,7 +87,7 @@ def failed(exc: Exception) -> Response:
     return response
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 def lambda_handler(event: dict, context: Any) -> dict:
     return app.resolve(event, context)
