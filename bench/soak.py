@@ -202,6 +202,10 @@ def soak(flows: int, workers: int, seed: int, state_dir: Path, kill: float, sns_
     if kill:
         chaos_env["LOCAL_SQS_VISIBILITY_TIMEOUT_SECONDS"] = str(CHAOS_VISIBILITY_TIMEOUT_S)
     with launched_stack(state_dir, SECRET, environment=chaos_env) as stack, Progress(flows) as progress:
+        # A client that gives up while its request still waits for a free local worker would retry while the first
+        # try is pending: two registrations of one token racing, which makes the expected pushes unknowable. The
+        # emulator answers every request (500 when its worker dies), so wait for that answer.
+        stack.timeout_s = 180
         stack.add_fault(status=503, probability=0.05, count=None)
         stack.add_fault(status=429, probability=0.05, count=None)
         stack.add_fault(delay_s=6, probability=0.02, count=None)  # beyond the client's 5 s read timeout
