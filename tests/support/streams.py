@@ -45,3 +45,21 @@ def stream_record(old: dict | None, new: dict | None) -> dict:
         "dynamodb": dynamodb,
         "eventSourceARN": "arn:aws:dynamodb:stream",
     }
+
+
+def activation(customer_id: str, beneficiary_id: str = "b1", old: str | None = "AWAITING_BENEFICIARY_COOL_OFF"):
+    """A stream record of a beneficiary of payment source p1 becoming ACTIVE after a cool-off."""
+    base = {
+        "pk": f"CUSTOMER#{customer_id}",
+        "sk": f"PAYMENT_SOURCE#p1#BENEFICIARY#{beneficiary_id}",
+        "entity": "BENEFICIARY",
+        "customer_id": customer_id,
+        "payment_source_id": "p1",
+        "beneficiary_id": beneficiary_id,
+        "bank_identifier": "ENBD_UAE",
+        "cool_off_seen": True,
+    }
+    old_image = to_item({**base, "status": old}) if old else None
+    record = stream_record(old_image, to_item({**base, "status": "ACTIVE"}))
+    record["dynamodb"]["SequenceNumber"] = beneficiary_id
+    return record

@@ -20,7 +20,7 @@ from local.aws import template as tpl
 from local.aws.resources import local_app_id
 from local.harness import samples
 from tests.support.queues import deliver
-from tests.support.streams import stream_record
+from tests.support.streams import activation
 
 CALLER: contextvars.ContextVar[str] = contextvars.ContextVar("caller", default="")
 PREFIX = {"dynamodb": "dynamodb", "sqs": "sqs", "sns": "sns", "secretsmanager": "secretsmanager", "ssm": "ssm"}
@@ -146,13 +146,13 @@ def test_the_notifier_and_the_customer_api_call_only_what_their_policies_allow(a
             "DELETE", f"/customers/{customer}/devices/tablet", b"", "/customers/{customer_id}/devices/{device_id}"
         ),
     )
-    record = activation_record(other)
+    record = activation(other)
     run(notify, {"Records": [record]})
     module = sys.modules["local_fn_NotifyActiveFunction"]
     monkey_waits = []
     module.notifier._sleep = monkey_waits.append
     claim_held(aws, other, "phone")  # the rare path: a claim held by another delivery (read with GetItem)
-    run(notify, {"Records": [activation_record(other, beneficiary_id="b2")]})
+    run(notify, {"Records": [activation(other, beneficiary_id="b2")]})
     assert monkey_waits and calls["NotifyActiveFunction"]
     assert ("dynamodb:GetItem", aws["refs"]["Table"]) in calls["NotifyActiveFunction"]
     for function in ("CustomerApiFunction", "NotifyActiveFunction"):
@@ -194,26 +194,6 @@ def http_event(method: str, path: str, body: bytes, route_path: str, headers: di
         path_parameters=params,
         iam_authorised=True,
     )
-
-
-def activation_record(customer_id: str, beneficiary_id: str = "b1") -> dict:
-    from lean_webhooks.adapters.dynamodb.table import to_item
-
-    base = {
-        "pk": f"CUSTOMER#{customer_id}",
-        "sk": f"PAYMENT_SOURCE#p1#BENEFICIARY#{beneficiary_id}",
-        "entity": "BENEFICIARY",
-        "customer_id": customer_id,
-        "payment_source_id": "p1",
-        "beneficiary_id": beneficiary_id,
-        "bank_identifier": "ENBD_UAE",
-        "cool_off_seen": True,
-    }
-    record = stream_record(
-        to_item({**base, "status": "AWAITING_BENEFICIARY_COOL_OFF"}), to_item({**base, "status": "ACTIVE"})
-    )
-    record["dynamodb"]["SequenceNumber"] = beneficiary_id
-    return record
 
 
 def claim_held(aws, customer_id: str, device_id: str) -> None:

@@ -12,7 +12,7 @@ import pytest
 from lean_webhooks.adapters.dynamodb.table import to_item
 from local.aws import template as tpl
 from local.aws.lambda_events import http_api_event
-from tests.support.streams import stream_record
+from tests.support.streams import activation as activation_of
 
 CUSTOMER = "3f1c8d7e-2b4a-4c6d-9e8f-0a1b2c3d4e5f"
 OTHER = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
@@ -58,31 +58,16 @@ def notify(load_function):
     return load_function("NotifyActiveFunction")
 
 
+def activation(customer_id: str = CUSTOMER, **kwargs: str | None) -> dict:
+    return activation_of(customer_id, **kwargs)
+
+
 def endpoints(aws) -> dict[str, dict]:
     from moto.sns.models import sns_backends
 
     backend = sns_backends["123456789012"]["us-east-1"]
     # SetEndpointAttributes updates the user data in `attributes` only (moto keeps the creation value apart)
     return {e.attributes.get("CustomUserData", e.custom_user_data): e for e in backend.platform_endpoints.values()}
-
-
-def activation(
-    customer_id: str = CUSTOMER, beneficiary_id: str = "b1", old: str | None = "AWAITING_BENEFICIARY_COOL_OFF"
-):
-    base = {
-        "pk": f"CUSTOMER#{customer_id}",
-        "sk": f"PAYMENT_SOURCE#p1#BENEFICIARY#{beneficiary_id}",
-        "entity": "BENEFICIARY",
-        "customer_id": customer_id,
-        "payment_source_id": "p1",
-        "beneficiary_id": beneficiary_id,
-        "bank_identifier": "ENBD_UAE",
-        "cool_off_seen": True,
-    }
-    old_image = to_item({**base, "status": old}) if old else None
-    record = stream_record(old_image, to_item({**base, "status": "ACTIVE"}))
-    record["dynamodb"]["SequenceNumber"] = beneficiary_id
-    return record
 
 
 def register(api, customer=CUSTOMER, device="phone-1", platform="GCM", token=GCM_TOKEN):
