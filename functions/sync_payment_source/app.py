@@ -1,4 +1,5 @@
-"""SQS sync queue -> Lean API -> DynamoDB, once per event_id, with partial batch failures."""
+"""SQS sync queue -> Lean API -> DynamoDB, deduplicated on event_id by the event ledger, with partial batch
+failures."""
 
 from __future__ import annotations
 
@@ -7,16 +8,10 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 from pydantic import ValidationError
 
 from lean_webhooks.adapters.aws import client
-from lean_webhooks.adapters.dynamodb.event_ledger import EventLedger
+from lean_webhooks.adapters.dynamodb.event_ledger import SYNCED, EventLedger
 from lean_webhooks.adapters.dynamodb.payment_sources import PaymentSourceStore
 from lean_webhooks.adapters.dynamodb.table import Table
 from lean_webhooks.adapters.lean.factory import lean_client
@@ -33,8 +28,6 @@ lean_settings = LeanSettings.from_env()
 if lean_settings.needs_client_certificate:
     lean_client(lean_settings)  # start-up check: production app_token without a certificate fails the init, clearly
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-idempotency = IdempotencyConfig(event_key_jmespath="event_id", expires_after_seconds=settings.idempotency_ttl_s)
-persistence = DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name, boto3_client=client("dynamodb"))
 _table = Table(settings.table_name)
 store = PaymentSourceStore(_table)
 ledger = EventLedger(_table)
@@ -57,18 +50,17 @@ def _service() -> PaymentSourceSync:
     return PaymentSourceSync(lean_client(lean_settings), store, lean_settings.app_id)
 
 
-@idempotent_function(data_keyword_argument="event", config=idempotency, persistence_store=persistence)
 def sync_once(event: BeneficiaryEvent | PaymentSourceUpdatedEvent) -> dict:
-    """Runs at most once per event_id (a failure clears the record so a retry can run)."""
+    """Fetch and store what the event names. Safe to run twice: every write is conditional."""
     outcome = _service().handle(event)
     logger.info("payment source synced", extra={"event_id": event.event_id, **outcome.as_dict()})
     return outcome.as_dict()
 
 
 def _finished(event_id: str, event_type: str, outcome: str) -> None:
-    """Record in the ledger that the event needs no replay from Lean's Events API. Best effort: without the
-    entry, the reconciliation replays the event and the dedupe on `event_id` absorbs it, so a failed write
-    must not fail (and redeliver) a record whose work is done."""
+    """Record in the ledger that the event is done: later deliveries and the Events API reconciliation skip
+    it. Best effort: without the entry, a replay runs the event again and its conditional writes absorb it,
+    so a failed write must not fail (and redeliver) a record whose work is done."""
     try:
         ledger.record(event_id, event_type, outcome, datetime.now(UTC))
     except Exception as exc:  # noqa: BLE001 - see above
@@ -94,19 +86,16 @@ def record_handler(record: SQSRecord) -> None:
         policy.dead_letter(record, "invalid_message")
         return
     _correlate(record, event.event_id)
-    try:
-        result = policy.run(record, lambda: sync_once(event=event), not_a_try=(IdempotencyAlreadyInProgressError,))
-    except IdempotencyAlreadyInProgressError:
-        # Another delivery holds this event (or held it and died: its claim ends at its own deadline). Not a
-        # failed try: queued again as a fresh copy, which finds it done or free.
-        policy.defer(record, settings.retry_max_delay_s)
+    if ledger.synced(event.event_id):  # a duplicate delivery (Lean retries, our redeliveries, a replay)
+        metrics.add_metric(name="DuplicatesSkipped", unit="Count", value=1)
+        logger.info("event already synced")
         return
-    _finished(event.event_id, event.type, "synced" if result is not None else "dead_lettered")
+    result = policy.run(record, lambda: sync_once(event=event))
+    _finished(event.event_id, event.type, SYNCED if result is not None else "dead_lettered")
 
 
 @logger.inject_lambda_context
 @metrics.log_metrics
 def lambda_handler(event: dict, context: Any) -> dict:
     invocation.start(context)
-    idempotency.register_lambda_context(context)
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -125,6 +125,25 @@ def test_payment_source_item_holds_accounts(aws):
     assert source.beneficiaries[0].beneficiary_id == flow["beneficiary_id"]
 
 
+def test_payment_source_is_rewritten_only_when_its_content_changed_and_never_after_deletion(aws):
+    flow = samples.ids()
+    store = PaymentSourceStore(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
+    data = samples.payment_source(flow, local_app_id(), samples.AWAITING)
+    at = [datetime(2026, 11, 25, 10, m, tzinfo=UTC) for m in range(5)]
+    assert store.put_payment_source(LeanPaymentSource.model_validate(data), at[0]) is True
+    assert store.put_payment_source(LeanPaymentSource.model_validate(data), at[1]) is False  # unchanged: no write
+    data["beneficiaries"][0]["status"] = samples.ACTIVE  # beneficiaries live in their own items
+    assert store.put_payment_source(LeanPaymentSource.model_validate(data), at[2]) is False
+    data["accounts"][0]["account_name"] = "Renamed"
+    assert store.put_payment_source(LeanPaymentSource.model_validate(data), at[3]) is True
+    [source] = store.list_for_customer(flow["customer_id"])
+    assert source.accounts[0]["account_name"] == "Renamed"
+    store.mark_payment_source_deleted(flow["customer_id"], flow["payment_source_id"], "test", at[4])
+    data["accounts"][0]["account_name"] = "Back again"
+    assert store.put_payment_source(LeanPaymentSource.model_validate(data), at[4]) is False
+    assert store.list_for_customer(flow["customer_id"]) == []
+
+
 events = st.sampled_from([("created", samples.AWAITING), ("updated", samples.ACTIVE)])
 api = st.sampled_from([samples.AWAITING, samples.ACTIVE, MISSING])
 

@@ -170,37 +170,81 @@ def test_no_record_is_started_when_the_time_left_cannot_fit_its_worst_case(aws, 
     assert [b["status"] for b in beneficiary_items(aws, flow["customer_id"])] == [samples.AWAITING]
 
 
-def test_an_event_another_delivery_holds_is_deferred_without_spending_a_try(aws, sync, monkeypatch):
-    """Two deliveries of one event at once (or one whose worker was killed and whose claim has not ended): the
-    second is queued again as a fresh copy, not failed, so it can never run out of receives meanwhile."""
+def test_two_deliveries_of_one_event_at_once_both_finish_and_store_it_once(aws, sync, monkeypatch):
+    """No claim record: a second delivery while the first is still running does the work again, and the
+    conditional writes make that harmless (one item, ACTIVE written once, one ledger entry); neither fails."""
     import sys
     import threading
 
     from lean_webhooks.models.webhook import SYNC_EVENT
 
     flow = samples.ids()
-    given_lean_has(aws, flow, samples.AWAITING)
+    given_lean_has(aws, flow, samples.ACTIVE)
     module = sys.modules["local_fn_SyncPaymentSourceFunction"]
-    body = json.dumps(samples.beneficiary_webhook(flow, "created", samples.AWAITING))
+    body = json.dumps(samples.beneficiary_webhook(flow, "updated", samples.ACTIVE))
     holding, release = threading.Event(), threading.Event()
     real_service = module._service
+    outcomes = []
 
     class Held:
         def handle(self, event):
             holding.set()
             release.wait(10)
-            return real_service().handle(event)
+            outcome = real_service().handle(event)
+            outcomes.append(outcome)
+            return outcome
 
     monkeypatch.setattr(module, "_service", Held)
     first = threading.Thread(target=lambda: module.sync_once(event=SYNC_EVENT.validate_json(body)))
     first.start()
     assert holding.wait(10)
-    result = deliver(aws, sync, [body], receive_count=5)  # even at the last receive before dead-lettering
+    monkeypatch.setattr(module, "_service", real_service)
+    assert deliver(aws, sync, [body], receive_count=5) == {"batchItemFailures": []}
     release.set()
     first.join(10)
-    assert result["batchItemFailures"] == []
+    [late] = outcomes
+    assert late.beneficiary_written is False  # ACTIVE is final: the late copy changed nothing
     assert queue_messages(aws, "SyncDeadLetterQueue") == []
-    sqs, url = aws["clients"]["sqs"], aws["refs"]["SyncQueue"]
-    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessagesDelayed"])
-    assert attributes["Attributes"]["ApproximateNumberOfMessagesDelayed"] == "1"  # the fresh copy
+    assert [b["status"] for b in beneficiary_items(aws, flow["customer_id"])] == [samples.ACTIVE]
+    ledger = ledger_item(aws, body)
+    assert ledger["outcome"]["S"] == "synced"
+
+
+def test_a_dead_lettered_event_runs_again_when_redriven_and_a_synced_one_stays_synced(aws, sync):
+    flow = samples.ids()
+    aws["sim"].state.payment_sources[(flow["customer_id"], flow["payment_source_id"])] = samples.payment_source(
+        flow, "ANOTHER_APP", samples.AWAITING
+    )
+    body = json.dumps(samples.beneficiary_webhook(flow, "created", samples.AWAITING))
+    deliver(aws, sync, [body])
+    assert ledger_item(aws, body)["outcome"]["S"] == "dead_lettered"
+    given_lean_has(aws, flow, samples.AWAITING)  # the operator fixed the cause, then redrove the message
+    assert deliver(aws, sync, [body]) == {"batchItemFailures": []}
     assert [b["status"] for b in beneficiary_items(aws, flow["customer_id"])] == [samples.AWAITING]
+    assert ledger_item(aws, body)["outcome"]["S"] == "synced"
+    calls = aws["sim"].state.stats["api"]
+    assert deliver(aws, sync, [body]) == {"batchItemFailures": []}  # a later duplicate: skipped, no Lean read
+    assert aws["sim"].state.stats["api"] == calls
+    assert ledger_item(aws, body)["outcome"]["S"] == "synced"
+
+
+def ledger_item(aws, body):
+    event_id = json.loads(body)["event_id"]
+    return aws["clients"]["dynamodb"].get_item(
+        TableName=aws["refs"]["Table"], Key={"pk": {"S": f"EVENT#{event_id}"}, "sk": {"S": "EVENT"}}
+    )["Item"]
+
+
+def test_a_synced_ledger_entry_is_final(aws):
+    from datetime import UTC, datetime
+
+    from lean_webhooks.adapters.dynamodb.event_ledger import EventLedger
+    from lean_webhooks.adapters.dynamodb.table import Table
+
+    ledger = EventLedger(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
+    now = datetime.now(UTC)
+    assert ledger.record("e1", "payment_source.beneficiary.created", "dead_lettered", now) is True
+    assert ledger.synced("e1") is False  # a dead-lettered event runs again when redriven
+    assert ledger.record("e1", "payment_source.beneficiary.created", "synced", now) is True
+    assert ledger.record("e1", "payment_source.beneficiary.created", "dead_lettered", now) is False
+    assert ledger.synced("e1") is True and ledger.synced("e2") is False

@@ -70,13 +70,10 @@ class SqsRetryPolicy:
         except Exception as exc:  # noqa: BLE001 - the queue's own visibility timeout still applies
             logger.warning("could not change visibility", extra={"error": type(exc).__name__})
 
-    def run(self, record: Any, work: Callable[[], Any], not_a_try: tuple[type[Exception], ...] = ()) -> Any:
-        """Run `work`; on failure dead-letter (permanent or last try) or back off and re-raise. Exceptions in
-        `not_a_try` propagate untouched, for the caller to handle."""
+    def run(self, record: Any, work: Callable[[], Any]) -> Any:
+        """Run `work`; on failure dead-letter (permanent or last try, then None) or back off and re-raise."""
         try:
             return work()
-        except not_a_try:
-            raise
         except Exception as exc:
             retryable, reason = classify(exc)
             if not retryable or self.receive_count(record) >= self.max_receive_count:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 LEAN_CALLS_PER_RECORD = 2  # an OAuth token (at most hourly) and the payment source GET
-RECORD_MARGIN_S = 5.0  # DynamoDB writes, the idempotency record, SQS calls
+RECORD_MARGIN_S = 5.0  # DynamoDB reads and writes (the event ledger's included), SQS calls
 
 
 @dataclass(frozen=True)

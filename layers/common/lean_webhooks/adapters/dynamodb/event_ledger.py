@@ -1,5 +1,8 @@
 """Event ledger: one item per Lean `event_id` the sync path finished (stored or dead-lettered), and the
-Events-API reconciliation checkpoint. Kept longer than Lean's 90 days of event history."""
+Events-API reconciliation checkpoint. Kept longer than Lean's 90 days of event history.
+
+It is also the sync's dedupe: one read before the work and one conditional write after it, where a
+claim-then-complete idempotency record costs two writes per event on top of the ledger's own."""
 
 from __future__ import annotations
 
@@ -7,11 +10,12 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from lean_webhooks.adapters.dynamodb.table import CHECKPOINT, EVENT, Table, event_pk, key, to_item
+from lean_webhooks.adapters.dynamodb.table import CHECKPOINT, EVENT, Table, event_pk, key, to_item, to_values
 from lean_webhooks.models.timestamps import from_iso, iso
 
 LEDGER_TTL = timedelta(days=100)
 BATCH_GET_MAX = 100  # DynamoDB's BatchGetItem limit
+SYNCED = "synced"
 
 
 class EventLedger:
@@ -20,22 +24,31 @@ class EventLedger:
     def __init__(self, table: Table):
         self._table = table
 
-    def record(self, event_id: str, event_type: str, outcome: str, now: datetime) -> None:
-        """Remember that `event_id` was processed (`outcome`: synced, dead_lettered:<reason>, ...)."""
-        self._table.dynamodb.put_item(
-            TableName=self._table.name,
-            Item=to_item(
-                {
-                    "pk": event_pk(event_id),
-                    "sk": EVENT,
-                    "entity": EVENT,
-                    "event_id": event_id,
-                    "event_type": event_type,
-                    "outcome": outcome[:256],
-                    "processed_at": iso(now),
-                    "expires_at": int((now + LEDGER_TTL).timestamp()),
-                }
-            ),
+    def synced(self, event_id: str) -> bool:
+        """Whether `event_id` was already synced (a dead-lettered event is not: a redrive must run it again).
+        An eventually consistent read (half the cost): a duplicate that slips past it is absorbed by the
+        conditional writes, at the price of one more Lean read."""
+        item = self._table.dynamodb.get_item(
+            TableName=self._table.name, Key=key(event_pk(event_id), EVENT), ProjectionExpression="outcome"
+        ).get("Item")
+        return bool(item) and item["outcome"]["S"] == SYNCED
+
+    def record(self, event_id: str, event_type: str, outcome: str, now: datetime) -> bool:
+        """Remember that `event_id` was processed (`outcome`: synced, dead_lettered:<reason>, ...); a `synced`
+        entry is final (a later delivery's outcome never replaces it). Returns whether the entry was written."""
+        return self._table.put_if(
+            {
+                "pk": event_pk(event_id),
+                "sk": EVENT,
+                "entity": EVENT,
+                "event_id": event_id,
+                "event_type": event_type,
+                "outcome": outcome[:256],
+                "processed_at": iso(now),
+                "expires_at": int((now + LEDGER_TTL).timestamp()),
+            },
+            "attribute_not_exists(pk) OR outcome <> :synced",
+            ExpressionAttributeValues=to_values({":synced": SYNCED}),
         )
 
     def processed(self, event_ids: Iterable[str]) -> set[str]:
