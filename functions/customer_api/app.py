@@ -40,7 +40,9 @@ from lean_webhooks.models.errors import InvalidPageToken, LeanApiError, Platform
 from lean_webhooks.runtime.config import LeanSettings, PushSettings
 from lean_webhooks.runtime.http_errors import error_response, unexpected_error, validation_message
 from lean_webhooks.runtime.observability import logger, metrics
+from lean_webhooks.runtime.snapstart import register_hooks
 
+register_hooks()  # SnapStart, when the SnapStart parameter turns it on
 app = APIGatewayHttpResolver(enable_validation=True)
 settings = PushSettings.from_env()
 _table = Table(settings.table_name)

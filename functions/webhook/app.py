@@ -19,7 +19,9 @@ from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedE
 from lean_webhooks.runtime.config import WebhookSettings
 from lean_webhooks.runtime.http_errors import unexpected_error
 from lean_webhooks.runtime.observability import logger, metrics
+from lean_webhooks.runtime.snapstart import register_hooks
 
+register_hooks()  # SnapStart, when the SnapStart parameter turns it on
 app = APIGatewayHttpResolver()
 settings = WebhookSettings.from_env()
 

@@ -408,3 +408,22 @@ def test_the_readme_runbook_names_every_alarm_and_metric():
         assert f"`{alarm}`" in runbook, alarm
     for name in emitted_metrics():
         assert f"`{name}`" in readme, name
+
+
+def test_snapstart_is_an_option_of_the_synchronous_functions_invoked_through_their_alias(transformed):
+    param = tpl.load()["Parameters"]["SnapStart"]
+    assert param["Default"] == "None" and set(param["AllowedValues"]) == {"None", "PublishedVersions"}
+    synchronous = {"WebhookFunction", "CustomerApiFunction"}
+    for name in tpl.functions():
+        props = RESOURCES[name]["Properties"]
+        if name in synchronous:  # SnapStart applies to published versions only: the API must call the alias
+            assert props["SnapStart"] == {"ApplyOn": {"Ref": "SnapStart"}} and props["AutoPublishAlias"] == "live"
+        else:  # queue, stream and schedule consumers: a cold start there delays no caller
+            assert "SnapStart" not in props
+    resources = transformed["Resources"]
+    api = json.dumps(resources["HttpApi"]["Properties"])
+    assert api.count("WebhookFunctionAliaslive") == 1 and api.count("CustomerApiFunctionAliaslive") == 5
+    assert "WebhookFunction.Arn" not in api and "CustomerApiFunction.Arn" not in api
+    for logical_id, resource in resources.items():
+        if resource["Type"] == "AWS::Lambda::Permission" and logical_id.startswith(tuple(synchronous)):
+            assert resource["Properties"]["FunctionName"]["Ref"].endswith("Aliaslive"), logical_id

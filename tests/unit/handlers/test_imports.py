@@ -29,7 +29,10 @@ FORBIDDEN = {
     "ReconcileEventsFunction": [PARSER_MODELS],
 }
 PROBE = """
-import importlib.util, json, os, sys
+import importlib.util, json, os, socket, sys
+def refuse(*args, **kwargs):
+    raise AssertionError("a connection at init: " + repr(args))
+socket.socket.connect = socket.create_connection = refuse  # init must open no connection (SnapStart)
 sys.path.insert(0, {layer!r})
 os.environ.update({env})
 spec = importlib.util.spec_from_file_location("app", {app!r})
@@ -64,3 +67,22 @@ def test_a_handler_imports_nothing_heavy_its_path_does_not_run(function):
     for module in FORBIDDEN[function]:
         assert not any(m == module or m.startswith(module + ".") for m in loaded), (function, module)
     assert "lean_webhooks.runtime.observability" in loaded  # the probe really imported the handler
+
+
+def test_snapstart_hooks_reseed_what_every_resumed_environment_would_share(monkeypatch):
+    import random
+    import sys
+    import types
+
+    from lean_webhooks.runtime import snapstart
+
+    hooks = []
+    fake = types.SimpleNamespace(register_after_restore=hooks.append)
+    monkeypatch.setitem(sys.modules, "snapshot_restore_py", fake)
+    snapstart.register_hooks()
+    assert hooks == [snapstart.reseed]
+    random.seed(7)
+    snapshot = random.random()
+    random.seed(7)
+    hooks[0]()  # a restore
+    assert random.random() != snapshot
