@@ -1,4 +1,6 @@
-"""Estimated AWS cost per million onboarding flows at list prices, from the measured requests and durations."""
+"""AWS cost per million onboarding flows at list prices, from what one flow measurably does (requests, DynamoDB
+units from the items' real sizes, log bytes, durations) plus what the in-process run cannot see, each stated:
+Lean's API latency, billed init of cold starts, Lambda's own log lines. Fixed monthly costs are listed apart."""
 
 from __future__ import annotations
 
@@ -7,26 +9,43 @@ from typing import Any
 
 from local.aws import template as tpl
 
-# us-east-1 list prices (USD), beyond free tiers.
+# us-east-1 list prices (USD), beyond free tiers (aws.amazon.com/<service>/pricing).
 PRICES = {
     "lambda_gb_s_arm64": 0.0000133334,
     "lambda_request": 0.20 / 1e6,
     "http_api_request": 1.00 / 1e6,
     "sqs_request": 0.40 / 1e6,
-    "dynamodb_wru": 0.625 / 1e6,
+    "dynamodb_wru": 0.625 / 1e6,  # on-demand
     "dynamodb_rru": 0.125 / 1e6,
     "sns_publish_request": 0.50 / 1e6,
     "sns_mobile_delivery": 0.50 / 1e6,
     "logs_ingest_gb": 0.50,
+    "xray_trace": 5.00 / 1e6,
 }
-# Per flow, from the design: 3 webhooks + 1 device PUT through the HTTP API; SQS: 2 sends, ~2 receives by the
-# event source mapping, 2 deletes; DynamoDB write units: idempotency claim+result (2 x 2), payment source item
-# with accounts (2 x 2 WRU), beneficiary (2), its sparse-index entry and removal (2), push marker (1), device (1);
-# read units: the device query and the stored-device read (2).
-UNITS = {"http_api": 4, "sqs": 6, "dynamodb_wru": 14, "dynamodb_rru": 2, "sns_publish": 1, "sns_delivery": 1}
+# What the in-process run cannot measure.
+LEAN_LATENCY_MS = 300  # one Lean API exchange as the sync waits for it (the simulator answers in ~4 ms)
+COLD_START_SHARE = 0.10  # invocations that start an execution environment: INIT is billed since 1 August 2025
+LAMBDA_PLATFORM_LOG_BYTES = 420  # START, END and REPORT lines of each invocation
+ACCESS_LOG_BYTES = 260  # the HTTP API's access log line per request
+# Per flow: 3 webhooks and 1 device registration through the HTTP API; SQS: 2 sends, the event source mapping's
+# receive and delete of each of the 2 messages (batches of one in the worst case).
+HTTP_API_REQUESTS = 4
+SQS_REQUESTS = 6
+TRACED_REQUESTS = 0  # X-Ray tracing is off (PassThrough): no trace is recorded or billed
+# Monthly, whatever the traffic.
+FIXED_MONTHLY = {
+    "alarms (22 x $0.10)": 2.20,
+    "dashboard": 3.00,
+    "custom metrics (~25 metric/dimension pairs x $0.30)": 7.50,
+    "secrets (2 x $0.40)": 0.80,
+    "SQS long polls of the idle sync queue (~130k x $0.40/M)": 0.05,
+}
 
 
-def per_million(durations_ms: dict[str, float], invocations: dict[str, int], log_bytes: int) -> dict[str, Any]:
+def per_million(flow: dict[str, Any], init_ms: dict[str, float]) -> dict[str, Any]:
+    """`flow`: bench.inprocess.requests_per_flow(); `init_ms`: each function's cold start (init + first request)."""
+    durations, invocations = flow["durations_ms"], flow["invocations"]
+    lean_exchanges = sum(flow["lean_calls"].values())
     functions = tpl.functions()
     memory = {
         k: int(tpl.resources()[k]["Properties"].get("MemorySize", tpl.load()["Globals"]["Function"]["MemorySize"]))
@@ -35,29 +54,44 @@ def per_million(durations_ms: dict[str, float], invocations: dict[str, int], log
     lines = []
     gb_s = 0.0
     for name, count in invocations.items():
-        billed_ms = math.ceil(durations_ms[name])
-        gb_s += count * billed_ms / 1000 * memory[name] / 1024
-        lines.append(f"{name}: {count} x {billed_ms} ms x {memory[name]} MB")
+        waited = lean_exchanges * LEAN_LATENCY_MS / count if name == "SyncPaymentSourceFunction" else 0
+        billed_ms = math.ceil(durations[name] + waited)
+        init = init_ms.get(name, max(init_ms.values(), default=0)) * COLD_START_SHARE
+        gb_s += count * (billed_ms + init) / 1000 * memory[name] / 1024
+        lean = f" (+{waited:.0f} ms waiting for Lean)" if waited else ""
+        lines.append(
+            f"{name}: {count} x ({billed_ms} ms{lean} + {COLD_START_SHARE:.0%} x {init_ms.get(name, 0):.0f} ms init)"
+            f" x {memory[name]} MB"
+        )
     requests = sum(invocations.values())
+    log_bytes = flow["log_bytes"] + requests * LAMBDA_PLATFORM_LOG_BYTES + HTTP_API_REQUESTS * ACCESS_LOG_BYTES
+    units = flow["dynamodb_units"]
     costs = {
         "lambda_compute": gb_s * PRICES["lambda_gb_s_arm64"],
         "lambda_requests": requests * PRICES["lambda_request"],
-        "http_api": UNITS["http_api"] * PRICES["http_api_request"],
-        "sqs": UNITS["sqs"] * PRICES["sqs_request"],
-        "dynamodb": UNITS["dynamodb_wru"] * PRICES["dynamodb_wru"] + UNITS["dynamodb_rru"] * PRICES["dynamodb_rru"],
-        "sns": UNITS["sns_publish"] * PRICES["sns_publish_request"]
-        + UNITS["sns_delivery"] * PRICES["sns_mobile_delivery"],
+        "http_api": HTTP_API_REQUESTS * PRICES["http_api_request"],
+        "sqs": SQS_REQUESTS * PRICES["sqs_request"],
+        "dynamodb": units["wru"] * PRICES["dynamodb_wru"] + units["rru"] * PRICES["dynamodb_rru"],
+        "sns": flow["pushes"] * (PRICES["sns_publish_request"] + PRICES["sns_mobile_delivery"]),
         "cloudwatch_logs": log_bytes / 1e9 * PRICES["logs_ingest_gb"],
+        "xray": TRACED_REQUESTS * PRICES["xray_trace"],
     }
-    million = {k: round(v * 1e6, 2) for k, v in costs.items()}
     return {
         "usd_per_million_flows": round(sum(costs.values()) * 1e6, 2),
-        "breakdown_usd": million,
+        "breakdown_usd": {k: round(v * 1e6, 2) for k, v in costs.items()},
+        "fixed_usd_per_month": FIXED_MONTHLY,
+        "assumptions": {
+            "lean_latency_ms": LEAN_LATENCY_MS,
+            "cold_start_share": COLD_START_SHARE,
+            "traced_requests": TRACED_REQUESTS,
+        },
         "arithmetic": [
             *lines,
             f"GB-s per flow = {gb_s:.5f} -> x {PRICES['lambda_gb_s_arm64']} $/GB-s",
             f"Lambda requests per flow = {requests}",
-            f"units per flow = {UNITS}",
-            f"log bytes per flow = {log_bytes}",
+            f"DynamoDB per flow = {units['wru']:g} WRU + {units['rru']:g} RRU (items' sizes, indexes included)",
+            f"HTTP API {HTTP_API_REQUESTS}, SQS {SQS_REQUESTS}, SNS {flow['pushes']} publish + delivery, X-Ray 0",
+            f"log bytes per flow = {flow['log_bytes']} app + {requests} x {LAMBDA_PLATFORM_LOG_BYTES} platform"
+            f" + {HTTP_API_REQUESTS} x {ACCESS_LOG_BYTES} access = {log_bytes}",
         ],
     }

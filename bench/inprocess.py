@@ -19,6 +19,7 @@ import botocore.client
 from moto import mock_aws
 from moto.events.models import EventPattern
 
+from bench.capacity import Meter
 from bench.stats import median, percentile
 from local.aws import template as tpl
 from local.aws.functions import LambdaContext, LocalFunction
@@ -37,10 +38,8 @@ SECRET = "bench-webhook-secret"  # noqa: S105 - a local value
 # What the design needs at the least, per function and service, for one flow (3 webhooks, 1 activation, 1 device).
 MINIMUM = {
     "WebhookFunction": {"sqs": 2, "secretsmanager": 1},  # 2 beneficiary webhooks queued; secret read once (cached)
-    "SyncPaymentSourceFunction": {
-        "dynamodb": 8,
-        "secretsmanager": 1,
-    },  # per message: dedupe claim+result, source, beneficiary
+    # per message: ledger read and write, payment-source read, beneficiary; the payment source written once
+    "SyncPaymentSourceFunction": {"dynamodb": 9, "secretsmanager": 1},
     "NotifyActiveFunction": {"dynamodb": 2, "sns": 1},  # devices query, push marker, publish
     "CustomerApiFunction": {"dynamodb": 2, "sns": 2},  # stored device, create endpoint + get attributes, put device
 }
@@ -131,10 +130,14 @@ def requests_per_flow() -> dict[str, Any]:
     counts: dict[str, Counter] = defaultdict(Counter)
     current: list[str] = []
     real = botocore.client.BaseClient._make_api_call
+    meter = Meter(real)
 
     def counting(self: Any, operation: str, params: dict) -> Any:
         if current:
-            counts[current[-1]][self.meta.service_model.service_name] += 1
+            service = self.meta.service_model.service_name
+            counts[current[-1]][service] += 1
+            if service == "dynamodb":
+                return meter.call(self, operation, params)
         return real(self, operation, params)
 
     def invoke(name: str, event: dict) -> Any:
@@ -211,6 +214,7 @@ def requests_per_flow() -> dict[str, Any]:
         "pushes": pushes,
         "lean_calls": lean_calls,
         "log_bytes": log_bytes,
+        "dynamodb_units": {"wru": meter.wru, "rru": meter.rru, "calls": meter.lines},
         "durations_ms": {k: round(median(v) * 1000, 2) for k, v in durations.items()},
         "invocations": {k: len(v) for k, v in durations.items()},
     }

@@ -3,7 +3,6 @@ starts with the layer exactly as `sam build` ships it, and as SAM's default pip 
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -32,37 +31,6 @@ def build_shipped(out: Path) -> Path:
         text=True,
     )
     return out / "python"
-
-
-def build_sources_only(out: Path) -> Path:
-    """What SAM's default python builder ships: sources, no bytecode (recompiled at every cold start)."""
-    target = out / "python"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--no-compile",
-            "-r",
-            str(LAYER_SRC / "requirements.txt"),
-            "--platform",
-            X86,
-            "--implementation",
-            "cp",
-            "--python-version",
-            "3.13",
-            "--only-binary=:all:",
-            "--target",
-            str(target),
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    shutil.copytree(LAYER_SRC / "lean_webhooks", target / "lean_webhooks", ignore=shutil.ignore_patterns("__pycache__"))
-    return target
 
 
 def size_mb(path: Path) -> float:

@@ -47,8 +47,8 @@ def payment_source(flow: dict[str, str], app_id: str, status: str, cool_off_hour
         ],
         "accounts": [
             {
-                "id": str(uuid.uuid4()),
-                "account_id": str(uuid.uuid4()),
+                "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"account:{flow['payment_source_id']}")),  # stable at Lean
+                "account_id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"account-id:{flow['payment_source_id']}")),
                 "account_name": "CURRENT ACCOUNT",
                 "account_number": "1015528812001",
                 "iban": "AE340260001015528812001",

@@ -1,0 +1,118 @@
+"""DynamoDB on-demand request units of the calls a flow makes, from the items' real sizes before and after each
+write (moto reports a fixed figure): what AWS bills, by its published sizing rules.
+
+- Writes: 1 WRU per KB of the larger of the item before and after; a write whose condition failed still costs
+  1 WRU; each write into, out of or inside a global secondary index (both of ours project ALL attributes) costs
+  1 WRU per KB again, 2 when the index key changes; a transaction costs twice.
+- Reads: 1 RRU per 4 KB read with strong consistency, half that eventually consistent; a Query by the total size
+  of the items it returns.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+INDEX_KEYS = {"AwaitingCoolOff": "gsi1pk", "RecentActivations": "gsi2pk"}
+WRITES = {"PutItem", "UpdateItem", "DeleteItem"}
+
+
+def item_size(item: dict[str, Any] | None) -> int:
+    """Bytes of an item in DynamoDB's sizing: attribute names plus values (numbers ~1 byte per 2 digits)."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in (item or {}).items())
+
+
+def _value_size(value: dict[str, Any]) -> int:
+    (kind, inner), *_ = value.items()
+    if kind == "S":
+        return len(inner.encode())
+    if kind == "N":
+        return len(inner.strip("-").replace(".", "")) // 2 + 1
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "B":
+        return len(inner)
+    if kind == "L":
+        return 3 + sum(1 + _value_size(v) for v in inner)
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + 1 + _value_size(v) for k, v in inner.items())
+    return sum(len(str(v)) for v in inner)  # sets
+
+
+def _kb(size: int) -> int:
+    return max(1, math.ceil(size / 1024))
+
+
+def write_units(old: dict[str, Any] | None, new: dict[str, Any] | None, failed: bool = False) -> float:
+    """WRU of one write that turned `old` into `new` (either None when absent)."""
+    if failed:
+        return 1.0
+    units = _kb(max(item_size(old), item_size(new)))
+    for key in INDEX_KEYS.values():
+        before, after = (old or {}).get(key), (new or {}).get(key)
+        if before is None and after is None:
+            continue
+        size = _kb(item_size(new if after is not None else old))
+        units += size * (2 if before is not None and after is not None and before != after else 1)
+    return float(units)
+
+
+def read_units(items: list[dict[str, Any]], consistent: bool) -> float:
+    total = sum(item_size(i) for i in items)
+    return max(1, math.ceil(total / 4096)) * (1.0 if consistent else 0.5)
+
+
+class Meter:
+    """Wraps botocore's `_make_api_call` for DynamoDB: reads each written item before and after (uncounted) and
+    adds up the request units of every call."""
+
+    def __init__(self, real: Callable[..., Any]):
+        self.real = real
+        self.wru = 0.0
+        self.rru = 0.0
+        self.lines: list[str] = []
+
+    def _get(self, client: Any, table: str, key: dict[str, Any]) -> dict[str, Any] | None:
+        answer = self.real(client, "GetItem", {"TableName": table, "Key": key, "ConsistentRead": True})
+        return answer.get("Item")
+
+    def call(self, client: Any, operation: str, params: dict[str, Any]) -> Any:
+        if operation in WRITES:
+            key = params.get("Key") or {k: params["Item"][k] for k in ("pk", "sk")}
+            old = self._get(client, params["TableName"], key)
+            try:
+                answer = self.real(client, operation, params)
+            except Exception as exc:
+                if "ConditionalCheckFailed" in type(exc).__name__ or "ConditionalCheckFailed" in str(exc):
+                    self._add_write(operation, write_units(old, None, failed=True), "condition failed")
+                raise
+            self._add_write(operation, write_units(old, self._get(client, params["TableName"], key)), key["sk"]["S"])
+            return answer
+        if operation == "TransactWriteItems":
+            answer = self.real(client, operation, params)
+            for entry in params["TransactItems"]:
+                (kind, body), *_ = entry.items()
+                key = body.get("Key") or {k: body["Item"][k] for k in ("pk", "sk")}
+                new = self._get(client, body["TableName"], key)
+                self._add_write(f"Transact{kind}", 2 * write_units(None, new or body.get("Item")), key["sk"]["S"])
+            return answer
+        answer = self.real(client, operation, params)
+        consistent = bool(params.get("ConsistentRead"))
+        if operation == "GetItem":
+            self._add_read(operation, read_units([answer.get("Item", {})], consistent))
+        elif operation == "Query":
+            self._add_read(operation, read_units(answer.get("Items", []), consistent))
+        elif operation == "BatchGetItem":
+            for items in answer.get("Responses", {}).values():
+                self._add_read(operation, sum(read_units([i], False) for i in items) if items else 0.5)
+        return answer
+
+    def _add_write(self, operation: str, units: float, what: str) -> None:
+        self.wru += units
+        parts = what.split("#")
+        self.lines.append(f"{operation} {'BENEFICIARY' if 'BENEFICIARY' in parts else parts[0]}: {units:g} WRU")
+
+    def _add_read(self, operation: str, units: float) -> None:
+        self.rru += units
+        self.lines.append(f"{operation}: {units:g} RRU")
