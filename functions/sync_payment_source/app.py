@@ -86,7 +86,11 @@ def record_handler(record: SQSRecord) -> None:
         policy.dead_letter(record, "invalid_message")
         return
     _correlate(record, event.event_id)
-    if ledger.synced(event.event_id):  # a duplicate delivery (Lean retries, our redeliveries, a replay)
+    # a duplicate delivery (Lean retries, our redeliveries, a replay)? A failed read backs off like any failure.
+    seen = policy.run(record, lambda: SYNCED if ledger.synced(event.event_id) else "new")
+    if seen is None:  # dead-lettered with its reason
+        return
+    if seen == SYNCED:
         metrics.add_metric(name="DuplicatesSkipped", unit="Count", value=1)
         logger.info("event already synced")
         return

@@ -248,3 +248,22 @@ def test_a_synced_ledger_entry_is_final(aws):
     assert ledger.record("e1", "payment_source.beneficiary.created", "synced", now) is True
     assert ledger.record("e1", "payment_source.beneficiary.created", "dead_lettered", now) is False
     assert ledger.synced("e1") is True and ledger.synced("e2") is False
+
+
+def test_a_failed_ledger_read_backs_off_and_finally_dead_letters_with_its_reason(aws, sync, monkeypatch):
+    import sys
+
+    module = sys.modules["local_fn_SyncPaymentSourceFunction"]
+
+    def broken(event_id):
+        raise RuntimeError("ledger unreadable")
+
+    monkeypatch.setattr(module.ledger, "synced", broken)
+    flow = samples.ids()
+    body = json.dumps(samples.beneficiary_webhook(flow, "created", samples.AWAITING))
+    assert len(deliver(aws, sync, [body])["batchItemFailures"]) == 1  # retried later, not synced
+    assert queue_messages(aws, "SyncDeadLetterQueue") == []
+    assert deliver(aws, sync, [], receive_count=4)["batchItemFailures"] == []  # the fifth receive: dead-lettered
+    [dead] = queue_messages(aws, "SyncDeadLetterQueue")
+    assert dead["MessageAttributes"]["failure_reason"]["StringValue"] == "RuntimeError"
+    assert beneficiary_items(aws, flow["customer_id"]) == []
