@@ -87,10 +87,10 @@ def record_handler(record: SQSRecord) -> None:
         return
     _correlate(record, event.event_id)
     # a duplicate delivery (Lean retries, our redeliveries, a replay)? A failed read backs off like any failure.
-    seen = policy.run(record, lambda: SYNCED if ledger.synced(event.event_id) else "new")
+    seen = policy.run(record, lambda: ledger.synced(event.event_id))
     if seen is None:  # dead-lettered with its reason
         return
-    if seen == SYNCED:
+    if seen:
         metrics.add_metric(name="DuplicatesSkipped", unit="Count", value=1)
         logger.info("event already synced")
         return

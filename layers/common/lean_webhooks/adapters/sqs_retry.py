@@ -55,11 +55,11 @@ class SqsRetryPolicy:
         """Exponential backoff between receives instead of the queue's fixed visibility timeout."""
         self._hide(record, min(self.base_delay_s * 2 ** (self.receive_count(record) - 1), self.max_delay_s))
 
-    def defer(self, record: Any, delay_s: int = 1) -> None:
+    def defer(self, record: Any) -> None:
         """A record this invocation will not start: queued again as a new message (its receive count starts
         over, so a deferral is never a failed try and never reaches the redrive); the caller then lets the
         original be deleted. The sync's dedupe on `event_id` makes the copy harmless."""
-        self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=record.body, DelaySeconds=delay_s)
+        self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=record.body, DelaySeconds=1)
         metrics.add_metric(name="MessagesDeferred", unit="Count", value=1)
 
     def _hide(self, record: Any, seconds: float) -> None:

@@ -50,15 +50,15 @@ class PaymentSourceStore:
             "accounts": [a.model_dump(mode="json", exclude_none=True) for a in source.accounts],
         }
         digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
-        item_key = key(customer_pk(source.customer_id), payment_source_sk(source.id))
+        pk, sk = customer_pk(source.customer_id), payment_source_sk(source.id)
         stored = self._table.dynamodb.get_item(
-            TableName=self._table.name, Key=item_key, ProjectionExpression="content_hash, deleted_at"
+            TableName=self._table.name, Key=key(pk, sk), ProjectionExpression="content_hash, deleted_at"
         ).get("Item", {})
         if "deleted_at" in stored or stored.get("content_hash", {}).get("S") == digest:
             return False
         item = {
-            "pk": item_key["pk"]["S"],
-            "sk": item_key["sk"]["S"],
+            "pk": pk,
+            "sk": sk,
             "entity": PAYMENT_SOURCE,
             **content,
             "content_hash": digest,
