@@ -111,8 +111,9 @@ def run_flow(stack: RunningStack, flow: Flow) -> None:
         _until_accepted(flow, lambda: stack.register_device(cid, "phone-reinstalled", "GCM", token), "reinstall")
     elif flow.sharing == "changed_hands":  # the phone now belongs to another customer
         _until_accepted(flow, lambda: stack.register_device(str(uuid.uuid4()), "phone", "GCM", token), "new owner")
-    if flow.disabled_device:
-        stack.set_endpoint_enabled(cid, "phone", False)
+    if flow.disabled_device and flow.sharing != "changed_hands":  # the customer's phone (no longer theirs if sold)
+        # a reinstalled app's endpoint belongs to its new device id: that is the customer's phone now
+        stack.set_endpoint_enabled(cid, "phone-reinstalled" if flow.sharing == "reinstall" else "phone", False)
     created = samples.beneficiary_webhook(flow.ids, "created", samples.AWAITING)
     updated = samples.beneficiary_webhook(flow.ids, "updated", samples.ACTIVE)
     sends = [samples.payment_source_created_webhook(flow.ids), created, updated]
@@ -270,6 +271,12 @@ def soak(flows: int, workers: int, seed: int, state_dir: Path, kill: float, sns_
                 "customer_id": f.ids["customer_id"],
                 "expected": f.expected_pushes,
                 "got": pushes.get(f.ids["customer_id"], 0),
+                "kind": {
+                    "sharing": f.sharing,
+                    "duplicate": f.duplicate,
+                    "reordered": f.reordered,
+                    "disabled_device": f.disabled_device,
+                },
             }
             for f in (lost + unexpected)[:10]
         ],

@@ -119,10 +119,14 @@ class StackClient:
         return depths
 
     def set_endpoint_enabled(self, customer_id: str, device_id: str, enabled: bool) -> None:
+        """Enable or disable the device's SNS endpoint, as the platform would; LookupError when the device holds
+        no endpoint (a caller naming the wrong device must not silently disable nothing)."""
         sns = self.aws("sns")
-        for endpoint in self.endpoints():
-            if _user_data(endpoint) == f"{customer_id}/{device_id}":
-                sns.set_endpoint_attributes(EndpointArn=endpoint["arn"], Attributes={"Enabled": str(enabled).lower()})
+        matching = [e for e in self.endpoints() if _user_data(e) == f"{customer_id}/{device_id}"]
+        if not matching:
+            raise LookupError(f"no SNS endpoint belongs to device {device_id!r} of customer {customer_id}")
+        for endpoint in matching:
+            sns.set_endpoint_attributes(EndpointArn=endpoint["arn"], Attributes={"Enabled": str(enabled).lower()})
 
 
 def _user_data(endpoint: dict[str, Any]) -> str:
