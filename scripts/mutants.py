@@ -29,6 +29,7 @@ TARGETS: dict[str, list[str]] = {
         "tests/unit/handlers/test_stream_filter.py",
     ],
     f"{LAYER}/adapters/dynamodb/payment_sources.py": [
+        "tests/unit/core/test_stored_items.py",
         "tests/unit/core/test_write_rules.py",
         "tests/unit/core/test_resync_and_deletion.py",
         "tests/unit/handlers/test_recovery.py",

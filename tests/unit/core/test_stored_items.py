@@ -1,0 +1,133 @@
+"""Exactly what the store writes: the attributes readers rely on (the read API, the recovery and reconciliation
+indexes, the push filter), beyond the status rules themselves."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from lean_webhooks.adapters.dynamodb.payment_sources import PaymentSourceStore
+from lean_webhooks.adapters.dynamodb.table import (
+    Table,
+    beneficiary_sk,
+    customer_pk,
+    from_item,
+    key,
+    payment_source_sk,
+)
+from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite, StatusDecision
+from lean_webhooks.models.payment_source import LeanPaymentSource
+from lean_webhooks.models.statuses import ACTIVE, AWAITING_COOL_OFF
+from lean_webhooks.models.timestamps import iso
+from local.aws.resources import local_app_id
+from local.harness import samples
+
+NOW = datetime(2026, 11, 25, 23, 30, tzinfo=UTC)
+EXPIRY = NOW + timedelta(hours=20)
+
+
+def store_of(aws) -> PaymentSourceStore:
+    return PaymentSourceStore(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
+
+
+def raw(aws, pk: str, sk: str) -> dict:
+    item = aws["clients"]["dynamodb"].get_item(TableName=aws["refs"]["Table"], Key=key(pk, sk), ConsistentRead=True)
+    return from_item(item["Item"])
+
+
+def write(identity, status, **extra) -> BeneficiaryWrite:
+    return BeneficiaryWrite(
+        identity=identity,
+        decision=StatusDecision(status=status, cool_off_seen=status == AWAITING_COOL_OFF),
+        event_id="e-" + status,
+        event_type="payment_source.beneficiary.updated",
+        recheck_at=extra.pop("recheck_at", EXPIRY),
+        **extra,
+    )
+
+
+def test_the_payment_source_item_holds_lean_s_fields_and_no_empty_ones(aws):
+    flow = samples.ids()
+    data = samples.payment_source(flow, local_app_id(), samples.AWAITING)
+    store_of(aws).put_payment_source(LeanPaymentSource.model_validate(data), NOW)
+    item = raw(aws, customer_pk(flow["customer_id"]), payment_source_sk(flow["payment_source_id"]))
+    assert item["app_id"] == local_app_id().upper() and item["bank_identifier"] == "ENBD_UAE"
+    [account] = item["accounts"]
+    assert account["iban"] == "AE340260001015528812001" and account["balance"] == 15000.5
+    assert "balance_last_updated" not in account  # None in Lean's answer: not stored as an empty value
+    assert item["fetched_at"] == iso(NOW) and len(item["content_hash"]) == 64
+
+
+def test_a_changed_app_or_bank_is_rewritten(aws):
+    flow = samples.ids()
+    store = store_of(aws)
+    data = samples.payment_source(flow, local_app_id(), samples.AWAITING)
+    assert store.put_payment_source(LeanPaymentSource.model_validate(data), NOW) is True
+    data["bank_identifier"] = "ADCB_UAE"
+    assert store.put_payment_source(LeanPaymentSource.model_validate(data), NOW + timedelta(seconds=1)) is True
+    data["app_id"] = "YOUR_APP_ID"
+    assert store.put_payment_source(LeanPaymentSource.model_validate(data), NOW + timedelta(seconds=2)) is True
+    item = raw(aws, customer_pk(flow["customer_id"]), payment_source_sk(flow["payment_source_id"]))
+    assert (item["bank_identifier"], item["app_id"]) == ("ADCB_UAE", "YOUR_APP_ID")
+
+
+def test_a_deleted_payment_source_is_not_even_tried_again(aws, monkeypatch):
+    flow = samples.ids()
+    store = store_of(aws)
+    data = samples.payment_source(flow, local_app_id(), samples.AWAITING)
+    store.mark_payment_source_deleted(flow["customer_id"], flow["payment_source_id"], "test", NOW)
+    tried = []
+    dynamodb = store._table.dynamodb
+    monkeypatch.setattr(dynamodb, "put_item", lambda **kwargs: tried.append(kwargs))
+    assert store.put_payment_source(LeanPaymentSource.model_validate(data), NOW) is False
+    assert tried == []  # a write whose condition fails is still billed
+
+
+def test_awaiting_then_active_moves_the_beneficiary_between_the_indexes(aws):
+    flow = samples.ids()
+    store = store_of(aws)
+    identity = BeneficiaryIdentity(flow["customer_id"], flow["payment_source_id"], flow["beneficiary_id"])
+    pk, sk = customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)
+    awaiting = write(
+        identity, AWAITING_COOL_OFF, cool_off_expiry=EXPIRY, payment_destination_id="d-1", bank_identifier="ENBD_UAE"
+    )
+    assert store.apply_beneficiary(awaiting, NOW) is True
+    item = raw(aws, pk, sk)
+    assert (item["gsi1pk"], item["gsi1sk"]) == ("AWAITING_COOL_OFF", iso(EXPIRY))
+    assert item["cool_off_expiry"] == iso(EXPIRY) and item["cool_off_seen"] is True
+    assert (item["payment_destination_id"], item["bank_identifier"]) == ("d-1", "ENBD_UAE")
+    assert "gsi2pk" not in item
+
+    assert store.defer_recheck(identity, 3, NOW + timedelta(hours=4), NOW) is True  # a failed recovery re-read
+    assert raw(aws, pk, sk)["recheck_failures"] == 3
+
+    later = NOW + timedelta(hours=1)  # the next UTC day: the activations index is partitioned by day
+    assert store.apply_beneficiary(write(identity, ACTIVE, recheck_at=None), later) is True
+    item = raw(aws, pk, sk)
+    assert item["status"] == ACTIVE and item["cool_off_seen"] is True  # kept from the awaiting write
+    assert "gsi1pk" not in item and "gsi1sk" not in item  # out of the recovery index
+    assert "recheck_failures" not in item and "recheck_parked_at" not in item  # a fresh read ends the backoff
+    assert (item["gsi2pk"], item["gsi2sk"]) == ("ACTIVATED#2026-11-26", iso(later))
+    assert item["activated_at"] == iso(later)
+    assert (item["payment_destination_id"], item["bank_identifier"]) == ("d-1", "ENBD_UAE")  # not cleared
+
+
+def test_an_unknown_status_is_stored_as_is_outside_both_indexes(aws):
+    flow = samples.ids()
+    store = store_of(aws)
+    identity = BeneficiaryIdentity(flow["customer_id"], flow["payment_source_id"], flow["beneficiary_id"])
+    pk, sk = customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)
+    store.apply_beneficiary(write(identity, AWAITING_COOL_OFF), NOW)
+    assert store.apply_beneficiary(write(identity, "SUSPENDED", recheck_at=EXPIRY), NOW) is True
+    item = raw(aws, pk, sk)
+    assert item["status"] == "SUSPENDED"
+    assert not {"gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"} & set(item)
+
+
+def test_awaiting_without_a_recheck_time_stays_out_of_the_recovery_index(aws):
+    flow = samples.ids()
+    store = store_of(aws)
+    identity = BeneficiaryIdentity(flow["customer_id"], flow["payment_source_id"], flow["beneficiary_id"])
+    pk, sk = customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)
+    store.apply_beneficiary(write(identity, AWAITING_COOL_OFF, recheck_at=None), NOW)
+    item = raw(aws, pk, sk)
+    assert item["status"] == AWAITING_COOL_OFF and "gsi1pk" not in item and "cool_off_expiry" not in item
