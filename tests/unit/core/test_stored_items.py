@@ -98,7 +98,8 @@ def test_awaiting_then_active_moves_the_beneficiary_between_the_indexes(aws):
     assert "gsi2pk" not in item
 
     assert store.defer_recheck(identity, 3, NOW + timedelta(hours=4), NOW) is True  # a failed recovery re-read
-    assert raw(aws, pk, sk)["recheck_failures"] == 3
+    assert store.defer_recheck(identity, 8, None, NOW) is True  # then parked
+    assert raw(aws, pk, sk)["recheck_failures"] == 8 and "recheck_parked_at" in raw(aws, pk, sk)
 
     later = NOW + timedelta(hours=1)  # the next UTC day: the activations index is partitioned by day
     assert store.apply_beneficiary(write(identity, ACTIVE, recheck_at=None), later) is True
@@ -117,10 +118,13 @@ def test_an_unknown_status_is_stored_as_is_outside_both_indexes(aws):
     identity = BeneficiaryIdentity(flow["customer_id"], flow["payment_source_id"], flow["beneficiary_id"])
     pk, sk = customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)
     store.apply_beneficiary(write(identity, AWAITING_COOL_OFF), NOW)
+    assert store.defer_recheck(identity, 8, None, NOW) is True  # parked after failed re-reads
+    assert raw(aws, pk, sk)["recheck_parked_at"] == iso(NOW)
     assert store.apply_beneficiary(write(identity, "SUSPENDED", recheck_at=EXPIRY), NOW) is True
     item = raw(aws, pk, sk)
     assert item["status"] == "SUSPENDED"
     assert not {"gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"} & set(item)
+    assert "recheck_failures" not in item and "recheck_parked_at" not in item  # a fresh read ends the backoff
 
 
 def test_awaiting_without_a_recheck_time_stays_out_of_the_recovery_index(aws):
@@ -131,3 +135,12 @@ def test_awaiting_without_a_recheck_time_stays_out_of_the_recovery_index(aws):
     store.apply_beneficiary(write(identity, AWAITING_COOL_OFF, recheck_at=None), NOW)
     item = raw(aws, pk, sk)
     assert item["status"] == AWAITING_COOL_OFF and "gsi1pk" not in item and "cool_off_expiry" not in item
+
+
+def test_an_account_s_balance_time_is_stored_as_text(aws):
+    flow = samples.ids()
+    data = samples.payment_source(flow, local_app_id(), samples.AWAITING)
+    data["accounts"][0]["balance_last_updated"] = "2026-11-25T10:00:00.5Z"
+    store_of(aws).put_payment_source(LeanPaymentSource.model_validate(data), NOW)
+    item = raw(aws, customer_pk(flow["customer_id"]), payment_source_sk(flow["payment_source_id"]))
+    assert item["accounts"][0]["balance_last_updated"].startswith("2026-11-25T10:00:00.5")
