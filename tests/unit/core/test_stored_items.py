@@ -144,3 +144,14 @@ def test_an_account_s_balance_time_is_stored_as_text(aws):
     store_of(aws).put_payment_source(LeanPaymentSource.model_validate(data), NOW)
     item = raw(aws, customer_pk(flow["customer_id"]), payment_source_sk(flow["payment_source_id"]))
     assert item["accounts"][0]["balance_last_updated"].startswith("2026-11-25T10:00:00.5")
+
+
+def test_a_beneficiary_stored_before_its_payment_source_is_listed_under_it(aws):
+    """A failed payment-source put (or a stale read skipped) must not hide the beneficiary from the read API."""
+    flow = samples.ids()
+    store = store_of(aws)
+    identity = BeneficiaryIdentity(flow["customer_id"], flow["payment_source_id"], flow["beneficiary_id"])
+    store.apply_beneficiary(write(identity, AWAITING_COOL_OFF, bank_identifier="ENBD_UAE"), NOW)
+    [source] = store.list_for_customer(flow["customer_id"])
+    assert (source.payment_source_id, source.bank_identifier) == (flow["payment_source_id"], "ENBD_UAE")
+    assert [b.beneficiary_id for b in source.beneficiaries] == [flow["beneficiary_id"]]
