@@ -155,3 +155,43 @@ def test_a_beneficiary_stored_before_its_payment_source_is_listed_under_it(aws):
     [source] = store.list_for_customer(flow["customer_id"])
     assert (source.payment_source_id, source.bank_identifier) == (flow["payment_source_id"], "ENBD_UAE")
     assert [b.beneficiary_id for b in source.beneficiaries] == [flow["beneficiary_id"]]
+
+
+def activate(store, at: datetime) -> BeneficiaryIdentity:
+    flow = samples.ids()
+    identity = BeneficiaryIdentity(flow["customer_id"], flow["payment_source_id"], flow["beneficiary_id"])
+    store.apply_beneficiary(write(identity, AWAITING_COOL_OFF), at - timedelta(hours=1))
+    store.apply_beneficiary(write(identity, ACTIVE, recheck_at=None), at)
+    return identity
+
+
+def test_unsettled_activations_span_utc_days_within_the_window_up_to_the_limit(aws):
+    store = store_of(aws)
+    day_one = activate(store, NOW)  # 23:30 on the 25th
+    day_two = activate(store, NOW + timedelta(hours=1))  # 00:30 on the 26th
+    settled = activate(store, NOW + timedelta(minutes=40))
+    store.settle_activation(settled, NOW + timedelta(minutes=50))
+    too_early = activate(store, NOW - timedelta(hours=3))
+    too_late = activate(store, NOW + timedelta(hours=3))
+    since, until = NOW - timedelta(minutes=30), NOW + timedelta(hours=2)
+    found = {b.beneficiary_id for b in store.unsettled_activations(since, until)}
+    assert found == {day_one.beneficiary_id, day_two.beneficiary_id}
+    assert too_early.beneficiary_id not in found and too_late.beneficiary_id not in found
+    assert [b.beneficiary_id for b in store.unsettled_activations(since, until, limit=1)] == [day_one.beneficiary_id]
+    two_days = store.unsettled_activations(NOW - timedelta(days=1), NOW + timedelta(days=1), limit=2)
+    assert len(two_days) == 2
+
+
+def test_awaiting_past_expiry_finds_only_what_is_due_up_to_the_limit(aws):
+    store = store_of(aws)
+    due = []
+    for hours in (1, 2, 3):
+        flow = samples.ids()
+        identity = BeneficiaryIdentity(flow["customer_id"], flow["payment_source_id"], flow["beneficiary_id"])
+        store.apply_beneficiary(write(identity, AWAITING_COOL_OFF, recheck_at=NOW - timedelta(hours=hours)), NOW)
+        due.append(identity.beneficiary_id)
+    flow = samples.ids()
+    later = BeneficiaryIdentity(flow["customer_id"], flow["payment_source_id"], flow["beneficiary_id"])
+    store.apply_beneficiary(write(later, AWAITING_COOL_OFF, recheck_at=NOW + timedelta(minutes=1)), NOW)
+    assert {b.beneficiary_id for b in store.awaiting_past_expiry(NOW)} == set(due)
+    assert [b.beneficiary_id for b in store.awaiting_past_expiry(NOW, limit=2)] == [due[2], due[1]]  # oldest first
