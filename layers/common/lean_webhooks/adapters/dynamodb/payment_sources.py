@@ -125,7 +125,7 @@ class PaymentSourceStore:
             removes += ["gsi1pk", "gsi1sk"]
         return self._table.update_if(
             key(customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)),
-            f"SET {', '.join(sets)} REMOVE {', '.join(removes)}",  # removes: at least the recovery backoff
+            "SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes),  # removes: at least the recovery backoff
             f"attribute_not_exists(#status) OR NOT (#status IN ({final}))",
             ExpressionAttributeNames=_STATUS,
             ExpressionAttributeValues=to_values(values),
