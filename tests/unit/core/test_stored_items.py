@@ -98,8 +98,8 @@ def test_awaiting_then_active_moves_the_beneficiary_between_the_indexes(aws):
     assert "gsi2pk" not in item
 
     assert store.defer_recheck(identity, 3, NOW + timedelta(hours=4), NOW) is True  # a failed recovery re-read
-    assert store.defer_recheck(identity, 8, None, NOW) is True  # then parked
-    assert raw(aws, pk, sk)["recheck_failures"] == 8 and "recheck_parked_at" in raw(aws, pk, sk)
+    item = raw(aws, pk, sk)
+    assert item["recheck_failures"] == 3 and item["gsi1sk"] == iso(NOW + timedelta(hours=4))  # still indexed
 
     later = NOW + timedelta(hours=1)  # the next UTC day: the activations index is partitioned by day
     assert store.apply_beneficiary(write(identity, ACTIVE, recheck_at=None), later) is True
@@ -118,13 +118,27 @@ def test_an_unknown_status_is_stored_as_is_outside_both_indexes(aws):
     identity = BeneficiaryIdentity(flow["customer_id"], flow["payment_source_id"], flow["beneficiary_id"])
     pk, sk = customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)
     store.apply_beneficiary(write(identity, AWAITING_COOL_OFF), NOW)
-    assert store.defer_recheck(identity, 8, None, NOW) is True  # parked after failed re-reads
-    assert raw(aws, pk, sk)["recheck_parked_at"] == iso(NOW)
+    assert store.defer_recheck(identity, 2, NOW + timedelta(hours=2), NOW) is True  # backed off, still indexed
+    assert {"gsi1pk", "gsi1sk"} <= set(raw(aws, pk, sk))
     assert store.apply_beneficiary(write(identity, "SUSPENDED", recheck_at=EXPIRY), NOW) is True
     item = raw(aws, pk, sk)
     assert item["status"] == "SUSPENDED"
     assert not {"gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"} & set(item)
-    assert "recheck_failures" not in item and "recheck_parked_at" not in item  # a fresh read ends the backoff
+    assert "recheck_failures" not in item  # a fresh read ends the backoff
+
+
+def test_a_parked_beneficiary_leaves_the_backoff_on_its_next_fresh_read(aws):
+    flow = samples.ids()
+    store = store_of(aws)
+    identity = BeneficiaryIdentity(flow["customer_id"], flow["payment_source_id"], flow["beneficiary_id"])
+    pk, sk = customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)
+    store.apply_beneficiary(write(identity, AWAITING_COOL_OFF), NOW)
+    assert store.defer_recheck(identity, 8, None, NOW) is True  # parked after failed re-reads: out of the index
+    item = raw(aws, pk, sk)
+    assert item["recheck_parked_at"] == iso(NOW) and "gsi1pk" not in item
+    store.apply_beneficiary(write(identity, AWAITING_COOL_OFF), NOW + timedelta(minutes=1))  # Lean answered again
+    item = raw(aws, pk, sk)
+    assert "recheck_parked_at" not in item and "recheck_failures" not in item and item["gsi1pk"] == "AWAITING_COOL_OFF"
 
 
 def test_awaiting_without_a_recheck_time_stays_out_of_the_recovery_index(aws):
