@@ -66,4 +66,4 @@ def test_failing_rereads_back_off_then_park_and_never_block_the_others(aws):
     parked = item(broken[0])
     assert parked["recheck_failures"] == 3 and "gsi1pk" not in parked and parked["recheck_parked_at"]
     assert parked["status"] == samples.AWAITING
-    assert store.awaiting_past_expiry(now[0] + timedelta(days=30)) == []
+    assert store.awaiting_past_expiry(now[0] + timedelta(days=30), 100) == []

@@ -188,7 +188,7 @@ def test_unsettled_activations_span_utc_days_within_the_window_up_to_the_limit(a
     too_early = activate(store, NOW - timedelta(hours=3))
     too_late = activate(store, NOW + timedelta(hours=3))
     since, until = NOW - timedelta(minutes=30), NOW + timedelta(hours=2)
-    found = {b.beneficiary_id for b in store.unsettled_activations(since, until)}
+    found = {b.beneficiary_id for b in store.unsettled_activations(since, until, 10)}
     assert found == {day_one.beneficiary_id, day_two.beneficiary_id}
     assert too_early.beneficiary_id not in found and too_late.beneficiary_id not in found
     assert [b.beneficiary_id for b in store.unsettled_activations(since, until, limit=1)] == [day_one.beneficiary_id]
@@ -207,5 +207,5 @@ def test_awaiting_past_expiry_finds_only_what_is_due_up_to_the_limit(aws):
     flow = samples.ids()
     later = BeneficiaryIdentity(flow["customer_id"], flow["payment_source_id"], flow["beneficiary_id"])
     store.apply_beneficiary(write(later, AWAITING_COOL_OFF, recheck_at=NOW + timedelta(minutes=1)), NOW)
-    assert {b.beneficiary_id for b in store.awaiting_past_expiry(NOW)} == set(due)
+    assert {b.beneficiary_id for b in store.awaiting_past_expiry(NOW, 10)} == set(due)
     assert [b.beneficiary_id for b in store.awaiting_past_expiry(NOW, limit=2)] == [due[2], due[1]]  # oldest first

@@ -212,7 +212,7 @@ class PaymentSourceStore:
             for ben in self.beneficiaries_of(customer_id, payment_source_id)
         )
 
-    def awaiting_past_expiry(self, now: datetime, limit: int = 100) -> list[StoredBeneficiary]:
+    def awaiting_past_expiry(self, now: datetime, limit: int) -> list[StoredBeneficiary]:
         """Beneficiaries still awaiting cool-off whose expiry has passed (sparse index query, not a scan)."""
         items = self._table.query(
             limit,
@@ -222,7 +222,7 @@ class PaymentSourceStore:
         )
         return [StoredBeneficiary.from_item(i) for i in items]
 
-    def unsettled_activations(self, since: datetime, until: datetime, limit: int = 200) -> list[StoredBeneficiary]:
+    def unsettled_activations(self, since: datetime, until: datetime, limit: int) -> list[StoredBeneficiary]:
         """Beneficiaries activated between `since` and `until` whose pushes are not settled (sparse index,
         one query per UTC day)."""
         found: list[StoredBeneficiary] = []
