@@ -35,6 +35,7 @@ TARGETS: dict[str, list[str]] = {
         "tests/unit/handlers/test_recovery.py",
     ],
     f"{LAYER}/adapters/dynamodb/push_markers.py": [
+        "tests/unit/adapters/test_push_marker_items.py",
         "tests/unit/handlers/test_push.py",
         "tests/unit/handlers/test_push_reconciliation.py",
     ],

@@ -1,0 +1,28 @@
+"""What a push marker item holds: readers (the reconciler, operators) and DynamoDB's TTL rely on it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from lean_webhooks.adapters.dynamodb.push_markers import PushMarkers
+from lean_webhooks.adapters.dynamodb.table import Table, customer_pk, from_item, key, push_sk
+from lean_webhooks.models.push import Claim
+from lean_webhooks.models.timestamps import iso
+
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+
+
+def test_a_claim_writes_a_marker_that_expires_after_thirty_days_with_a_fresh_claim_id(aws):
+    markers = PushMarkers(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
+    first = markers.claim("c1", "b1", "phone", NOW, timedelta(seconds=35))
+    item = from_item(
+        aws["clients"]["dynamodb"].get_item(
+            TableName=aws["refs"]["Table"], Key=key(customer_pk("c1"), push_sk("b1", "phone")), ConsistentRead=True
+        )["Item"]
+    )
+    assert item["entity"] == "PUSH" and item["state"] == "CLAIMED" and item["claimed_at"] == iso(NOW)
+    assert item["expires_at"] == int((NOW + timedelta(days=30)).timestamp())
+    assert item["claim_id"] == first.claim_id and len(first.claim_id) == 36
+    later = NOW + timedelta(seconds=36)  # the lease ran out: taken over with another claim id
+    second = markers.claim("c1", "b1", "phone", later, timedelta(seconds=35))
+    assert second.claim is Claim.RECLAIMED and second.claim_id not in (None, first.claim_id)
