@@ -21,6 +21,8 @@ LAYER = "layers/common/lean_webhooks"
 # The pytest of the interpreter running this script (the dev venv), so that a copy of the tree (a git worktree)
 # can be mutated with it: pytest's `pythonpath` puts that tree's layer first.
 PYTEST = f"{Path(sys.executable).parent / 'pytest'} -x -q -p no:cacheprovider"
+# A mutant that loops for ever counts as killed after this long (GNU timeout; a run passes in under 30 s).
+RUNNER = f"timeout -s KILL 120 {PYTEST}"
 TARGETS: dict[str, list[str]] = {
     f"{LAYER}/core/signature.py": ["tests/unit/core/test_signature.py", "tests/unit/handlers/test_webhook_handler.py"],
     f"{LAYER}/core/status_rules.py": [
@@ -59,7 +61,7 @@ EXPLAINED: dict[tuple[str, str], str] = {
 def run(mutmut: str, module: str, tests: list[str]) -> tuple[int, list[str]]:
     """Mutate `module`; returns (mutants tried, survivors' ids)."""
     run = subprocess.run(
-        [mutmut, "run", "--paths-to-mutate", module, "--runner", f"{PYTEST} {' '.join(tests)}"],
+        [mutmut, "run", "--paths-to-mutate", module, "--runner", f"{RUNNER} {' '.join(tests)}"],
         cwd=ROOT,
         check=False,
         stdout=subprocess.DEVNULL,

@@ -26,3 +26,19 @@ def test_a_claim_writes_a_marker_that_expires_after_thirty_days_with_a_fresh_cla
     later = NOW + timedelta(seconds=36)  # the lease ran out: taken over with another claim id
     second = markers.claim("c1", "b1", "phone", later, timedelta(seconds=35))
     assert second.claim is Claim.RECLAIMED and second.claim_id not in (None, first.claim_id)
+
+
+def test_a_marker_written_before_leases_reads_as_sent_and_is_never_taken_over(aws):
+    """The first version's markers were CLAIMED with no lease once published (or maybe published)."""
+    table = Table(aws["refs"]["Table"], aws["clients"]["dynamodb"])
+    table.dynamodb.put_item(
+        TableName=table.name,
+        Item={
+            **key(customer_pk("c1"), push_sk("b1", "phone")),
+            "entity": {"S": "PUSH"},
+            "state": {"S": "CLAIMED"},
+            "claimed_at": {"S": iso(NOW - timedelta(days=2))},
+        },
+    )
+    result = PushMarkers(table).claim("c1", "b1", "phone", NOW, timedelta(seconds=35))
+    assert result.claim is Claim.SENT and not result.held

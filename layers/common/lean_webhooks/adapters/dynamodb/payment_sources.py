@@ -226,8 +226,10 @@ class PaymentSourceStore:
         """Beneficiaries activated between `since` and `until` whose pushes are not settled (sparse index,
         one query per UTC day)."""
         found: list[StoredBeneficiary] = []
-        day = since.date()
-        while day <= until.date() and len(found) < limit:
+        for offset in range((until.date() - since.date()).days + 1):
+            if len(found) >= limit:
+                break
+            day = since.date() + timedelta(days=offset)
             items = self._table.query(
                 limit - len(found),
                 IndexName=ACTIVATIONS_INDEX,
@@ -237,7 +239,6 @@ class PaymentSourceStore:
                 ),
             )
             found += [StoredBeneficiary.from_item(i) for i in items]
-            day += timedelta(days=1)
         return found
 
     def settle_activation(self, identity: BeneficiaryIdentity, now: datetime) -> bool:
