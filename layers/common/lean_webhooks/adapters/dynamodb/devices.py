@@ -52,61 +52,59 @@ class DeviceStore:
         locale: str = "en",
         registered_at: str | None = None,
     ) -> bool:
-        """In one transaction: the endpoint's owner becomes this device, the device item points at it, and the
-        previous owner's device item (another device, same token: SNS hands back the same endpoint) is removed.
-        False when the owner changed since `previous_owner` was read (a concurrent registration): read again."""
-        owner_key = key(endpoint_pk(endpoint_arn), ENDPOINT)
-        owner_condition = {"ConditionExpression": "attribute_not_exists(pk)"}
+        """The endpoint's owner becomes this device and the device item points at it. When the endpoint moves
+        from another device (same token: SNS hands back the same endpoint), one transaction also removes that
+        device's item. Otherwise two writes, the owner first: a crash between them leaves an owner record without
+        its device item, never a device item pointing at an endpoint it does not own (and a transaction would
+        bill both writes twice). False when the owner changed since `previous_owner` was read (a concurrent
+        registration): read again."""
+        owner = {"pk": endpoint_pk(endpoint_arn), "sk": ENDPOINT, "entity": ENDPOINT}
+        owner |= {"customer_id": customer_id, "device_id": device_id}
+        condition, values = "attribute_not_exists(pk)", {}
         if previous_owner:
-            owner_condition = {
-                "ConditionExpression": "attribute_not_exists(pk) OR (customer_id = :pc AND device_id = :pd)",
-                "ExpressionAttributeValues": to_values({":pc": previous_owner[0], ":pd": previous_owner[1]}),
+            condition += " OR (customer_id = :pc AND device_id = :pd)"
+            values = {"ExpressionAttributeValues": to_values({":pc": previous_owner[0], ":pd": previous_owner[1]})}
+        device = to_item(
+            {
+                "pk": customer_pk(customer_id),
+                "sk": device_sk(device_id),
+                "entity": DEVICE,
+                "customer_id": customer_id,
+                "device_id": device_id,
+                "platform": platform,
+                "endpoint_arn": endpoint_arn,
+                "enabled": True,
+                "locale": locale,
+                "registered_at": registered_at or iso(now),
+                "updated_at": iso(now),
             }
-        items: list[dict] = [
+        )
+        if previous_owner is None or previous_owner == (customer_id, device_id):
+            if not self._table.put_if(owner, condition, **values):
+                return False
+            self._table.dynamodb.put_item(TableName=self._table.name, Item=device)
+            return True
+        moved = [
             {
                 "Put": {
                     "TableName": self._table.name,
-                    "Item": {
-                        **owner_key,
-                        **to_item({"entity": ENDPOINT, "customer_id": customer_id, "device_id": device_id}),
-                    },
-                    **owner_condition,
+                    "Item": to_item(owner),
+                    "ConditionExpression": condition,
+                    **values,
                 }
             },
+            {"Put": {"TableName": self._table.name, "Item": device}},
             {
-                "Put": {
+                "Delete": {
                     "TableName": self._table.name,
-                    "Item": to_item(
-                        {
-                            "pk": customer_pk(customer_id),
-                            "sk": device_sk(device_id),
-                            "entity": DEVICE,
-                            "customer_id": customer_id,
-                            "device_id": device_id,
-                            "platform": platform,
-                            "endpoint_arn": endpoint_arn,
-                            "enabled": True,
-                            "locale": locale,
-                            "registered_at": registered_at or iso(now),
-                            "updated_at": iso(now),
-                        }
-                    ),
+                    "Key": key(customer_pk(previous_owner[0]), device_sk(previous_owner[1])),
+                    "ConditionExpression": "attribute_not_exists(pk) OR endpoint_arn = :arn",
+                    "ExpressionAttributeValues": to_values({":arn": endpoint_arn}),
                 }
             },
         ]
-        if previous_owner and previous_owner != (customer_id, device_id):
-            items.append(
-                {
-                    "Delete": {
-                        "TableName": self._table.name,
-                        "Key": key(customer_pk(previous_owner[0]), device_sk(previous_owner[1])),
-                        "ConditionExpression": "attribute_not_exists(pk) OR endpoint_arn = :arn",
-                        "ExpressionAttributeValues": to_values({":arn": endpoint_arn}),
-                    }
-                }
-            )
         try:
-            self._table.dynamodb.transact_write_items(TransactItems=items)
+            self._table.dynamodb.transact_write_items(TransactItems=moved)
         except Exception as exc:
             if error_code(exc) == "TransactionCanceledException":
                 return False
