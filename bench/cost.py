@@ -25,7 +25,7 @@ PRICES = {
 # What the in-process run cannot measure.
 LEAN_LATENCY_MS = 300  # one Lean API exchange as the sync waits for it (the simulator answers in ~4 ms)
 COLD_START_SHARE = 0.10  # invocations that start an execution environment: INIT is billed since 1 August 2025
-LAMBDA_PLATFORM_LOG_BYTES = 420  # START, END and REPORT lines of each invocation
+LAMBDA_PLATFORM_LOG_BYTES = 420  # START, END and REPORT lines of each invocation, when PlatformLogLevel lets them in
 ACCESS_LOG_BYTES = 260  # the HTTP API's access log line per request
 # Per flow: 3 webhooks and 1 device registration through the HTTP API; SQS: 2 sends, the event source mapping's
 # receive and delete of each of the 2 messages (batches of one in the worst case).
@@ -45,7 +45,11 @@ FIXED_MONTHLY = {
 def per_million(flow: dict[str, Any], init_ms: dict[str, float]) -> dict[str, Any]:
     """`flow`: bench.inprocess.requests_per_flow(); `init_ms`: each function's cold start (init + first request)."""
     durations, invocations = flow["durations_ms"], flow["invocations"]
-    lean_exchanges = sum(flow["lean_calls"].values())
+    # Each API call waits for Lean; the OAuth token is cached per execution environment for its hour, so a token
+    # exchange is billed to the invocations that start an environment (the one-flow run fetches one per process).
+    syncs = invocations["SyncPaymentSourceFunction"]
+    token_exchanges = min(flow["lean_calls"].get("token", 0), syncs * COLD_START_SHARE)
+    lean_exchanges = flow["lean_calls"].get("api", 0) + token_exchanges
     functions = tpl.functions()
     memory = {
         k: int(tpl.resources()[k]["Properties"].get("MemorySize", tpl.load()["Globals"]["Function"]["MemorySize"]))
@@ -58,13 +62,15 @@ def per_million(flow: dict[str, Any], init_ms: dict[str, float]) -> dict[str, An
         billed_ms = math.ceil(durations[name] + waited)
         init = init_ms.get(name, max(init_ms.values(), default=0)) * COLD_START_SHARE
         gb_s += count * (billed_ms + init) / 1000 * memory[name] / 1024
-        lean = f" (+{waited:.0f} ms waiting for Lean)" if waited else ""
+        lean = f" (+{waited:.0f} ms waiting for {lean_exchanges:g} Lean exchanges)" if waited else ""
         lines.append(
             f"{name}: {count} x ({billed_ms} ms{lean} + {COLD_START_SHARE:.0%} x {init_ms.get(name, 0):.0f} ms init)"
             f" x {memory[name]} MB"
         )
     requests = sum(invocations.values())
-    log_bytes = flow["log_bytes"] + requests * LAMBDA_PLATFORM_LOG_BYTES + HTTP_API_REQUESTS * ACCESS_LOG_BYTES
+    platform_level = tpl.load()["Parameters"]["PlatformLogLevel"]["Default"]
+    platform_bytes = 0 if platform_level == "WARN" else LAMBDA_PLATFORM_LOG_BYTES  # START/END/REPORT are INFO
+    log_bytes = flow["log_bytes"] + requests * platform_bytes + HTTP_API_REQUESTS * ACCESS_LOG_BYTES
     units = flow["dynamodb_units"]
     costs = {
         "lambda_compute": gb_s * PRICES["lambda_gb_s_arm64"],
@@ -91,7 +97,8 @@ def per_million(flow: dict[str, Any], init_ms: dict[str, float]) -> dict[str, An
             f"Lambda requests per flow = {requests}",
             f"DynamoDB per flow = {units['wru']:g} WRU + {units['rru']:g} RRU (items' sizes, indexes included)",
             f"HTTP API {HTTP_API_REQUESTS}, SQS {SQS_REQUESTS}, SNS {flow['pushes']} publish + delivery, X-Ray 0",
-            f"log bytes per flow = {flow['log_bytes']} app + {requests} x {LAMBDA_PLATFORM_LOG_BYTES} platform"
+            f"log bytes per flow = {flow['log_bytes']} app + {requests} x {platform_bytes} platform"
+            f" (PlatformLogLevel {platform_level})"
             f" + {HTTP_API_REQUESTS} x {ACCESS_LOG_BYTES} access = {log_bytes}",
         ],
     }

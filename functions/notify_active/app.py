@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from lean_webhooks.adapters.dynamodb.devices import DeviceStore
+from lean_webhooks.adapters.dynamodb.payment_sources import PaymentSourceStore
 from lean_webhooks.adapters.dynamodb.push_markers import PushMarkers
 from lean_webhooks.adapters.dynamodb.table import Table
 from lean_webhooks.adapters.push_texts import push_texts
@@ -32,6 +33,7 @@ notifier = ActivationNotifier(
     before_possible_duplicate=lambda: count_now("PushesPossiblyDuplicated"),
     texts=push_texts,
 )
+store = PaymentSourceStore(_table)
 invocation = Invocation()
 _seconds_left = invocation.seconds_left  # a module name, so that tests can shorten the time left
 
@@ -58,6 +60,9 @@ def record_handler(record: DynamoDBRecord) -> None:
         _count(exc.outcome)
         raise
     _count(outcome)
+    # Every device pushed (or disabled): out of the reconciliation index, unless a later activation took its place.
+    # A crash before this leaves it to the push reconciler, which finds the markers SENT and settles it.
+    store.settle_activation(identity, datetime.now(UTC), activated_at=new.get("gsi2sk"))
     logger.info(
         "activation pushed",
         extra={

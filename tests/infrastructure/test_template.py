@@ -427,3 +427,18 @@ def test_snapstart_is_an_option_of_the_synchronous_functions_invoked_through_the
     for logical_id, resource in resources.items():
         if resource["Type"] == "AWS::Lambda::Permission" and logical_id.startswith(tuple(synchronous)):
             assert resource["Properties"]["FunctionName"]["Ref"].endswith("Aliaslive"), logical_id
+
+
+def test_every_function_logs_json_into_its_own_group_with_platform_lines_at_the_chosen_level(transformed):
+    param = tpl.load()["Parameters"]["PlatformLogLevel"]
+    assert param["Default"] == "WARN" and set(param["AllowedValues"]) == {"DEBUG", "INFO", "WARN"}
+    functions = {k: v for k, v in transformed["Resources"].items() if v["Type"] == "AWS::Lambda::Function"}
+    assert len(functions) == len(FUNCTIONS)
+    groups = set()
+    for name, function in functions.items():
+        config = function["Properties"]["LoggingConfig"]
+        assert config["LogFormat"] == "JSON" and config["ApplicationLogLevel"] == "INFO", name
+        assert config["SystemLogLevel"] == {"Ref": "PlatformLogLevel"}, name
+        groups.add(config["LogGroup"]["Ref"])
+    assert len(groups) == len(functions)
+    assert all(transformed["Resources"][group]["Type"] == "AWS::Logs::LogGroup" for group in groups)

@@ -90,3 +90,23 @@ def test_arn_account_ids_survive_redaction():
     arn = "arn:aws:lambda:us-east-1:123456789012:function:WebhookFunction"
     assert redact(arn) == arn
     assert "123456789012" not in redact('{"account_number":123456789012}')
+
+
+def test_log_lines_keep_the_request_id_and_cold_start_but_not_what_the_log_group_says():
+    from types import SimpleNamespace
+
+    context = SimpleNamespace(
+        function_name="WebhookFunction",
+        memory_limit_in_mb=256,
+        invoked_function_arn="arn:aws:lambda:us-east-1:123456789012:function:WebhookFunction",
+        aws_request_id="6a1b2c3d-0000-4000-8000-000000000001",
+    )
+    stream = io.StringIO()
+    previous = logger.registered_handler.setStream(stream)
+    try:
+        logger.inject_lambda_context(lambda event, ctx: logger.info("webhook accepted"))({}, context)
+    finally:
+        logger.registered_handler.setStream(previous)
+    line = json.loads(stream.getvalue().strip().splitlines()[-1])
+    assert line["function_request_id"] == context.aws_request_id and "cold_start" in line
+    assert not {"function_arn", "function_name", "function_memory_size"} & set(line)

@@ -102,3 +102,46 @@ def test_activations_within_the_grace_period_are_left_to_the_stream(aws, load_fu
     activate(aws, "b3", cool_off_seen=True)
     reconcile = load_function("ReconcilePushesFunction")  # the template's 5-minute grace
     assert reconcile.invoke({})["checked"] == 0 and pushes(aws) == 0
+
+
+def index_key(aws, beneficiary_id: str) -> str | None:
+    item = aws["clients"]["dynamodb"].get_item(
+        TableName=aws["refs"]["Table"],
+        Key={"pk": {"S": f"CUSTOMER#{CUSTOMER}"}, "sk": {"S": f"PAYMENT_SOURCE#p1#BENEFICIARY#{beneficiary_id}"}},
+    )["Item"]
+    return item.get("gsi2sk", {}).get("S")
+
+
+def test_the_stream_path_settles_the_activation_it_pushed_so_the_reconciler_reads_nothing(aws, functions):
+    api, notify, reconcile = functions
+    register(api, "phone")
+    record = activate(aws, "b4", cool_off_seen=True)
+    assert notify.invoke({"Records": [record]}) == {"batchItemFailures": []} and pushes(aws) == 1
+    assert index_key(aws, "b4") is None
+    assert reconcile.invoke({})["checked"] == 0 and pushes(aws) == 1
+
+
+def test_a_failed_push_stays_in_the_index_and_a_later_activation_keeps_its_place(aws, functions, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    api, notify, _ = functions
+    register(api, "phone")
+    first = activate(aws, "b5", cool_off_seen=True)
+    sns = sys.modules["local_fn_NotifyActiveFunction"].notifier._gateway._publisher
+
+    def down(**kwargs):
+        raise ClientError({"Error": {"Code": "InternalError", "Message": "SNS is down"}}, "Publish")
+
+    monkeypatch.setattr(sns, "publish", down)
+    assert notify.invoke({"Records": [first]})["batchItemFailures"]
+    assert index_key(aws, "b5") is not None  # not settled: the reconciler's to push
+    monkeypatch.undo()
+    later = "2099-01-01T00:00:00.000000Z"  # activated again since (removed, then ACTIVE once more)
+    aws["clients"]["dynamodb"].update_item(
+        TableName=aws["refs"]["Table"],
+        Key={"pk": {"S": f"CUSTOMER#{CUSTOMER}"}, "sk": {"S": "PAYMENT_SOURCE#p1#BENEFICIARY#b5"}},
+        UpdateExpression="SET gsi2sk = :later",
+        ExpressionAttributeValues={":later": {"S": later}},
+    )
+    assert notify.invoke({"Records": [first]}) == {"batchItemFailures": []}  # the old record, redelivered
+    assert index_key(aws, "b5") == later  # the later activation keeps its place for the reconciler

@@ -51,7 +51,9 @@ class PaymentSourceRepository(Protocol):
 
     def unsettled_activations(self, since: datetime, until: datetime, limit: int) -> list[StoredBeneficiary]: ...
 
-    def settle_activation(self, identity: BeneficiaryIdentity, now: datetime) -> bool: ...
+    def settle_activation(
+        self, identity: BeneficiaryIdentity, now: datetime, activated_at: str | None = None
+    ) -> bool: ...
 
     def defer_recheck(
         self, identity: BeneficiaryIdentity, failures: int, recheck_at: datetime | None, now: datetime

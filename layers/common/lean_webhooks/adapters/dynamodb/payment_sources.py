@@ -241,11 +241,16 @@ class PaymentSourceStore:
             found += [StoredBeneficiary.from_item(i) for i in items]
         return found
 
-    def settle_activation(self, identity: BeneficiaryIdentity, now: datetime) -> bool:
-        """Every device of the activation was pushed (or is disabled): out of the reconciliation index."""
+    def settle_activation(self, identity: BeneficiaryIdentity, now: datetime, activated_at: str | None = None) -> bool:
+        """Every device of the activation was pushed (or is disabled): out of the reconciliation index. With
+        `activated_at` (the index's sort key the pushes were for), only while the item still holds that one: a
+        later activation keeps its place."""
+        condition, values = "attribute_exists(pk)", {":now": iso(now)}
+        if activated_at is not None:
+            condition, values[":at"] = "gsi2sk = :at", activated_at
         return self._table.update_if(
             key(customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)),
             "SET pushes_settled_at = :now REMOVE gsi2pk, gsi2sk",
-            "attribute_exists(pk)",
-            ExpressionAttributeValues=to_values({":now": iso(now)}),
+            condition,
+            ExpressionAttributeValues=to_values(values),
         )
