@@ -39,6 +39,7 @@ FIXED_MONTHLY = {
     "custom metrics (~25 metric/dimension pairs x $0.30)": 7.50,
     "secrets (2 x $0.40)": 0.80,
     "SQS long polls of the idle sync queue (~130k x $0.40/M)": 0.05,
+    "scheduled runs (~4,400 a month: reconcilers, recovery; requests and seconds)": 0.05,
 }
 
 

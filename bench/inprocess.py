@@ -40,8 +40,10 @@ MINIMUM = {
     "WebhookFunction": {"sqs": 2, "secretsmanager": 1},  # 2 beneficiary webhooks queued; secret read once (cached)
     # per message: ledger read and write, payment-source read, beneficiary; the payment source written once
     "SyncPaymentSourceFunction": {"dynamodb": 9, "secretsmanager": 1},
-    "NotifyActiveFunction": {"dynamodb": 2, "sns": 1},  # devices query, push marker, publish
-    "CustomerApiFunction": {"dynamodb": 2, "sns": 2},  # stored device, create endpoint + get attributes, put device
+    # devices query, marker claimed then SENT (its lease), the activation settled; one publish
+    "NotifyActiveFunction": {"dynamodb": 4, "sns": 1},
+    # stored device, endpoint owner read then written, device written; create endpoint + get its attributes
+    "CustomerApiFunction": {"dynamodb": 4, "sns": 2},
 }
 
 
