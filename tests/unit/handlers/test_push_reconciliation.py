@@ -62,19 +62,22 @@ def pushes(aws) -> int:
     return sum(len(e.messages) for e in sns_backends["123456789012"]["us-east-1"].platform_endpoints.values())
 
 
-def test_activation_the_stream_could_not_push_is_pushed_once_by_the_reconciler(aws, functions, monkeypatch):
+def sns_down(monkeypatch) -> None:
+    """Every SNS publish of the notifier fails until `monkeypatch.undo()`."""
     from botocore.exceptions import ClientError
-
-    api, notify, reconcile = functions
-    register(api, "phone")
-    register(api, "tablet")
-    record = activate(aws, "b1", cool_off_seen=True)
-    sns = sys.modules["local_fn_NotifyActiveFunction"].notifier._gateway._publisher
 
     def down(**kwargs):
         raise ClientError({"Error": {"Code": "InternalError", "Message": "SNS is down"}}, "Publish")
 
-    monkeypatch.setattr(sns, "publish", down)
+    monkeypatch.setattr(sys.modules["local_fn_NotifyActiveFunction"].notifier._gateway._publisher, "publish", down)
+
+
+def test_activation_the_stream_could_not_push_is_pushed_once_by_the_reconciler(aws, functions, monkeypatch):
+    api, notify, reconcile = functions
+    register(api, "phone")
+    register(api, "tablet")
+    record = activate(aws, "b1", cool_off_seen=True)
+    sns_down(monkeypatch)
     for _ in range(3):  # the stream's back-to-back retries all fail: the record ends in the failure queue
         assert notify.invoke({"Records": [record]})["batchItemFailures"]
     assert pushes(aws) == 0
@@ -122,17 +125,10 @@ def test_the_stream_path_settles_the_activation_it_pushed_so_the_reconciler_read
 
 
 def test_a_failed_push_stays_in_the_index_and_a_later_activation_keeps_its_place(aws, functions, monkeypatch):
-    from botocore.exceptions import ClientError
-
     api, notify, _ = functions
     register(api, "phone")
     first = activate(aws, "b5", cool_off_seen=True)
-    sns = sys.modules["local_fn_NotifyActiveFunction"].notifier._gateway._publisher
-
-    def down(**kwargs):
-        raise ClientError({"Error": {"Code": "InternalError", "Message": "SNS is down"}}, "Publish")
-
-    monkeypatch.setattr(sns, "publish", down)
+    sns_down(monkeypatch)
     assert notify.invoke({"Records": [first]})["batchItemFailures"]
     assert index_key(aws, "b5") is not None  # not settled: the reconciler's to push
     monkeypatch.undo()
