@@ -10,7 +10,6 @@ Exit 0 when every survivor is one of the explained ones below (EXPLAINED), 1 oth
 from __future__ import annotations
 
 import argparse
-import re
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ LAYER = "layers/common/lean_webhooks"
 PYTEST = f"{Path(sys.executable).parent / 'pytest'} -x -q -p no:cacheprovider"
 # A mutant that loops for ever counts as killed after this long (GNU timeout; a run passes in under 30 s).
 RUNNER = f"timeout -s KILL 120 {PYTEST}"
+STATUSES = ("killed", "timeout", "suspicious", "survived", "skipped", "untested")
 TARGETS: dict[str, list[str]] = {
     f"{LAYER}/core/signature.py": ["tests/unit/core/test_signature.py", "tests/unit/handlers/test_webhook_handler.py"],
     f"{LAYER}/core/status_rules.py": [
@@ -58,8 +58,9 @@ EXPLAINED: dict[tuple[str, str], str] = {
 }
 
 
-def run(mutmut: str, module: str, tests: list[str]) -> tuple[int, list[str]]:
-    """Mutate `module`; returns (mutants tried, survivors' ids)."""
+def run(mutmut: str, module: str, tests: list[str]) -> dict[str, list[str]]:
+    """Mutate `module`; returns the mutants' ids by mutmut's status (killed, timeout, suspicious, survived,
+    skipped, untested)."""
     run = subprocess.run(
         [mutmut, "run", "--paths-to-mutate", module, "--runner", f"{RUNNER} {' '.join(tests)}"],
         cwd=ROOT,
@@ -70,11 +71,13 @@ def run(mutmut: str, module: str, tests: list[str]) -> tuple[int, list[str]]:
     )
     if "Traceback" in run.stderr:  # its exit code only flags survivors: a crash must not pass for a score
         raise RuntimeError(f"mutmut crashed on {module}:\n{run.stderr[-2000:]}")
-    results = subprocess.run([mutmut, "results"], cwd=ROOT, capture_output=True, text=True, check=False).stdout
-    survived = re.search(r"Survived[^\n]*\n(.*?)(?:\n\n|\Z)", results, re.S)
-    ids = re.findall(r"\b(\d+)\b", survived.group(1)) if survived else []
-    total = subprocess.run([mutmut, "junitxml"], cwd=ROOT, capture_output=True, text=True, check=False).stdout
-    return total.count("<testcase"), ids
+    # `result-ids` prints one id each, space-separated (`mutmut results` prints counts and ranges instead).
+    return {
+        status: subprocess.run(
+            [mutmut, "result-ids", status], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.split()
+        for status in STATUSES
+    }
 
 
 def recheck_kills(mutmut: str, module: str, mutant: str) -> bool:
@@ -101,9 +104,14 @@ def main(argv: list[str] | None = None) -> int:
         (ROOT / ".mutmut-cache").unlink(missing_ok=True)
         started = time.monotonic()
         print(f"[mutants] {module}: running ...", flush=True)
-        total, survivors = run(args.mutmut, module, TARGETS[module])
-        killed = total - len(survivors)
-        for mutant in list(survivors):
+        ids = run(args.mutmut, module, TARGETS[module])
+        total = sum(len(v) for v in ids.values())
+        if ids["untested"] or ids["skipped"] or not total:
+            raise RuntimeError(f"mutmut left mutants of {module} untested: {ids['untested'] + ids['skipped']}")
+        # Suspicious: the tests failed, only slowly; timeout: the mutant made them hang. Both are caught.
+        killed = len(ids["killed"]) + len(ids["suspicious"]) + len(ids["timeout"])
+        survivors = ids["survived"]
+        for mutant in survivors:
             diff = subprocess.run([args.mutmut, "show", mutant], cwd=ROOT, capture_output=True, text=True).stdout
             if recheck_kills(args.mutmut, module, mutant):
                 print(f"  mutant {mutant}: killed when re-run on its own (mutmut's run counted it as surviving)")
