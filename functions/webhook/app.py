@@ -14,6 +14,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from lean_webhooks.adapters.aws import client
 from lean_webhooks.adapters.secrets import webhook_secrets
 from lean_webhooks.core import intake
+from lean_webhooks.core.signature import SIGNATURE_HEADER
 from lean_webhooks.models.labels import safe_label
 from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent, sync_message
 from lean_webhooks.runtime.config import WebhookSettings
@@ -56,7 +57,7 @@ def receive_webhook() -> Response:
     event = app.current_event
     result = intake.accept(
         raw_body=_raw_body(event.raw_event),
-        signature_header=event.headers.get("lean-signature"),
+        signature_header=event.headers.get(SIGNATURE_HEADER),  # HTTP API lower-cases header names
         source_ip=event.request_context.http.source_ip,
         settings=settings,
         secrets=_secrets,
