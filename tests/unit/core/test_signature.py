@@ -46,6 +46,12 @@ def test_malformed_headers_are_refused(header):
     assert not signature.verify(BODY, header, ("current",))
 
 
+@pytest.mark.parametrize("scheme", ["sha256", "md5", "sha5120", ""])
+def test_the_right_digest_under_another_scheme_is_refused(scheme):
+    digest = hmac.new(b"current", BODY, hashlib.sha512).hexdigest()
+    assert not signature.verify(BODY, f"{scheme}={digest}", ("current",))
+
+
 def test_prefix_and_hex_case_are_tolerated():
     digest = hmac.new(b"current", BODY, hashlib.sha512).hexdigest().upper()
     assert signature.verify(BODY, f"SHA512={digest}", ("current",))
