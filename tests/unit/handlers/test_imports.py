@@ -25,7 +25,7 @@ FORBIDDEN = {
     "CustomerApiFunction": [LEAN_MODELS, "requests", PARSER_MODELS],
     "WebhookFunction": [LEAN_MODELS, "requests", "boto3", PARSER_MODELS],
     "SyncPaymentSourceFunction": [PARSER_MODELS],
-    "RecoverCoolOffFunction": [PARSER_MODELS],
+    "RecoverCoolOffFunction": ["pydantic", LEAN_MODELS, "requests", PARSER_MODELS],  # until something is overdue
     "ReconcileEventsFunction": [PARSER_MODELS],
 }
 PROBE = """

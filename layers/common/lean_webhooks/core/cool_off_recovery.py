@@ -9,14 +9,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from lean_webhooks.core.ports import PaymentSourceRepository
 from lean_webhooks.core.status_rules import RECHECK_EVERY
-from lean_webhooks.core.sync import GONE, BeneficiaryReport, PaymentSourceSync
+from lean_webhooks.models.beneficiary import BeneficiaryReport
 from lean_webhooks.models.errors import LeanApiError, PermanentSyncError
 from lean_webhooks.models.items import StoredBeneficiary
-from lean_webhooks.models.statuses import ACTIVE
+from lean_webhooks.models.statuses import ACTIVE, GONE
 from lean_webhooks.runtime.observability import logger
+
+if TYPE_CHECKING:  # the sync (Lean's models) is built only when something is overdue
+    from lean_webhooks.core.sync import PaymentSourceSync
 
 RECOVERY_EVENT = "recovery.cool_off_recheck"
 MAX_RECHECK_FAILURES = 8  # about 5 days of backoff (1, 2, 4 ... 24 h) before an item is parked
@@ -41,22 +45,25 @@ class CoolOffRecovery:
 
     def __init__(
         self,
-        sync: PaymentSourceSync,
+        sync: Callable[[], PaymentSourceSync],
         store: PaymentSourceRepository,
         recheck_every: timedelta = RECHECK_EVERY,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         max_failures: int = MAX_RECHECK_FAILURES,
     ):
-        self._sync, self._store = sync, store
+        self._make_sync, self._store = sync, store
         self._recheck_every, self._clock = recheck_every, clock
         self._max_failures = max_failures
 
     def run(self, limit: int = 100) -> RecoveryOutcome:
+        """Re-sync up to `limit` overdue items; `sync` is called for the first one (most runs find none)."""
         outcome = RecoveryOutcome()
+        sync: PaymentSourceSync | None = None
         for item in self._store.awaiting_past_expiry(self._clock(), limit):
             outcome.checked += 1
+            sync = sync or self._make_sync()
             try:
-                result = self._sync.sync_beneficiary(
+                result = sync.sync_beneficiary(
                     BeneficiaryReport(
                         identity=item.identity,
                         status=item.status,

@@ -13,28 +13,16 @@ from datetime import UTC, datetime, timedelta
 
 from lean_webhooks.core.ports import LeanReader, PaymentSourceRepository
 from lean_webhooks.core.status_rules import decide_status, recheck_time
-from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
+from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryReport, BeneficiaryWrite
 from lean_webhooks.models.errors import LeanNotFound, PermanentSyncError
 from lean_webhooks.models.payment_source import LeanPaymentSource
-from lean_webhooks.models.statuses import REMOVED
+from lean_webhooks.models.statuses import GONE, REMOVED
 from lean_webhooks.models.timestamps import from_iso
 from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent
 
 NOT_FOUND_GRACE = timedelta(minutes=15)
-GONE = "GONE"
 GONE_REASON = "lean_not_found"
 NOT_LISTED_REASON = "not_listed_by_lean"
-
-
-@dataclass(frozen=True)
-class BeneficiaryReport:
-    """What a webhook (or, for recovery, the stored item) says about one beneficiary."""
-
-    identity: BeneficiaryIdentity
-    status: str
-    is_update: bool
-    payment_destination_id: str | None = None
-    bank_identifier: str | None = None
 
 
 @dataclass(frozen=True)

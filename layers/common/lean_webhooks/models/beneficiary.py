@@ -17,6 +17,17 @@ class BeneficiaryIdentity:
 
 
 @dataclass(frozen=True)
+class BeneficiaryReport:
+    """What a webhook (or, for recovery, the stored item) says about one beneficiary."""
+
+    identity: BeneficiaryIdentity
+    status: str
+    is_update: bool
+    payment_destination_id: str | None = None
+    bank_identifier: str | None = None
+
+
+@dataclass(frozen=True)
 class StatusDecision:
     """What to write for one beneficiary event."""
 

@@ -6,6 +6,7 @@ ACTIVE = "ACTIVE"  # Lean: chargeable
 AWAITING_COOL_OFF = "AWAITING_BENEFICIARY_COOL_OFF"  # Lean: the bank's cool-off is not over
 DELETED = "DELETED"  # ours: the payment source was deleted (customer API, or Lean answers 404)
 REMOVED = "REMOVED"  # ours: Lean no longer lists the beneficiary
+GONE = "GONE"  # a sync's outcome when Lean no longer has the payment source (stored as DELETED)
 
 
 def is_chargeable(status: str) -> bool:
