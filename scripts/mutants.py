@@ -26,6 +26,7 @@ STATUSES = ("killed", "timeout", "suspicious", "survived", "skipped", "untested"
 TARGETS: dict[str, list[str]] = {
     f"{LAYER}/core/signature.py": ["tests/unit/core/test_signature.py", "tests/unit/handlers/test_webhook_handler.py"],
     f"{LAYER}/core/status_rules.py": [
+        "tests/unit/core/test_status_rules.py",
         "tests/unit/core/test_write_rules.py",
         "tests/unit/core/test_cool_off_recovery.py",
         "tests/unit/handlers/test_stream_filter.py",

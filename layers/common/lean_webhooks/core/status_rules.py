@@ -19,9 +19,7 @@ RECHECK_EVERY = timedelta(hours=1)
 
 
 def rank(status: str | None) -> int:
-    """`ACTIVE` is terminal (2); every other known or unknown status ranks 1; nothing ranks 0."""
-    if status is None:
-        return 0
+    """`ACTIVE` is terminal (2); every other status, unknown or none, ranks 1 (a tie the API's read wins)."""
     return 2 if status == ACTIVE else 1
 
 

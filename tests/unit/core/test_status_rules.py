@@ -1,0 +1,104 @@
+"""The status rules' own promises: when a cool-off is looked at again, and which stream images are pushes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from lean_webhooks.core.cool_off_recovery import CoolOffRecovery
+from lean_webhooks.core.status_rules import decide_status, is_push_worthy_activation, recheck_time
+from lean_webhooks.core.sync import SyncOutcome
+from lean_webhooks.models.errors import LeanServerError
+from lean_webhooks.models.items import StoredBeneficiary
+from lean_webhooks.models.statuses import ACTIVE, AWAITING_COOL_OFF, DELETED, REMOVED
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+def test_without_an_expiry_from_lean_a_cool_off_is_looked_at_again_after_a_day():
+    assert recheck_time(NOW, None) == NOW + timedelta(hours=24)  # a bank's cool-off lasts up to 24 h
+    expiry = NOW + timedelta(hours=3)
+    assert recheck_time(NOW, expiry) == expiry
+
+
+class Store:
+    """One overdue beneficiary; records the recovery's backoff writes."""
+
+    def __init__(self, failures: int = 0) -> None:
+        self.item = StoredBeneficiary(
+            customer_id="c", payment_source_id="p", beneficiary_id="b", status=AWAITING_COOL_OFF,
+            recheck_failures=failures,
+        )  # fmt: skip
+        self.deferred: list[tuple[int, datetime | None]] = []
+
+    def awaiting_past_expiry(self, now: datetime, limit: int) -> list[StoredBeneficiary]:
+        return [self.item]
+
+    def defer_recheck(self, identity: Any, failures: int, recheck_at: datetime | None, now: datetime) -> bool:
+        self.deferred.append((failures, recheck_at))
+        return True
+
+
+class Sync:
+    def __init__(self, fail: bool) -> None:
+        self.fail, self.recheck_at = fail, None
+
+    def sync_beneficiary(self, report: Any, event_id: str, event_type: str, recheck_at: datetime | None = None):
+        if self.fail:
+            raise LeanServerError("Lean API 503", http_status=503, lean_status="SERVICE_UNAVAILABLE")
+        self.recheck_at = recheck_at
+        return SyncOutcome(status=AWAITING_COOL_OFF)
+
+
+def test_a_cool_off_still_awaited_is_read_again_hourly():
+    sync = Sync(fail=False)
+    assert CoolOffRecovery(lambda: sync, Store(), clock=lambda: NOW).run().still_waiting == 1
+    assert sync.recheck_at == NOW + timedelta(hours=1)
+
+
+@pytest.mark.parametrize(("failures", "delay"), [(0, 1), (1, 2), (2, 4), (5, 24)])
+def test_failing_rereads_back_off_from_an_hour_doubling_up_to_a_day(failures, delay):
+    store = Store(failures)
+    CoolOffRecovery(lambda: Sync(fail=True), store, clock=lambda: NOW).run()
+    assert store.deferred == [(failures + 1, NOW + timedelta(hours=delay))]
+
+
+def test_a_run_with_nothing_overdue_builds_no_sync():
+    class Empty(Store):
+        def awaiting_past_expiry(self, now: datetime, limit: int) -> list[StoredBeneficiary]:
+            return []
+
+    def no_sync():
+        raise AssertionError("the sync (and its Lean client) was built for an empty run")
+
+    assert CoolOffRecovery(no_sync, Empty(), clock=lambda: NOW).run().checked == 0
+
+
+ACTIVATED = {"entity": "BENEFICIARY", "status": ACTIVE, "cool_off_seen": True}
+
+
+@pytest.mark.parametrize(
+    "new",
+    [
+        None,
+        {},
+        {**ACTIVATED, "entity": "PAYMENT_SOURCE"},
+        {**ACTIVATED, "entity": "PUSH"},
+        {"status": ACTIVE, "cool_off_seen": True},  # no entity: not one of ours
+    ],
+)
+def test_only_a_beneficiary_item_is_a_push_worthy_activation(new):
+    assert is_push_worthy_activation(None, new) is False
+
+
+def test_a_beneficiary_that_became_active_after_its_cool_off_is_push_worthy():
+    assert is_push_worthy_activation(None, ACTIVATED) is True
+    assert is_push_worthy_activation({**ACTIVATED, "status": AWAITING_COOL_OFF}, ACTIVATED) is True
+    assert is_push_worthy_activation(ACTIVATED, ACTIVATED) is False  # already active: pushed before
+
+
+@pytest.mark.parametrize("status", [ACTIVE, AWAITING_COOL_OFF, REMOVED, DELETED, "SOMETHING_NEW"])
+def test_without_an_api_read_the_webhooks_status_is_kept(status):
+    assert decide_status(is_update=False, webhook_status=status, api_status=None).status == status
