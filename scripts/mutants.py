@@ -48,6 +48,10 @@ EXPLAINED: dict[tuple[str, str], str] = {
     ("status_rules.py", "return 3 if status == ACTIVE else 1"): (
         "equivalent: ranks are only compared with each other, so any rank above 1 orders ACTIVE the same"
     ),
+    ("push_markers.py", "iso(now - timedelta(microseconds=2))"): (
+        "equivalent: a lost answer ends the lease at any instant before its `now`; every later claim (at `now`"
+        " or after, as the test checks) takes it over"
+    ),
     ("payment_sources.py", "exclude_none=False"): (
         "equivalent: to_item drops None values, so the stored accounts are the same; the content hash differs but"
         " stays the same from one read to the next"

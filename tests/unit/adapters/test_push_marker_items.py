@@ -42,3 +42,40 @@ def test_a_marker_written_before_leases_reads_as_sent_and_is_never_taken_over(aw
     )
     result = PushMarkers(table).claim("c1", "b1", "phone", NOW, timedelta(seconds=35))
     assert result.claim is Claim.SENT and not result.held
+
+
+def item_of(aws) -> dict:
+    return from_item(
+        aws["clients"]["dynamodb"].get_item(
+            TableName=aws["refs"]["Table"], Key=key(customer_pk("c1"), push_sk("b1", "phone")), ConsistentRead=True
+        )["Item"]
+    )
+
+
+def test_a_lost_answer_ends_the_lease_at_once_and_marks_the_claim(aws):
+    markers = PushMarkers(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
+    first = markers.claim("c1", "b1", "phone", NOW, timedelta(seconds=35))
+    assert markers.outcome_unknown("c1", "b1", "phone", first.claim_id, NOW)
+    assert item_of(aws)["outcome_unknown"] is True  # for whoever reads the marker: this publish may have landed
+    # A delivery at that very instant takes the claim over: the lease ends before `now`, not at it.
+    again = markers.claim("c1", "b1", "phone", NOW, timedelta(seconds=35))
+    assert again.claim is Claim.RECLAIMED
+
+
+def test_a_lost_claim_reads_the_winning_marker_with_a_strongly_consistent_read(aws):
+    """An eventually consistent read could return the marker as it was before the winner's write."""
+    dynamodb = aws["clients"]["dynamodb"]
+    reads: list[dict] = []
+
+    class Recording:
+        def __getattr__(self, name):
+            return getattr(dynamodb, name)
+
+        def get_item(self, **kwargs):
+            reads.append(kwargs)
+            return dynamodb.get_item(**kwargs)
+
+    markers = PushMarkers(Table(aws["refs"]["Table"], Recording()))
+    markers.claim("c1", "b1", "phone", NOW, timedelta(seconds=35))
+    assert markers.claim("c1", "b1", "phone", NOW, timedelta(seconds=35)).claim is Claim.IN_FLIGHT
+    assert reads and all(read["ConsistentRead"] is True for read in reads)

@@ -51,7 +51,7 @@ class PushMarkers:
         marker = self._get(customer_id, beneficiary_id, device_id)
         if marker is None:  # released between the two calls: the next delivery claims it
             return ClaimResult(Claim.IN_FLIGHT, lease_until=now)
-        if marker.get("state") == SENT or "lease_until" not in marker:
+        if "lease_until" not in marker:  # SENT (which ends the lease), or written before leases: published
             return ClaimResult(Claim.SENT)
         lease_until = from_iso(marker["lease_until"])
         # Expired between the two calls: the next claim takes it over.
