@@ -209,3 +209,45 @@ def test_awaiting_past_expiry_finds_only_what_is_due_up_to_the_limit(aws):
     store.apply_beneficiary(write(later, AWAITING_COOL_OFF, recheck_at=NOW + timedelta(minutes=1)), NOW)
     assert {b.beneficiary_id for b in store.awaiting_past_expiry(NOW, 10)} == set(due)
     assert [b.beneficiary_id for b in store.awaiting_past_expiry(NOW, limit=2)] == [due[2], due[1]]  # oldest first
+
+
+class QueryCounter:
+    """The table's client, counting Query calls."""
+
+    def __init__(self, real) -> None:
+        self.real, self.queries = real, 0
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+    def query(self, **kwargs):
+        self.queries += 1
+        return self.real.query(**kwargs)
+
+
+def test_unsettled_activations_make_one_query_a_day_and_none_once_the_limit_is_reached(aws):
+    counter = QueryCounter(aws["clients"]["dynamodb"])
+    store = PaymentSourceStore(Table(aws["refs"]["Table"], counter))
+    first = [activate(store, NOW - timedelta(minutes=m)) for m in (1, 2)]  # two on the 25th
+    second = [activate(store, NOW + timedelta(hours=1, minutes=m)) for m in (1, 2, 3)]  # three on the 26th
+    window = (NOW - timedelta(hours=1), NOW + timedelta(hours=2))
+    counter.queries = 0
+    found = store.unsettled_activations(*window, limit=3)
+    assert len(found) == 3 and counter.queries == 2  # both days, never more than asked
+    assert {b.beneficiary_id for b in found} > {b.beneficiary_id for b in first}
+    counter.queries = 0
+    assert len(store.unsettled_activations(*window, limit=2)) == 2 and counter.queries == 1  # the 26th not read
+    counter.queries = 0
+    one_day = store.unsettled_activations(NOW + timedelta(hours=1), NOW + timedelta(hours=2), limit=10)
+    assert {b.beneficiary_id for b in one_day} == {b.beneficiary_id for b in second} and counter.queries == 1
+
+
+def test_settling_for_an_activation_time_spares_a_later_activation(aws):
+    store = store_of(aws)
+    identity = activate(store, NOW)
+    sk = beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)
+    assert not store.settle_activation(identity, NOW, activated_at=iso(NOW - timedelta(hours=1)))  # an older one
+    assert raw(aws, customer_pk(identity.customer_id), sk)["gsi2sk"] == iso(NOW)
+    assert store.settle_activation(identity, NOW, activated_at=iso(NOW))
+    item = raw(aws, customer_pk(identity.customer_id), sk)
+    assert "gsi2pk" not in item and "gsi2sk" not in item and item["pushes_settled_at"] == iso(NOW)

@@ -227,11 +227,9 @@ class PaymentSourceStore:
         one query per UTC day)."""
         found: list[StoredBeneficiary] = []
         for offset in range((until.date() - since.date()).days + 1):
-            if len(found) >= limit:
-                break
             day = since.date() + timedelta(days=offset)
             items = self._table.query(
-                limit - len(found),
+                limit - len(found),  # once `limit` are found, 0 more: Table.query then makes no call
                 IndexName=ACTIVATIONS_INDEX,
                 KeyConditionExpression="gsi2pk = :pk AND gsi2sk BETWEEN :since AND :until",
                 ExpressionAttributeValues=to_values(
