@@ -34,6 +34,18 @@ def raw(aws, pk: str, sk: str) -> dict:
     return from_item(item["Item"])
 
 
+def item_key(identity: BeneficiaryIdentity) -> tuple[str, str]:
+    """The (pk, sk) of a beneficiary's item."""
+    return customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)
+
+
+def new_beneficiary() -> tuple[BeneficiaryIdentity, str, str]:
+    """A fresh beneficiary's identity, with its item's key (pk, sk)."""
+    flow = samples.ids()
+    identity = BeneficiaryIdentity(flow["customer_id"], flow["payment_source_id"], flow["beneficiary_id"])
+    return identity, *item_key(identity)
+
+
 def write(identity, status, **extra) -> BeneficiaryWrite:
     return BeneficiaryWrite(
         identity=identity,
@@ -83,10 +95,8 @@ def test_a_deleted_payment_source_is_not_even_tried_again(aws, monkeypatch):
 
 
 def test_awaiting_then_active_moves_the_beneficiary_between_the_indexes(aws):
-    flow = samples.ids()
     store = store_of(aws)
-    identity = BeneficiaryIdentity(flow["customer_id"], flow["payment_source_id"], flow["beneficiary_id"])
-    pk, sk = customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)
+    identity, pk, sk = new_beneficiary()
     awaiting = write(
         identity, AWAITING_COOL_OFF, cool_off_expiry=EXPIRY, payment_destination_id="d-1", bank_identifier="ENBD_UAE"
     )
@@ -113,10 +123,8 @@ def test_awaiting_then_active_moves_the_beneficiary_between_the_indexes(aws):
 
 
 def test_an_unknown_status_is_stored_as_is_outside_both_indexes(aws):
-    flow = samples.ids()
     store = store_of(aws)
-    identity = BeneficiaryIdentity(flow["customer_id"], flow["payment_source_id"], flow["beneficiary_id"])
-    pk, sk = customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)
+    identity, pk, sk = new_beneficiary()
     store.apply_beneficiary(write(identity, AWAITING_COOL_OFF), NOW)
     assert store.defer_recheck(identity, 2, NOW + timedelta(hours=2), NOW) is True  # backed off, still indexed
     assert {"gsi1pk", "gsi1sk"} <= set(raw(aws, pk, sk))
@@ -128,10 +136,8 @@ def test_an_unknown_status_is_stored_as_is_outside_both_indexes(aws):
 
 
 def test_a_parked_beneficiary_leaves_the_backoff_on_its_next_fresh_read(aws):
-    flow = samples.ids()
     store = store_of(aws)
-    identity = BeneficiaryIdentity(flow["customer_id"], flow["payment_source_id"], flow["beneficiary_id"])
-    pk, sk = customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)
+    identity, pk, sk = new_beneficiary()
     store.apply_beneficiary(write(identity, AWAITING_COOL_OFF), NOW)
     assert store.defer_recheck(identity, 8, None, NOW) is True  # parked after failed re-reads: out of the index
     item = raw(aws, pk, sk)
@@ -142,10 +148,8 @@ def test_a_parked_beneficiary_leaves_the_backoff_on_its_next_fresh_read(aws):
 
 
 def test_awaiting_without_a_recheck_time_stays_out_of_the_recovery_index(aws):
-    flow = samples.ids()
     store = store_of(aws)
-    identity = BeneficiaryIdentity(flow["customer_id"], flow["payment_source_id"], flow["beneficiary_id"])
-    pk, sk = customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)
+    identity, pk, sk = new_beneficiary()
     store.apply_beneficiary(write(identity, AWAITING_COOL_OFF, recheck_at=None), NOW)
     item = raw(aws, pk, sk)
     assert item["status"] == AWAITING_COOL_OFF and "gsi1pk" not in item and "cool_off_expiry" not in item
@@ -172,8 +176,7 @@ def test_a_beneficiary_stored_before_its_payment_source_is_listed_under_it(aws):
 
 
 def activate(store, at: datetime) -> BeneficiaryIdentity:
-    flow = samples.ids()
-    identity = BeneficiaryIdentity(flow["customer_id"], flow["payment_source_id"], flow["beneficiary_id"])
+    identity, _, _ = new_beneficiary()
     store.apply_beneficiary(write(identity, AWAITING_COOL_OFF), at - timedelta(hours=1))
     store.apply_beneficiary(write(identity, ACTIVE, recheck_at=None), at)
     return identity
@@ -245,9 +248,9 @@ def test_unsettled_activations_make_one_query_a_day_and_none_once_the_limit_is_r
 def test_settling_for_an_activation_time_spares_a_later_activation(aws):
     store = store_of(aws)
     identity = activate(store, NOW)
-    sk = beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)
+    pk, sk = item_key(identity)
     assert not store.settle_activation(identity, NOW, activated_at=iso(NOW - timedelta(hours=1)))  # an older one
-    assert raw(aws, customer_pk(identity.customer_id), sk)["gsi2sk"] == iso(NOW)
+    assert raw(aws, pk, sk)["gsi2sk"] == iso(NOW)
     assert store.settle_activation(identity, NOW, activated_at=iso(NOW))
-    item = raw(aws, customer_pk(identity.customer_id), sk)
+    item = raw(aws, pk, sk)
     assert "gsi2pk" not in item and "gsi2sk" not in item and item["pushes_settled_at"] == iso(NOW)
