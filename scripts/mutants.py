@@ -66,7 +66,7 @@ EXPLAINED: dict[tuple[str, str], str] = {
 def run(mutmut: str, module: str, tests: list[str]) -> dict[str, list[str]]:
     """Mutate `module`; returns the mutants' ids by mutmut's status (killed, timeout, suspicious, survived,
     skipped, untested)."""
-    run = subprocess.run(
+    mutated = subprocess.run(
         [mutmut, "run", "--paths-to-mutate", module, "--runner", f"{RUNNER} {' '.join(tests)}"],
         cwd=ROOT,
         check=False,
@@ -74,8 +74,8 @@ def run(mutmut: str, module: str, tests: list[str]) -> dict[str, list[str]]:
         stderr=subprocess.PIPE,
         text=True,
     )
-    if "Traceback" in run.stderr:  # its exit code only flags survivors: a crash must not pass for a score
-        raise RuntimeError(f"mutmut crashed on {module}:\n{run.stderr[-2000:]}")
+    if "Traceback" in mutated.stderr:  # its exit code only flags survivors: a crash must not pass for a score
+        raise RuntimeError(f"mutmut crashed on {module}:\n{mutated.stderr[-2000:]}")
     # `result-ids` prints one id each, space-separated (`mutmut results` prints counts and ranges instead).
     return {
         status: subprocess.run(
