@@ -74,8 +74,11 @@ FLOOR_CALLS = {
         ["secretsmanager", "dynamodb"],
         "import urllib3\n"
         'c["secretsmanager"].get_secret_value(SecretId=args["secret"])\n'
-        'http = urllib3.PoolManager()\nhttp.request("POST", args["token_url"], fields=args["token_form"])\n'
-        'http.request("GET", args["source_url"])\n'
+        "http = urllib3.PoolManager()\n"
+        'token = http.request("POST", args["token_url"], fields=args["token_form"]).json()["access_token"]\n'
+        'source = http.request("GET", args["source_url"], headers={"Authorization": "Bearer " + token})\n'
+        "assert source.status == 200, source.status  # the same exchange as ours, not a quicker 401\n"
+        "source.json()\n"
         'key = {"pk": {"S": args["pk"]}, "sk": {"S": "FLOOR"}}\n'
         "for _ in range(2):\n"
         '    c["dynamodb"].get_item(TableName=args["table"], Key=key)\n'

@@ -1,13 +1,13 @@
-"""POST /webhooks/lean: verify, validate and route Lean webhooks; answer fast."""
+"""POST /webhooks/lean: verify, validate and route Lean webhooks; answer fast.
+
+The HTTP API routes only `POST /webhooks/lean` here, so the function reads the payload-2.0 event itself: an
+event router would add its import to every cold start that Lean waits on, for one route."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -17,13 +17,14 @@ from lean_webhooks.core import intake
 from lean_webhooks.core.signature import SIGNATURE_HEADER
 from lean_webhooks.models.labels import safe_label
 from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent, sync_message
+from lean_webhooks.runtime import http_v2
 from lean_webhooks.runtime.config import WebhookSettings
-from lean_webhooks.runtime.http_errors import unexpected_error
 from lean_webhooks.runtime.observability import logger, metrics
 from lean_webhooks.runtime.snapstart import register_hooks
 
+ROUTE = "POST /webhooks/lean"
+
 register_hooks()  # SnapStart, when the SnapStart parameter turns it on
-app = APIGatewayHttpResolver()
 settings = WebhookSettings.from_env()
 
 
@@ -42,23 +43,15 @@ def _enqueue(event: BeneficiaryEvent | PaymentSourceUpdatedEvent) -> None:
     _sqs().send_message(QueueUrl=settings.sync_queue_url, MessageBody=sync_message(event), MessageAttributes=attributes)
 
 
-def _raw_body(raw_event: dict[str, Any]) -> bytes:
-    body = raw_event.get("body") or ""
-    if raw_event.get("isBase64Encoded"):
-        try:
-            return base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError):
-            raise intake.WebhookRejected(400, "invalid_body", "body is not valid base64") from None
-    return body.encode("utf-8")
-
-
-@app.post("/webhooks/lean")
-def receive_webhook() -> Response:
-    event = app.current_event
+def receive_webhook(event: dict[str, Any]) -> dict[str, Any]:
+    try:
+        raw_body = http_v2.raw_body(event)
+    except http_v2.BadBody as exc:
+        raise intake.WebhookRejected(400, "invalid_body", str(exc)) from None
     result = intake.accept(
-        raw_body=_raw_body(event.raw_event),
-        signature_header=event.headers.get(SIGNATURE_HEADER),  # HTTP API lower-cases header names
-        source_ip=event.request_context.http.source_ip,
+        raw_body=raw_body,
+        signature_header=http_v2.header(event, SIGNATURE_HEADER),
+        source_ip=http_v2.source_ip(event),
         settings=settings,
         secrets=_secrets,
         enqueue=_enqueue,
@@ -71,26 +64,31 @@ def receive_webhook() -> Response:
         "webhook accepted",
         extra={"type": safe_label(result.event.type), "event_id": result.event.event_id, "queued": result.queued},
     )
-    return Response(status_code=200, content_type="application/json", body=result.body())
+    return http_v2.json_answer(200, result.body())
 
 
-@app.exception_handler(intake.WebhookRejected)
-def rejected(exc: intake.WebhookRejected) -> Response:
+def rejected(exc: intake.WebhookRejected) -> dict[str, Any]:
     metrics.add_metric(name="WebhooksRejected", unit=MetricUnit.Count, value=1)
     logger.warning("webhook rejected", extra={"status": exc.status_code, "error": exc.error})
-    return Response(status_code=exc.status_code, content_type="application/json", body=exc.body())
+    return http_v2.json_answer(exc.status_code, exc.body())
 
 
-@app.exception_handler(Exception)
-def failed(exc: Exception) -> Response:
-    """Our fault (secret unreadable, queue down): 500 so that Lean retries. Routing errors keep their 4xx."""
-    response = unexpected_error(exc, "webhook processing")
-    if response.status_code >= 500:  # a handled 500 leaves Lambda's Errors at 0: this metric is what alarms
-        metrics.add_metric(name="WebhooksFailed", unit=MetricUnit.Count, value=1)
-    return response
+def failed() -> dict[str, Any]:
+    """Our fault (secret unreadable, queue down): 500 so that Lean retries. A handled 500 leaves Lambda's
+    Errors at 0, so this metric is what alarms."""
+    logger.exception("webhook processing failed")
+    metrics.add_metric(name="WebhooksFailed", unit=MetricUnit.Count, value=1)
+    return http_v2.json_answer(500, {"error": "internal_error", "message": "temporary failure, please retry"})
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 def lambda_handler(event: dict, context: Any) -> dict:
-    return app.resolve(event, context)
+    if event.get("routeKey") != ROUTE:  # only reachable by a misrouted integration
+        return http_v2.json_answer(404, {"error": "not_found", "message": "no such route"})
+    try:
+        return receive_webhook(event)
+    except intake.WebhookRejected as exc:
+        return rejected(exc)
+    except Exception:  # noqa: BLE001 - answered 500 and logged with its traceback
+        return failed()

@@ -18,12 +18,13 @@ from local.aws.resources import function_environment
 
 PARSER_MODELS = "aws_lambda_powertools.utilities.parser.models"
 LEAN_MODELS = "lean_webhooks.models.payment_source"
+EVENT_HANDLER = "aws_lambda_powertools.event_handler"  # with asyncio, through its AppSync resolvers
 # function -> modules that must not be loaded after importing its handler
 FORBIDDEN = {
     "NotifyActiveFunction": ["pydantic", LEAN_MODELS, "requests", PARSER_MODELS],
     "ReconcilePushesFunction": ["pydantic", LEAN_MODELS, "requests", PARSER_MODELS],
     "CustomerApiFunction": [LEAN_MODELS, "requests", PARSER_MODELS],
-    "WebhookFunction": [LEAN_MODELS, "requests", "boto3", PARSER_MODELS],
+    "WebhookFunction": [LEAN_MODELS, "requests", "boto3", PARSER_MODELS, EVENT_HANDLER, "asyncio"],
     "SyncPaymentSourceFunction": [PARSER_MODELS],
     "RecoverCoolOffFunction": ["pydantic", LEAN_MODELS, "requests", PARSER_MODELS],  # until something is overdue
     "ReconcileEventsFunction": [PARSER_MODELS],

@@ -98,7 +98,10 @@ def test_invalid_base64_is_400(aws, webhook):
         "POST", "/webhooks/lean", body=b"x", headers={"lean-signature": "sha512=00"}, route_key="POST /webhooks/lean"
     )
     event["body"], event["isBase64Encoded"] = "***", True
-    assert webhook.invoke(event)["statusCode"] == 400
+    result = webhook.invoke(event)
+    assert (result["statusCode"], json.loads(result["body"])["error"]) == (400, "invalid_body")
+    assert result["headers"]["Content-Type"] == "application/json"
+    assert stored_nothing(aws)
 
 
 def test_source_ip_allowlist(aws, load_function):
