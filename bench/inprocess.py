@@ -210,25 +210,13 @@ def _patched(fn: Any) -> Iterator[None]:
 def _flow(env: dict[str, Any], timed: Any, label: str, records_seen: int) -> list[dict]:
     """One onboarding flow (a device, 3 webhooks and their syncs, the activation's push) with fresh ids and a
     fresh device token; returns the table's stream records since `records_seen`, this flow's."""
-    from local.aws.lambda_events import http_api_event
+    from local.aws.lambda_events import device_registration_event, http_api_event
 
     clients, refs, sim = env["clients"], env["refs"], env["sim"]
     flow = samples.ids()
     cid = flow["customer_id"]
     token = f"fcm-{label}:APA91b" + uuid.uuid4().hex + "z" * 68
-    put = json.dumps({"platform": "GCM", "token": token}).encode()
-    timed(
-        "CustomerApiFunction",
-        http_api_event(
-            "PUT",
-            f"/customers/{cid}/devices/phone",
-            body=put,
-            headers={"content-type": "application/json"},
-            route_key="PUT /customers/{customer_id}/devices/{device_id}",
-            path_parameters={"customer_id": cid, "device_id": "phone"},
-            iam_authorised=True,
-        ),
-    )
+    timed("CustomerApiFunction", device_registration_event(cid, "phone", token))
     sim.state.payment_sources[(cid, flow["payment_source_id"])] = samples.payment_source(
         flow, local_app_id(), samples.AWAITING
     )

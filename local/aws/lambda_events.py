@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import time
 import uuid
 from typing import Any
@@ -73,3 +74,18 @@ def http_api_event(
         else:
             event["body"] = text
     return event
+
+
+def device_registration_event(
+    customer_id: str, device_id: str, token: str, platform: str = "GCM", iam_authorised: bool = True
+) -> dict[str, Any]:
+    """`PUT /customers/{customer_id}/devices/{device_id}` with a JSON body, signed by default."""
+    return http_api_event(
+        "PUT",
+        f"/customers/{customer_id}/devices/{device_id}",
+        body=json.dumps({"platform": platform, "token": token}).encode(),
+        headers={"content-type": "application/json"},
+        route_key="PUT /customers/{customer_id}/devices/{device_id}",
+        path_parameters={"customer_id": customer_id, "device_id": device_id},
+        iam_authorised=iam_authorised,
+    )

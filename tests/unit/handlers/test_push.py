@@ -11,7 +11,7 @@ import pytest
 
 from lean_webhooks.adapters.dynamodb.table import to_item
 from local.aws import template as tpl
-from local.aws.lambda_events import http_api_event
+from local.aws.lambda_events import device_registration_event, http_api_event
 from tests.support.streams import activation as activation_of
 
 CUSTOMER = "3f1c8d7e-2b4a-4c6d-9e8f-0a1b2c3d4e5f"
@@ -457,15 +457,8 @@ def test_the_sns_clients_have_timeouts_and_retry_budgets_that_fit_the_functions(
 
 def test_requests_without_iam_authorisation_are_refused_and_change_nothing(aws, load_function):
     function = load_function("CustomerApiFunction")
-    body = json.dumps({"platform": "GCM", "token": GCM_TOKEN}).encode()
-    event = http_api_event(
-        "PUT",
-        f"/customers/{CUSTOMER}/devices/phone",
-        body=body,
-        headers={"content-type": "application/json"},
-        route_key="PUT /customers/{customer_id}/devices/{device_id}",
-        path_parameters={"customer_id": CUSTOMER, "device_id": "phone"},
-    )  # no requestContext.authorizer.iam: not signed by API Gateway's IAM authorizer
+    # no requestContext.authorizer.iam: not signed by API Gateway's IAM authorizer
+    event = device_registration_event(CUSTOMER, "phone", GCM_TOKEN, iam_authorised=False)
     result = function.invoke(event)
     assert result["statusCode"] == 403 and json.loads(result["body"])["error"] == "forbidden"
     assert endpoints(aws) == {}

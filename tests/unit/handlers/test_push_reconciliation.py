@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from datetime import UTC, datetime
 
@@ -11,7 +10,7 @@ import pytest
 from lean_webhooks.adapters.dynamodb.payment_sources import PaymentSourceStore
 from lean_webhooks.adapters.dynamodb.table import Table
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite, StatusDecision
-from local.aws.lambda_events import http_api_event
+from local.aws.lambda_events import device_registration_event
 from tests.support.streams import stream_record
 
 CUSTOMER = "5b1c8d7e-2b4a-4c6d-9e8f-0a1b2c3d4e5f"
@@ -27,15 +26,7 @@ def functions(load_function):
 
 
 def register(api, device: str) -> None:
-    event = http_api_event(
-        "PUT",
-        f"/customers/{CUSTOMER}/devices/{device}",
-        body=json.dumps({"platform": "GCM", "token": f"{TOKEN}{device}"}).encode(),
-        headers={"content-type": "application/json"},
-        route_key="PUT /customers/{customer_id}/devices/{device_id}",
-        path_parameters={"customer_id": CUSTOMER, "device_id": device},
-        iam_authorised=True,
-    )
+    event = device_registration_event(CUSTOMER, device, f"{TOKEN}{device}")
     assert api.invoke(event)["statusCode"] == 200
 
 
