@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from bench import libraries
 from bench.stats import median
 
 SECRET = "bench-webhook-secret"  # noqa: S105 - a local value
@@ -48,6 +49,7 @@ module = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(module)
 result = module.lambda_handler(event, Context())
 elapsed = time.perf_counter() - t0
+{probe}
 sys.stderr.write(json.dumps(result, default=str) + "\\n")
 print(elapsed)
 """
@@ -243,14 +245,16 @@ SUCCEEDED = {
 }
 
 
-def _run(code: str, check: Callable[[Any], bool] | None = None) -> float:
-    """Seconds the snippet reports, in a fresh interpreter that writes no bytecode (like a read-only layer)."""
+def _run(code: str, check: Callable[[Any], bool] | None = None) -> tuple[float, list[str]]:
+    """Seconds the snippet reports, in a fresh interpreter that writes no bytecode (like a read-only layer), and
+    its standard error's lines (ours: the libraries it loaded, then the handler's answer)."""
     out = subprocess.run([sys.executable, "-B", "-c", code], capture_output=True, text=True, timeout=120, check=False)
     if out.returncode:
         raise RuntimeError(f"cold-start process failed:\n{out.stderr[-3000:]}")
-    if check is not None and not check(json.loads(out.stderr.strip().splitlines()[-1])):
+    lines = out.stderr.strip().splitlines()
+    if check is not None and not check(json.loads(lines[-1])):
         raise RuntimeError(f"the first request did not succeed:\n{out.stderr[-3000:]}")
-    return float(out.stdout.strip().splitlines()[-1])
+    return float(out.stdout.strip().splitlines()[-1]), lines
 
 
 def measure(shipped_layer: Path, pairs: int = 21, progress: Callable[[str], None] = print) -> list[dict]:
@@ -277,13 +281,14 @@ def measure(shipped_layer: Path, pairs: int = 21, progress: Callable[[str], None
                     timeout=spec.timeout,
                     layer=str(shipped_layer),
                     path=str(spec.code_dir / "app.py"),
+                    probe=libraries.probe_code(),
                 )
                 base = _FLOOR.format(env=env, event_file=str(event_file), clients=clients, calls=calls)
                 check = SUCCEEDED[logical_id]
                 if i % 2:
-                    f, o = _run(base), _run(mine, check)
+                    (f, _), (o, lines) = _run(base), _run(mine, check)
                 else:
-                    o, f = _run(mine, check), _run(base)
+                    (o, lines), (f, _) = _run(mine, check), _run(base)
                 ours.append(o)
                 floor.append(f)
                 ratios.append(o / f)
@@ -295,6 +300,7 @@ def measure(shipped_layer: Path, pairs: int = 21, progress: Callable[[str], None
                     "ratio": round(median(ratios), 2),
                     "pairs": pairs,
                     "target": TARGETS[logical_id],
+                    "libraries": json.loads(lines[-2]),  # loaded by init and the first request
                 }
             )
     return rows

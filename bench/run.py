@@ -13,7 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import coldstart, cost, e2e, inprocess, layer
+from bench import coldstart, cost, e2e, inprocess, layer, libraries
 from local.aws.template import ROOT
 
 RESULTS = ROOT / "bench" / "results" / "latest.json"
@@ -48,6 +48,10 @@ def main() -> int:
         print("cold starts: init + first request, 21 interleaved pairs per function ...", flush=True)
         shipped = layer.build_shipped(tmp_path / "shipped")
         report["cold_start"] = coldstart.measure(shipped, progress=lambda line: print(line, flush=True))
+        print("what the libraries cost by themselves ...", flush=True)
+        library_ms = libraries.import_ms(shipped)
+        by_function = libraries.shares(report["cold_start"], library_ms)
+        report["libraries"] = {"import_ms": library_ms, "by_function": by_function}
         print("warm webhook handling ...", flush=True)
         report["warm_webhook"] = inprocess.warm_webhook()
         print("AWS requests per flow ...", flush=True)
@@ -66,6 +70,7 @@ def main() -> int:
 
 def render(r: dict) -> str:
     rows = [("measure", "value", "floor / target", "ratio")]
+    shares = {row["function"]: row for row in r["libraries"]["by_function"]}
     for c in r["cold_start"]:
         rows.append(
             (
@@ -73,6 +78,16 @@ def render(r: dict) -> str:
                 f"{c['init_and_first_request_ms']} ms",
                 f"{c['floor_ms']} ms / <= {c['target']}x",
                 f"{c['ratio']}x (median of {c['pairs']} pair ratios)",
+            )
+        )
+        row = shares[c["function"]]
+        names = " + ".join(f"{name} {ms}" for name, ms in row["libraries"].items()) or "none"
+        rows.append(
+            (
+                f"  of which libraries: {names} ms",
+                f"{row['libraries_ms']} ms",
+                f"target allows {row['allowance_over_floor']}x over the floor",
+                f"{row['libraries_over_floor']}x, the rest {round(c['ratio'] - 1 - row['libraries_over_floor'], 2)}x",
             )
         )
     w = r["warm_webhook"]

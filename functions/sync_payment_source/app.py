@@ -4,6 +4,7 @@ failures."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -37,7 +38,7 @@ _seconds_left = invocation.seconds_left  # a module name, so that tests can shor
 
 
 policy = SqsRetryPolicy(
-    sqs=client("sqs"),
+    sqs=partial(client, "sqs"),  # made on the first failure or deferral
     queue_url=settings.queue_url,
     dlq_url=settings.dlq_url,
     max_receive_count=settings.max_receive_count,
