@@ -1,6 +1,7 @@
-"""Mutation testing of the rules that keep the promises: the signature check, the status rules, the conditional
-writes of beneficiaries and the push markers. Each module is mutated by mutmut, one mutant at a time, and only
-the tests that exercise it run against each mutant. Prints each module's score and every survivor's diff.
+"""Mutation testing of the rules that keep the promises: the signature check (and the raw body it reads), the
+status rules, the conditional writes of beneficiaries and the push markers. Each module is mutated by mutmut,
+one mutant at a time, and only the tests that exercise it run against each mutant. Prints each module's score
+and every survivor's diff.
 
     python scripts/mutants.py [--mutmut .venv-mutants/bin/mutmut] [module ...]
 
@@ -25,6 +26,11 @@ RUNNER = f"timeout -s KILL 120 {PYTEST}"
 STATUSES = ("killed", "timeout", "suspicious", "survived", "skipped", "untested")
 TARGETS: dict[str, list[str]] = {
     f"{LAYER}/core/signature.py": ["tests/unit/core/test_signature.py", "tests/unit/handlers/test_webhook_handler.py"],
+    # the raw bytes the signature is checked on
+    f"{LAYER}/runtime/http_v2.py": [
+        "tests/unit/runtime/test_http_v2.py",
+        "tests/unit/handlers/test_webhook_handler.py",
+    ],
     f"{LAYER}/core/status_rules.py": [
         "tests/unit/core/test_status_rules.py",
         "tests/unit/core/test_write_rules.py",
