@@ -28,7 +28,7 @@ def test_the_body_is_its_exact_bytes_text_or_base64():
 
 
 def test_a_body_flagged_base64_that_does_not_decode_is_refused():
-    with pytest.raises(http_v2.BadBody, match="^body is not valid base64$"):
+    with pytest.raises(http_v2.BadBody, match=r"^body is not valid base64$"):
         http_v2.raw_body({"body": "not base64!", "isBase64Encoded": True})
 
 
