@@ -78,14 +78,14 @@ def failed() -> dict[str, Any]:
     Errors at 0, so this metric is what alarms."""
     logger.exception("webhook processing failed")
     metrics.add_metric(name="WebhooksFailed", unit=MetricUnit.Count, value=1)
-    return http_v2.json_answer(500, {"error": "internal_error", "message": "temporary failure, please retry"})
+    return http_v2.error_answer(500, *http_v2.INTERNAL_ERROR)
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
 def lambda_handler(event: dict, context: Any) -> dict:
     if event.get("routeKey") != ROUTE:  # only reachable by a misrouted integration
-        return http_v2.json_answer(404, {"error": "not_found", "message": "no such route"})
+        return http_v2.error_answer(404, "not_found", "no such route")
     try:
         return receive_webhook(event)
     except intake.WebhookRejected as exc:

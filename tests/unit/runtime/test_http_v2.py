@@ -41,3 +41,9 @@ def test_an_answer_is_json_with_its_content_type():
     answer = http_v2.json_answer(401, {"error": "invalid_signature"})
     assert answer["statusCode"] == 401 and answer["headers"] == {"Content-Type": "application/json"}
     assert json.loads(answer["body"]) == {"error": "invalid_signature"} and answer["isBase64Encoded"] is False
+
+
+def test_an_error_answer_has_the_body_both_apis_use():
+    answer = http_v2.error_answer(500, *http_v2.INTERNAL_ERROR)
+    assert answer["statusCode"] == 500
+    assert json.loads(answer["body"]) == {"error": "internal_error", "message": "temporary failure, please retry"}

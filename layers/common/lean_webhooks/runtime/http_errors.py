@@ -1,10 +1,12 @@
-"""One error answer for both HTTP APIs: `{"error", "message"}` with the right status."""
+"""The customer API's error answers (Powertools Event Handler responses): `{"error", "message"}` with the right
+status, the body the webhook's answers (`http_v2`) have too."""
 
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.exceptions import ServiceError
 
+from lean_webhooks.runtime.http_v2 import INTERNAL_ERROR
 from lean_webhooks.runtime.observability import logger
 
 _ERRORS = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
@@ -27,4 +29,4 @@ def unexpected_error(exc: Exception, what: str) -> Response:
     if isinstance(exc, ServiceError):
         return error_response(exc.status_code, _ERRORS.get(exc.status_code, "bad_request"), exc.msg)
     logger.exception(f"{what} failed")
-    return error_response(500, "internal_error", "temporary failure, please retry")
+    return error_response(500, *INTERNAL_ERROR)

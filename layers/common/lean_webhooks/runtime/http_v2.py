@@ -1,5 +1,6 @@
 """The two ends of an HTTP API (payload format 2.0) request, for a function behind a single route: its raw
-body, exactly as signed, and a JSON answer."""
+body, exactly as signed, and a JSON answer. Error answers have the body both HTTP APIs use:
+`{"error", "message"}`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import base64
 import binascii
 import json
 from typing import Any
+
+# Our fault, whichever API: the caller (Lean, an app backend) should retry later.
+INTERNAL_ERROR = ("internal_error", "temporary failure, please retry")
 
 
 class BadBody(ValueError):
@@ -41,3 +45,7 @@ def json_answer(status_code: int, body: dict[str, Any]) -> dict[str, Any]:
         "body": json.dumps(body, separators=(",", ":")),
         "isBase64Encoded": False,
     }
+
+
+def error_answer(status_code: int, error: str, message: str) -> dict[str, Any]:
+    return json_answer(status_code, {"error": error, "message": message})
