@@ -87,7 +87,7 @@ def render(r: dict) -> str:
                 f"  of which libraries: {names} ms",
                 f"{row['libraries_ms']} ms",
                 f"target allows {row['allowance_over_floor']}x over the floor",
-                f"{row['libraries_over_floor']}x, the rest {round(c['ratio'] - 1 - row['libraries_over_floor'], 2)}x",
+                f"{row['libraries_over_floor']}x, the rest {row['rest_over_floor']}x",
             )
         )
     w = r["warm_webhook"]
