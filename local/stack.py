@@ -148,12 +148,12 @@ class LocalStack:
 
         self.clients = {
             name: boto3.session.Session().client(name)
-            for name in ("dynamodb", "dynamodbstreams", "sqs", "secretsmanager", "sns")
+            for name in ("dynamodb", "dynamodbstreams", "sqs", "secretsmanager", "sns", "events")
         }
         self.refs = create_all(
             self.clients, LocalSettings(webhook_secret=self.webhook_secret, lean_base_url=self.ports.lean_url)
         )
-        self.say("created the template's tables, queues and secrets, and SNS platform applications")
+        self.say("created the template's tables, queues, secrets and event bus, and SNS platform applications")
 
     def _load_functions(self, log_file: Path) -> None:
         from local.aws.chaos import ChaosSettings, KillSwitch

@@ -1,18 +1,21 @@
-"""IAM-authorised API for the customer's app backend: devices and stored payment sources.
+"""IAM-authorised API for the customer's app backend: devices, stored payment sources, a refresh from Lean,
+deletion, and erasure of a customer.
 
 Routes are typed (Powertools Event Handler validation): the OpenAPI document `docs/openapi.json` is generated
-from them (`make openapi`), and every 4xx is `{"error", "message"}`.
+from them (`make openapi`). Two checks come before any route (middleware, and the validation errors' handler):
+the request must carry API Gateway's IAM authorisation, and a body must be JSON. Every 4xx and 5xx is
+`{"error", "message"}`. Each route calls one core use case (`lean_webhooks.wiring`) and shapes its answer.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
-from functools import cache
+import re
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import BadRequestError, NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
@@ -20,12 +23,10 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.metrics import MetricUnit
 
-from lean_webhooks.adapters.dynamodb.devices import DeviceStore
-from lean_webhooks.adapters.dynamodb.payment_sources import PaymentSourceStore
-from lean_webhooks.adapters.dynamodb.table import Table
-from lean_webhooks.adapters.sns_push import PushGateway
-from lean_webhooks.core.device_registry import DeviceRegistry
-from lean_webhooks.core.payment_source_view import page_of_payment_sources
+from lean_webhooks import wiring
+from lean_webhooks.core.device_registry import DeviceRegistrationConflict
+from lean_webhooks.core.payment_source_view import page_of
+from lean_webhooks.core.refresh import RefreshUnavailable
 from lean_webhooks.models.customer_api import (
     DEVICE_ID_PATTERN,
     MAX_PAGE,
@@ -33,68 +34,100 @@ from lean_webhooks.models.customer_api import (
     Device,
     DeviceList,
     DeviceRegistration,
+    ErasedCounts,
+    Erasure,
     ErrorBody,
     PaymentSourcePage,
 )
 from lean_webhooks.models.errors import InvalidPageToken, LeanApiError, PlatformNotConfigured
-from lean_webhooks.runtime.config import LeanSettings, PushSettings
 from lean_webhooks.runtime.http_errors import error_response, unexpected_error, validation_message
 from lean_webhooks.runtime.observability import logger, metrics
 from lean_webhooks.runtime.snapstart import register_hooks
 
 register_hooks()  # SnapStart, when the SnapStart parameter turns it on
+wiring.customer_api_settings()  # a missing or malformed setting fails the start, with its name
 app = APIGatewayHttpResolver(enable_validation=True)
-settings = PushSettings.from_env()
-_table = Table(settings.table_name)
-registry = DeviceRegistry(settings, DeviceStore(_table), PushGateway())
-payment_sources = PaymentSourceStore(_table)
 
 # Lean ids in paths: a UUID in its canonical form (any case), lower-cased as the rest of the service stores them.
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 CustomerId = Annotated[str, Path(pattern=UUID_PATTERN, description="the Lean customer id (a UUID)")]
 DeviceId = Annotated[str, Path(pattern=DEVICE_ID_PATTERN, description="your id for the device (1-128 of A-Za-z0-9._-)")]
 PaymentSourceId = Annotated[str, Path(pattern=UUID_PATTERN, description="the Lean payment source id (a UUID)")]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description="payment sources per page")]
+REFRESH_PATH = re.compile(r"^/customers/[^/]+/payment-sources/refresh$")
+REASONS = {
+    400: "invalid path, query or body",
+    403: "not IAM-authorised",
+    404: "not found (or a path this API does not route)",
+    409: "the token was registered concurrently by another device: retry",
+    415: "the body is not application/json",
+    500: "our fault: retry",
+    502: "Lean refused",
+    503: "Lean unavailable: retry after the Retry-After header's seconds",
+}
 
 
 def _answers(ok: type | None, *codes: int) -> dict[int, dict[str, Any]]:
     """OpenAPI `responses`: the 200 answer's model (if any) and the errors a route can give (`{"error", "message"}`)."""
-    reasons = {
-        400: "invalid path, query or body",
-        403: "not IAM-authorised",
-        404: "not found (or a path this API does not route)",
-        500: "our fault: retry",
-        502: "Lean refused",
-        503: "Lean unavailable: retry",
-        415: "the body is not application/json",
-    }
     body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
-    answers = {code: {"description": reasons[code], "content": body} for code in (400, 403, 404, 500, *codes)}
+    answers = {code: {"description": REASONS[code], "content": body} for code in (400, 403, 404, 500, *codes)}
     if ok is not None:
         answers[200] = {"description": "OK", "content": {"application/json": {"model": ok}}}
     return answers
 
 
+def use(name: str) -> Any:
+    """The use case `name` of `lean_webhooks.wiring`, or the one the caller of `lambda_handler` handed in."""
+    return app.context.get(name) or getattr(wiring, name)()
+
+
+# ---------- checks before any route ----------
+def refusal() -> Response | None:
+    """A request API Gateway's IAM authorizer did not sign (a route deployed without AWS_IAM, a direct invoke),
+    or a body that is not JSON (forms, files): refused before anything runs."""
+    event = app.current_event
+    authorizer = (event.raw_event.get("requestContext") or {}).get("authorizer") or {}
+    if not (authorizer.get("iam") or {}).get("userArn"):
+        metrics.add_metric(name="CustomerApiUnauthorised", unit=MetricUnit.Count, value=1)
+        return error_response(403, "forbidden", "requests must be signed (IAM authorisation)")
+    content_type = str(event.headers.get("content-type") or "").strip().lower()
+    if event.body and content_type and not content_type.startswith("application/json"):
+        return error_response(415, "unsupported_media_type", "the body must be application/json")
+    return None
+
+
+def checked(app: APIGatewayHttpResolver, next_middleware: NextMiddleware) -> Response:
+    return refusal() or next_middleware(app)
+
+
+app.use(middlewares=[checked])
+
+
+# ---------- devices ----------
 @app.put(
     "/customers/<customer_id>/devices/<device_id>",
     summary="Register or refresh a device",
-    responses=_answers(Device, 415),
+    responses=_answers(Device, 409, 415),
 )
 def put_device(
     customer_id: CustomerId, device_id: DeviceId, registration: Annotated[DeviceRegistration, Body()]
 ) -> Device:
-    customer_id = customer_id.lower()  # Lean ids are stored lower-case
     try:
-        device = registry.register(customer_id, device_id, registration)
+        device = use("device_registry").register(
+            customer_id.lower(), device_id, registration.platform, registration.token, registration.locale
+        )
     except PlatformNotConfigured:
         raise BadRequestError(f"platform {registration.platform} is not configured") from None
     logger.info("device registered", extra={"device_id": device_id, "platform": registration.platform})
-    return device
+    return Device.of(device)
 
 
 @app.get("/customers/<customer_id>/devices", summary="The customer's devices", responses=_answers(DeviceList))
 def list_devices(customer_id: CustomerId) -> DeviceList:
     customer_id = customer_id.lower()
-    return DeviceList(customer_id=customer_id, devices=registry.devices(customer_id))
+    return DeviceList(
+        customer_id=customer_id, devices=[Device.of(d) for d in use("device_registry").devices(customer_id)]
+    )
 
 
 @app.delete(
@@ -103,24 +136,47 @@ def list_devices(customer_id: CustomerId) -> DeviceList:
     responses={204: {"description": "unregistered"}, **_answers(None)},
 )
 def delete_device(customer_id: CustomerId, device_id: DeviceId) -> Response[None]:
-    if not registry.unregister(customer_id.lower(), device_id):
+    if not use("device_registry").unregister(customer_id.lower(), device_id):
         raise NotFoundError("device not registered")
     return Response(status_code=204, content_type="application/json", body="")
 
 
+# ---------- payment sources ----------
 @app.get(
     "/customers/<customer_id>/payment-sources", summary="Stored payment sources", responses=_answers(PaymentSourcePage)
 )
 def get_payment_sources(
     customer_id: CustomerId,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE, description="payment sources per page")] = 50,
+    limit: Limit = 50,
     next_token: Annotated[str | None, Query(max_length=512, description="from the previous page")] = None,
 ) -> PaymentSourcePage:
     customer_id = customer_id.lower()
     try:
-        return page_of_payment_sources(customer_id, payment_sources.list_for_customer(customer_id), limit, next_token)
+        page = page_of(use("payment_source_reader").list_for_customer(customer_id), limit, next_token)
     except InvalidPageToken:
         raise BadRequestError("next_token is not one this API gave") from None
+    return PaymentSourcePage.of(customer_id, page.sources, page.next_token)
+
+
+@app.post(
+    "/customers/<customer_id>/payment-sources/refresh",
+    summary="Refresh the customer's payment sources from Lean (call it when the LinkSDK reports success)",
+    description="Lists the customer's payment sources at Lean, stores those of this application under the same "
+    "rules as Lean's webhooks, and answers like the GET (first page). At most one call to Lean per customer per "
+    "RefreshMinIntervalSeconds: a refresh within it answers from storage. Lean unavailable: 503 with Retry-After, "
+    "nothing changed.",
+    responses=_answers(PaymentSourcePage, 502, 503),
+)
+def refresh_payment_sources(customer_id: CustomerId, limit: Limit = 50) -> PaymentSourcePage:
+    customer_id = customer_id.lower()
+    outcome = use("payment_source_refresh").refresh(customer_id)
+    metrics.add_metric(name="RefreshesCoalesced" if outcome.coalesced else "Refreshes", unit=MetricUnit.Count, value=1)
+    logger.info(
+        "payment sources refreshed",
+        extra={"called_lean": outcome.called_lean, "stored": outcome.stored, "foreign": outcome.foreign},
+    )
+    page = page_of(outcome.sources, limit, None)
+    return PaymentSourcePage.of(customer_id, page.sources, page.next_token)
 
 
 @app.delete(
@@ -131,30 +187,73 @@ def get_payment_sources(
 def delete_payment_source(customer_id: CustomerId, payment_source_id: PaymentSourceId) -> Deletion:
     """Delete the payment source at Lean (`reason: USER_REQUESTED`), then mark it and its beneficiaries deleted:
     not chargeable, out of the recovery index, left out of the list."""
-    from lean_webhooks.adapters.lean.factory import lean_client  # lazy: only deletions need the HTTP client
-
     customer_id, payment_source_id = customer_id.lower(), payment_source_id.lower()
-    deleted_now = lean_client(_lean_settings()).delete_payment_source(customer_id, payment_source_id)
-    changed = payment_sources.mark_payment_source_deleted(
-        customer_id, payment_source_id, "USER_REQUESTED", datetime.now(UTC)
+    outcome = use("payment_source_deletion").delete(customer_id, payment_source_id)
+    logger.info(
+        "payment source deleted",
+        extra={"deleted_at_lean": outcome.deleted_at_lean_now, "beneficiaries": outcome.beneficiaries},
     )
-    logger.info("payment source deleted", extra={"deleted_at_lean": deleted_now, "beneficiaries": changed})
     return Deletion(
         customer_id=customer_id,
         payment_source_id=payment_source_id,
         deleted=True,
-        already_gone_at_lean=not deleted_now,
+        already_gone_at_lean=not outcome.deleted_at_lean_now,
     )
 
 
+# ---------- erasure ----------
+@app.delete(
+    "/customers/<customer_id>",
+    summary="Erase everything stored for the customer (deleting at Lean first what is still active there)",
+    description="Idempotent: a second call finds nothing and answers zeros. Lean unavailable: 503, Lean refused: "
+    "502, and nothing changed here. Announced on the event bus as Customer Erased.",
+    responses=_answers(Erasure, 502, 503),
+)
+def erase_customer(customer_id: CustomerId) -> Erasure:
+    customer_id = customer_id.lower()
+    outcome = use("customer_erasure").erase(customer_id)
+    metrics.add_metric(name="CustomersErased", unit=MetricUnit.Count, value=1 if outcome.event_id else 0)
+    return Erasure(
+        customer_id=customer_id,
+        deleted_at_lean=outcome.deleted_at_lean,
+        push_endpoints=outcome.push_endpoints,
+        deleted=ErasedCounts(**outcome.deleted),
+        event_id=outcome.event_id,
+    )
+
+
+# ---------- errors ----------
 @app.exception_handler(RequestUnsupportedContentType)
 def unsupported_body(exc: RequestUnsupportedContentType) -> Response:
-    return error_response(415, "unsupported_media_type", "the body must be application/json")
+    return refusal() or error_response(415, "unsupported_media_type", "the body must be application/json")
 
 
 @app.exception_handler(RequestValidationError)
 def invalid_request(exc: RequestValidationError) -> Response:
-    return error_response(400, "bad_request", validation_message(exc.errors()))
+    """Validation runs before the middleware: the checks that come first still decide the answer. A path this API
+    serves with another method (`DELETE .../payment-sources/refresh` reaches the payment source's route) is 405."""
+    return refusal() or other_method() or error_response(400, "bad_request", validation_message(exc.errors()))
+
+
+def other_method() -> Response | None:
+    if REFRESH_PATH.match(app.current_event.path) and app.current_event.http_method != "POST":
+        response = error_response(405, "method_not_allowed", "this path takes POST")
+        response.headers["Allow"] = "POST"
+        return response
+    return None
+
+
+@app.exception_handler(RefreshUnavailable)
+def refresh_unavailable(exc: RefreshUnavailable) -> Response:
+    metrics.add_metric(name="RefreshesFailed", unit=MetricUnit.Count, value=1)
+    if not exc.retryable:
+        return error_response(502, "lean_error", "Lean refused the refresh")
+    return Response(
+        status_code=503,
+        content_type="application/json",
+        body={"error": "lean_unavailable", "message": "Lean is unavailable: nothing changed, retry later"},
+        headers={"Retry-After": str(exc.retry_after_s)},
+    )
 
 
 @app.exception_handler(LeanApiError)
@@ -164,6 +263,11 @@ def lean_failed(exc: LeanApiError) -> Response:
     if exc.retryable:
         return error_response(503, "lean_error", "Lean is unavailable, try again later")
     return error_response(502, "lean_error", "Lean refused the deletion")
+
+
+@app.exception_handler(DeviceRegistrationConflict)
+def registration_conflict(exc: DeviceRegistrationConflict) -> Response:
+    return error_response(409, "conflict", str(exc))
 
 
 @app.exception_handler(RecursionError)
@@ -178,8 +282,9 @@ def not_text(exc: UnicodeDecodeError) -> Response:
 
 @app.exception_handler(Exception)
 def failed(exc: Exception) -> Response:
-    """Routing errors keep their 4xx (as `{"error", "message"}`); anything else is a logged 500."""
-    return unexpected_error(exc, "customer API request")
+    """A request the first checks refuse is refused (its body may have failed to parse before they ran); routing
+    errors keep their 4xx (as `{"error", "message"}`); anything else is a logged 500."""
+    return refusal() or unexpected_error(exc, "customer API request")
 
 
 def openapi_document() -> dict[str, Any]:
@@ -187,7 +292,7 @@ def openapi_document() -> dict[str, Any]:
     schema = json.loads(
         app.get_openapi_json_schema(
             title="Lean payment sources: customer API",
-            version="1.0.0",
+            version="1.1.0",
             description="Called by the fintech's app backend with SigV4 (IAM). Every error is {error, message}.",
         )
     )
@@ -204,30 +309,9 @@ def openapi_document() -> dict[str, Any]:
     return schema
 
 
-@cache
-def _lean_settings() -> LeanSettings:
-    return LeanSettings.from_env()
-
-
-def _iam_authorised(event: dict) -> bool:
-    """API Gateway's IAM authorizer signs every request it lets through; without its context, refuse."""
-    authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
-    return bool((authorizer.get("iam") or {}).get("userArn"))
-
-
 @logger.inject_lambda_context
 @metrics.log_metrics
-def lambda_handler(event: dict, context: Any) -> dict:
-    if not _iam_authorised(event):  # a route deployed without AWS_IAM, or a direct invoke: fail closed
-        metrics.add_metric(name="CustomerApiUnauthorised", unit=MetricUnit.Count, value=1)
-        return _plain(403, "forbidden", "requests must be signed (IAM authorisation)")
-    content_type = str((event.get("headers") or {}).get("content-type") or "").strip().lower()
-    if event.get("body") and content_type and not content_type.startswith("application/json"):
-        return _plain(415, "unsupported_media_type", "the body must be application/json")  # not forms, not files
+def lambda_handler(event: dict, context: Any, **use_cases: Any) -> dict:
+    """`use_cases`: instead of the wired ones, by their builder's name in `lean_webhooks.wiring` (tests)."""
+    app.append_context(**use_cases)
     return app.resolve(event, context)
-
-
-def _plain(status: int, error: str, message: str) -> dict:
-    """An answer given before routing, in the API's one error shape."""
-    body = json.dumps({"error": error, "message": message})
-    return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": body}

@@ -5,57 +5,39 @@ event router would add its import to every cold start that Lean waits on, for on
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
-from lean_webhooks.adapters.aws import client
-from lean_webhooks.adapters.secrets import webhook_secrets
-from lean_webhooks.core import intake
+from lean_webhooks import wiring
+from lean_webhooks.core.intake import IntakeResult, Rejection, WebhookIntake, WebhookRejected
 from lean_webhooks.core.signature import SIGNATURE_HEADER
 from lean_webhooks.models.labels import safe_label
-from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent, sync_message
 from lean_webhooks.runtime import http_v2
-from lean_webhooks.runtime.config import WebhookSettings
 from lean_webhooks.runtime.observability import logger, metrics
 from lean_webhooks.runtime.snapstart import register_hooks
 
 ROUTE = "POST /webhooks/lean"
+STATUS = {Rejection.SOURCE_NOT_ALLOWED: 403, Rejection.TOO_LARGE: 413, Rejection.BAD_SIGNATURE: 401}  # else 400
 
 register_hooks()  # SnapStart, when the SnapStart parameter turns it on
-settings = WebhookSettings.from_env()
+wiring.webhook_settings()  # a missing or malformed setting fails the start, with its name
 
 
-@cache
-def _sqs() -> Any:
-    return client("sqs")
-
-
-def _secrets() -> tuple[str, ...]:
-    return webhook_secrets(settings.webhook_secret_id, settings.secret_max_age_s)
-
-
-def _enqueue(event: BeneficiaryEvent | PaymentSourceUpdatedEvent) -> None:
-    """Queue the event for the sync, with the API request id so that the sync's log lines name it too."""
-    attributes = {"api_request_id": {"DataType": "String", "StringValue": logger.get_correlation_id() or "-"}}
-    _sqs().send_message(QueueUrl=settings.sync_queue_url, MessageBody=sync_message(event), MessageAttributes=attributes)
-
-
-def receive_webhook(event: dict[str, Any]) -> dict[str, Any]:
+def receive_webhook(event: dict[str, Any], intake: WebhookIntake) -> dict[str, Any]:
     try:
         raw_body = http_v2.raw_body(event)
     except http_v2.BadBody as exc:
-        raise intake.WebhookRejected(400, "invalid_body", str(exc)) from None
-    result = intake.accept(
-        raw_body=raw_body,
-        signature_header=http_v2.header(event, SIGNATURE_HEADER),
-        source_ip=http_v2.source_ip(event),
-        settings=settings,
-        secrets=_secrets,
-        enqueue=_enqueue,
+        raise WebhookRejected(Rejection.INVALID_BODY, str(exc)) from None
+    result = intake.accept(raw_body, http_v2.header(event, SIGNATURE_HEADER), http_v2.source_ip(event))
+    count(result)
+    return http_v2.json_answer(
+        200, {"status": "accepted" if result.queued else "ignored", "event_id": result.event.event_id}
     )
+
+
+def count(result: IntakeResult) -> None:
     metrics.add_metric(name="WebhooksQueued" if result.queued else "WebhooksIgnored", unit=MetricUnit.Count, value=1)
     if result.unroutable:
         metrics.add_metric(name="WebhooksUnroutable", unit=MetricUnit.Count, value=1)
@@ -64,13 +46,13 @@ def receive_webhook(event: dict[str, Any]) -> dict[str, Any]:
         "webhook accepted",
         extra={"type": safe_label(result.event.type), "event_id": result.event.event_id, "queued": result.queued},
     )
-    return http_v2.json_answer(200, result.body())
 
 
-def rejected(exc: intake.WebhookRejected) -> dict[str, Any]:
+def rejected(exc: WebhookRejected) -> dict[str, Any]:
+    status = STATUS.get(exc.rejection, 400)
     metrics.add_metric(name="WebhooksRejected", unit=MetricUnit.Count, value=1)
-    logger.warning("webhook rejected", extra={"status": exc.status_code, "error": exc.error})
-    return http_v2.json_answer(exc.status_code, exc.body())
+    logger.warning("webhook rejected", extra={"status": status, "error": exc.rejection.value})
+    return http_v2.error_answer(status, exc.rejection.value, exc.detail)
 
 
 def failed() -> dict[str, Any]:
@@ -83,12 +65,12 @@ def failed() -> dict[str, Any]:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @metrics.log_metrics
-def lambda_handler(event: dict, context: Any) -> dict:
+def lambda_handler(event: dict, context: Any, intake: WebhookIntake | None = None) -> dict:
     if event.get("routeKey") != ROUTE:  # only reachable by a misrouted integration
         return http_v2.error_answer(404, "not_found", "no such route")
     try:
-        return receive_webhook(event)
-    except intake.WebhookRejected as exc:
+        return receive_webhook(event, intake or wiring.webhook_intake())
+    except WebhookRejected as exc:
         return rejected(exc)
     except Exception:  # noqa: BLE001 - answered 500 and logged with its traceback
         return failed()

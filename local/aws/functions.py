@@ -20,7 +20,7 @@ class LambdaContext:
     """The attributes of Lambda's context object that Powertools and our handlers read."""
 
     function_name: str
-    timeout_s: int
+    timeout_s: float
     memory_limit_in_mb: int = 512
     function_version: str = "$LATEST"
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
@@ -61,6 +61,8 @@ class LocalFunction:
         module = load_handler(spec, f"local_fn_{self.name}")
         self.handler = getattr(module, spec.handler.rpartition(".")[2])
 
-    def invoke(self, event: dict[str, Any]) -> Any:
-        """Run the handler on `event`; exceptions propagate like a Lambda error."""
-        return self.handler(event, LambdaContext(function_name=self.name, timeout_s=self.spec.timeout))
+    def invoke(self, event: dict[str, Any], context: LambdaContext | None = None, **use_cases: Any) -> Any:
+        """Run the handler on `event` (with the function's timeout, or `context`); exceptions propagate like a Lambda
+        error. `use_cases` go to the handler instead of the ones it wires itself (tests)."""
+        context = context or LambdaContext(function_name=self.name, timeout_s=self.spec.timeout)
+        return self.handler(event, context, **use_cases)

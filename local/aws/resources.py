@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
+from lean_webhooks.models.domain_events import SOURCE
 from local.aws import template as tpl
 
 ACCOUNT_ID = "123456789012"
@@ -104,6 +105,9 @@ def create_all(clients: dict[str, Any], settings: LocalSettings = LocalSettings(
         name = tpl.resolve(res["Properties"]["Name"], refs)
         refs[logical_id] = secrets.create_secret(Name=name, SecretString=json.dumps(values[logical_id]))["ARN"]
 
+    if "events" in clients:
+        refs.update(create_event_bus(clients, refs, settings))
+
     for platform, parameter in (
         ("GCM", "GcmPlatformApplicationArn"),
         ("APNS", "ApnsPlatformApplicationArn"),
@@ -115,6 +119,31 @@ def create_all(clients: dict[str, Any], settings: LocalSettings = LocalSettings(
             Attributes={"PlatformCredential": "local", "PlatformPrincipal": "local"},
         )["PlatformApplicationArn"]
     return refs
+
+
+TAP = "DomainEventsTap"  # a local-only queue that receives every domain event, as a rule's SQS target would
+
+
+def create_event_bus(clients: dict[str, Any], refs: dict[str, Any], settings: LocalSettings) -> dict[str, Any]:
+    """The domain events' bus as the template makes it (or names it), and a rule that copies every event put on it
+    to a local queue (`/_local/domain-events` reads it)."""
+    events, sqs = clients["events"], clients["sqs"]
+    found: dict[str, Any] = {}
+    if tpl.condition("CreatesEventBus", refs):
+        name = tpl.resolve(tpl.resources()["EventBus"]["Properties"]["Name"], refs)
+        found["EventBus"] = name
+        found["EventBus.Arn"] = events.create_event_bus(Name=name)["EventBusArn"]
+    else:
+        name = refs["EventBusName"]
+    queue_name = f"{settings.prefix}-{TAP}"
+    url = sqs.create_queue(QueueName=queue_name)["QueueUrl"]
+    arn = f"arn:aws:sqs:{REGION}:{ACCOUNT_ID}:{queue_name}"
+    rule = f"{settings.prefix}-domain-events-tap"
+    pattern = {"source": [SOURCE]}
+    events.put_rule(Name=rule, EventBusName=name, EventPattern=json.dumps(pattern), State="ENABLED")
+    events.put_targets(Rule=rule, EventBusName=name, Targets=[{"Id": "tap", "Arn": arn}])
+    found[TAP] = url
+    return found
 
 
 def function_environment(spec: tpl.FunctionSpec, refs: dict[str, Any]) -> dict[str, str]:

@@ -146,22 +146,63 @@ def filter_patterns(function_id: str, template: dict[str, Any] | None = None) ->
     return [json.loads(f["Pattern"]) for f in props.get("FilterCriteria", {}).get("Filters", [])]
 
 
-def resolve(value: Any, refs: dict[str, Any]) -> Any:
-    """Resolve Ref / GetAtt / Sub against `refs` (logical id or parameter -> local value)."""
+NO_VALUE = object()  # AWS::NoValue: the key or list item it stands for is left out
+
+
+def condition(name: str, refs: dict[str, Any], template: dict[str, Any] | None = None) -> bool:
+    """The value of one of the template's Conditions, its parameters taken from `refs`."""
+    return bool(_evaluate((template or load())["Conditions"][name], refs, template))
+
+
+def _evaluate(value: Any, refs: dict[str, Any], template: dict[str, Any] | None) -> Any:
+    ((fn, arg),) = value.items()
+    if fn == "Fn::Equals":
+        left, right = (resolve(a, refs, template) for a in arg)
+        return str(left) == str(right)
+    if fn == "Fn::Not":
+        return not _evaluate(arg[0], refs, template)
+    if fn == "Fn::Or":
+        return any(_evaluate(a, refs, template) for a in arg)
+    if fn == "Fn::And":
+        return all(_evaluate(a, refs, template) for a in arg)
+    if fn == "Condition":
+        return condition(arg, refs, template)
+    raise ValueError(f"unsupported condition function {fn}")
+
+
+def resolve(value: Any, refs: dict[str, Any], template: dict[str, Any] | None = None) -> Any:
+    """Resolve Ref / GetAtt / Sub / If against `refs` (logical id or parameter -> local value); a branch that is
+    AWS::NoValue leaves its key or list item out."""
     if isinstance(value, dict) and len(value) == 1:
         ((fn, arg),) = value.items()
         if fn == "Ref":
+            if arg == "AWS::NoValue":
+                return NO_VALUE
             if arg not in refs:
                 raise KeyError(f"no local value for Ref {arg}")
             return refs[arg]
         if fn == "Fn::GetAtt":
             return refs[".".join(arg)]
         if fn == "Fn::Sub":
+            if isinstance(arg, list):
+                text, local = arg
+                values = {**refs, **{k: resolve(v, refs, template) for k, v in local.items()}}
+                return re.sub(r"\$\{([^}]+)\}", lambda m: str(values[m.group(1)]), text)
             return re.sub(r"\$\{([^}]+)\}", lambda m: str(refs[m.group(1)]), arg)
+        if fn == "Fn::If":
+            name, when_true, when_false = arg
+            return resolve(when_true if condition(name, refs, template) else when_false, refs, template)
+        if fn == "Fn::Select":
+            index, items = arg
+            return resolve(items, refs, template)[int(index)]
+        if fn == "Fn::Split":
+            separator, text = arg
+            return str(resolve(text, refs, template)).split(separator)
     if isinstance(value, dict):
-        return {k: resolve(v, refs) for k, v in value.items()}
+        resolved = {k: resolve(v, refs, template) for k, v in value.items()}
+        return {k: v for k, v in resolved.items() if v is not NO_VALUE}
     if isinstance(value, list):
-        return [resolve(v, refs) for v in value]
+        return [v for v in (resolve(v, refs, template) for v in value) if v is not NO_VALUE]
     return value
 
 

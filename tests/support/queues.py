@@ -27,8 +27,11 @@ def queue_messages(aws: dict[str, Any], logical_id: str) -> list[dict[str, Any]]
         found += new
 
 
-def deliver(aws: dict[str, Any], sync, bodies: list[str], receive_count: int = 1) -> dict[str, Any]:
-    """Send bodies to the sync queue, receive them `receive_count` times, and hand the last receive to the function."""
+def deliver(
+    aws: dict[str, Any], function, bodies: list[str], receive_count: int = 1, context: Any = None, **use_cases: Any
+) -> dict[str, Any]:
+    """Send bodies to the sync queue, receive them `receive_count` times, and hand the last receive to the function
+    (with `context` and `use_cases`, when given)."""
     sqs, url = aws["clients"]["sqs"], aws["refs"]["SyncQueue"]
     for body in bodies:
         sqs.send_message(QueueUrl=url, MessageBody=body)
@@ -37,12 +40,14 @@ def deliver(aws: dict[str, Any], sync, bodies: list[str], receive_count: int = 1
             QueueUrl=url, MaxNumberOfMessages=10, VisibilityTimeout=0, MessageSystemAttributeNames=["All"]
         )["Messages"]
     records = [_sqs_record(m, aws["refs"]["SyncQueue.Arn"]) for m in messages]
-    return sync.invoke({"Records": records})
+    return function.invoke({"Records": records}, context, **use_cases)
 
 
 def beneficiary_items(aws, customer_id: str) -> list[dict]:
-    from lean_webhooks.adapters.dynamodb.payment_sources import PaymentSourceStore
+    from lean_webhooks.adapters.dynamodb.payment_sources import DynamoPaymentSources
     from lean_webhooks.adapters.dynamodb.table import Table
 
-    sources = PaymentSourceStore(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"])).list_for_customer(customer_id)
+    sources = DynamoPaymentSources(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"])).list_for_customer(
+        customer_id
+    )
     return [asdict(b) for s in sources for b in s.beneficiaries]

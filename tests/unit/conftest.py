@@ -40,22 +40,29 @@ def lean_sim() -> Iterator[tuple[LeanSimulator, str]]:
 @pytest.fixture
 def aws(lean_sim: tuple[LeanSimulator, str]) -> Iterator[dict[str, Any]]:
     """moto with every table, queue and secret of the template; returns clients and resolved refs."""
-    from lean_webhooks.adapters.aws import client, session
-    from lean_webhooks.adapters.secrets import forget_secrets
-
     with mock_aws():
-        client.cache_clear()
-        session.cache_clear()
-        forget_secrets()
+        forget_everything()
         clients = {
             name: boto3.client(name, region_name="us-east-1")
-            for name in ("dynamodb", "dynamodbstreams", "sqs", "secretsmanager", "sns")
+            for name in ("dynamodb", "dynamodbstreams", "sqs", "secretsmanager", "sns", "events")
         }
         refs = create_all(clients, LocalSettings(webhook_secret=WEBHOOK_SECRET, lean_base_url=lean_sim[1]))
         yield {"clients": clients, "refs": refs, "sim": lean_sim[0], "lean_url": lean_sim[1]}
-        client.cache_clear()
-        session.cache_clear()
-        forget_secrets()
+        forget_everything()
+
+
+def forget_everything() -> None:
+    """What a new execution environment starts without: clients, cached secrets and texts, every part wired."""
+    from lean_webhooks import wiring
+    from lean_webhooks.adapters.aws import client, session
+    from lean_webhooks.adapters.push_texts import forget_push_texts
+    from lean_webhooks.adapters.secrets import forget_secrets
+
+    client.cache_clear()
+    session.cache_clear()
+    forget_secrets()
+    forget_push_texts()
+    wiring.reset()
 
 
 @pytest.fixture

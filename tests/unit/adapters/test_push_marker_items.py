@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from lean_webhooks.adapters.dynamodb.push_markers import PushMarkers
+from lean_webhooks.adapters.dynamodb.push_markers import DynamoPushMarkers
 from lean_webhooks.adapters.dynamodb.table import Table, customer_pk, from_item, key, push_sk
 from lean_webhooks.models.push import Claim
 from lean_webhooks.models.timestamps import iso
@@ -13,7 +13,7 @@ NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 
 
 def test_a_claim_writes_a_marker_that_expires_after_thirty_days_with_a_fresh_claim_id(aws):
-    markers = PushMarkers(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
+    markers = DynamoPushMarkers(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
     first = markers.claim("c1", "b1", "phone", NOW, timedelta(seconds=35))
     item = from_item(
         aws["clients"]["dynamodb"].get_item(
@@ -31,7 +31,7 @@ def test_a_claim_writes_a_marker_that_expires_after_thirty_days_with_a_fresh_cla
 def test_a_marker_written_before_leases_reads_as_sent_and_is_never_taken_over(aws):
     """The first version's markers were CLAIMED with no lease once published (or maybe published)."""
     table = Table(aws["refs"]["Table"], aws["clients"]["dynamodb"])
-    table.dynamodb.put_item(
+    aws["clients"]["dynamodb"].put_item(
         TableName=table.name,
         Item={
             **key(customer_pk("c1"), push_sk("b1", "phone")),
@@ -40,7 +40,7 @@ def test_a_marker_written_before_leases_reads_as_sent_and_is_never_taken_over(aw
             "claimed_at": {"S": iso(NOW - timedelta(days=2))},
         },
     )
-    result = PushMarkers(table).claim("c1", "b1", "phone", NOW, timedelta(seconds=35))
+    result = DynamoPushMarkers(table).claim("c1", "b1", "phone", NOW, timedelta(seconds=35))
     assert result.claim is Claim.SENT and not result.held
 
 
@@ -53,7 +53,7 @@ def item_of(aws) -> dict:
 
 
 def test_a_lost_answer_ends_the_lease_at_once_and_marks_the_claim(aws):
-    markers = PushMarkers(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
+    markers = DynamoPushMarkers(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
     first = markers.claim("c1", "b1", "phone", NOW, timedelta(seconds=35))
     assert markers.outcome_unknown("c1", "b1", "phone", first.claim_id, NOW)
     assert item_of(aws)["outcome_unknown"] is True  # for whoever reads the marker: this publish may have landed
@@ -75,7 +75,7 @@ def test_a_lost_claim_reads_the_winning_marker_with_a_strongly_consistent_read(a
             reads.append(kwargs)
             return dynamodb.get_item(**kwargs)
 
-    markers = PushMarkers(Table(aws["refs"]["Table"], Recording()))
+    markers = DynamoPushMarkers(Table(aws["refs"]["Table"], Recording()))
     markers.claim("c1", "b1", "phone", NOW, timedelta(seconds=35))
     assert markers.claim("c1", "b1", "phone", NOW, timedelta(seconds=35)).claim is Claim.IN_FLIGHT
     assert reads and all(read["ConsistentRead"] is True for read in reads)

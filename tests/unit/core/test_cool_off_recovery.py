@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from lean_webhooks.adapters.dynamodb.payment_sources import PaymentSourceStore
-from lean_webhooks.adapters.dynamodb.table import Table, beneficiary_sk, customer_pk, from_item, key
+from lean_webhooks.adapters.dynamodb.payment_sources import DynamoPaymentSources
+from lean_webhooks.adapters.dynamodb.table import Table, beneficiary_sk, customer_pk, key
 from lean_webhooks.core.cool_off_recovery import CoolOffRecovery
 from lean_webhooks.core.sync import PaymentSourceSync
 from lean_webhooks.models.errors import LeanServerError
@@ -31,7 +31,7 @@ class Lean:
 def test_failing_rereads_back_off_then_park_and_never_block_the_others(aws):
     now = [datetime.now(UTC) + timedelta(hours=25)]  # every stored cool-off is overdue
     table = Table(aws["refs"]["Table"], aws["clients"]["dynamodb"])
-    store, lean = PaymentSourceStore(table), Lean()
+    store, lean = DynamoPaymentSources(table), Lean()
     sync = PaymentSourceSync(lean, store, local_app_id(), clock=lambda: now[0] - timedelta(hours=25))
     flows = [samples.ids() for _ in range(3)]
     for flow in flows:
@@ -50,13 +50,9 @@ def test_failing_rereads_back_off_then_park_and_never_block_the_others(aws):
     assert checked[0].failed == 2 and checked[1].activated == 1  # ... but backed off, so the healthy one runs
 
     def item(flow: dict) -> dict:
-        found = table.dynamodb.get_item(
-            TableName=table.name,
-            Key=key(
-                customer_pk(flow["customer_id"]), beneficiary_sk(flow["payment_source_id"], flow["beneficiary_id"])
-            ),
-        )["Item"]
-        return from_item(found)
+        return table.get(
+            key(customer_pk(flow["customer_id"]), beneficiary_sk(flow["payment_source_id"], flow["beneficiary_id"]))
+        )
 
     first = item(broken[0])
     assert first["recheck_failures"] == 1 and first["gsi1sk"] > now[0].isoformat()[:19]

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from lean_webhooks.adapters.dynamodb.payment_sources import PaymentSourceStore
-from lean_webhooks.adapters.dynamodb.table import Table, beneficiary_sk, customer_pk, from_item, key, payment_source_sk
+from lean_webhooks.adapters.dynamodb.payment_sources import DynamoPaymentSources
+from lean_webhooks.adapters.dynamodb.table import Table, beneficiary_sk, customer_pk, key, payment_source_sk
 from lean_webhooks.core.status_rules import is_push_worthy_activation
 from lean_webhooks.core.sync import GONE, PaymentSourceSync
 from lean_webhooks.models.errors import LeanNotFound
@@ -23,7 +23,7 @@ from tests.support.lean import ScriptedLean
 class World:
     def __init__(self, aws: dict[str, Any], now: datetime | None = None):
         self.table = Table(aws["refs"]["Table"], aws["clients"]["dynamodb"])
-        self.store = PaymentSourceStore(self.table)
+        self.store = DynamoPaymentSources(self.table)
         self.lean = ScriptedLean()
         self.now = now or datetime.now(UTC)
         self.sync = PaymentSourceSync(self.lean, self.store, local_app_id(), clock=lambda: self.now)
@@ -31,10 +31,7 @@ class World:
         self.images: list[tuple[dict | None, dict | None]] = []
 
     def item(self, sk: str) -> dict | None:
-        found = self.table.dynamodb.get_item(
-            TableName=self.table.name, Key=key(customer_pk(self.flow["customer_id"]), sk)
-        ).get("Item")
-        return from_item(found) if found else None
+        return self.table.get(key(customer_pk(self.flow["customer_id"]), sk))
 
     def beneficiary(self, beneficiary_id: str | None = None) -> dict | None:
         return self.item(beneficiary_sk(self.flow["payment_source_id"], beneficiary_id or self.flow["beneficiary_id"]))

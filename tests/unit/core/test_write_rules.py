@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lean_webhooks.adapters.dynamodb.payment_sources import PaymentSourceStore
-from lean_webhooks.adapters.dynamodb.table import Table, beneficiary_sk, customer_pk, from_item, key
+from lean_webhooks.adapters.dynamodb.payment_sources import DynamoPaymentSources
+from lean_webhooks.adapters.dynamodb.table import Table, beneficiary_sk, customer_pk, key
 from lean_webhooks.core.status_rules import is_push_worthy_activation
 from lean_webhooks.core.sync import PaymentSourceSync
 from lean_webhooks.models.errors import PermanentSyncError
@@ -41,19 +41,17 @@ class Recorder:
     def __init__(self, aws: dict[str, Any], flow: dict[str, str]):
         self.table = Table(aws["refs"]["Table"], aws["clients"]["dynamodb"])
         self.lean = FakeLean(flow)
-        self.sync = PaymentSourceSync(self.lean, PaymentSourceStore(self.table), local_app_id())
+        self.sync = PaymentSourceSync(self.lean, DynamoPaymentSources(self.table), local_app_id())
         self.flow = flow
         self.images: list[tuple[dict | None, dict | None]] = []
 
     def item(self) -> dict | None:
-        found = self.table.dynamodb.get_item(
-            TableName=self.table.name,
-            Key=key(
+        return self.table.get(
+            key(
                 customer_pk(self.flow["customer_id"]),
                 beneficiary_sk(self.flow["payment_source_id"], self.flow["beneficiary_id"]),
-            ),
-        ).get("Item")
-        return from_item(found) if found else None
+            )
+        )
 
     def apply(self, kind: str, webhook_status: str, api_status: str, event_id: str | None = None) -> None:
         self.lean.status = api_status
@@ -120,14 +118,14 @@ def test_payment_source_item_holds_accounts(aws):
     flow = samples.ids()
     rec = Recorder(aws, flow)
     rec.apply("created", samples.AWAITING, samples.AWAITING)
-    [source] = PaymentSourceStore(rec.table).list_for_customer(flow["customer_id"])
+    [source] = DynamoPaymentSources(rec.table).list_for_customer(flow["customer_id"])
     assert source.accounts[0]["iban"] == "AE340260001015528812001"
     assert source.beneficiaries[0].beneficiary_id == flow["beneficiary_id"]
 
 
 def test_payment_source_is_rewritten_only_when_its_content_changed_and_never_after_deletion(aws):
     flow = samples.ids()
-    store = PaymentSourceStore(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
+    store = DynamoPaymentSources(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
     data = samples.payment_source(flow, local_app_id(), samples.AWAITING)
     at = [datetime(2026, 11, 25, 10, m, tzinfo=UTC) for m in range(5)]
     assert store.put_payment_source(LeanPaymentSource.model_validate(data), at[0]) is True

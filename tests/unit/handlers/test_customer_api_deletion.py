@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from lean_webhooks.adapters.dynamodb.payment_sources import PaymentSourceStore
+from lean_webhooks.adapters.dynamodb.payment_sources import DynamoPaymentSources
 from lean_webhooks.adapters.dynamodb.table import Table
 from lean_webhooks.core.sync import PaymentSourceSync
 from lean_webhooks.models.statuses import DELETED
@@ -27,7 +27,7 @@ def test_customer_api_deletes_at_lean_then_marks_deleted(aws, load_function):
     flow = samples.ids()
     cid, psid = flow["customer_id"], flow["payment_source_id"]
     aws["sim"].state.payment_sources[(cid, psid)] = samples.payment_source(flow, local_app_id(), samples.ACTIVE)
-    store = PaymentSourceStore(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
+    store = DynamoPaymentSources(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
     sync = PaymentSourceSync(simulator_client(aws), store, local_app_id())
     sync.handle(parse_webhook(samples.beneficiary_webhook(flow, "created", samples.ACTIVE)))
     assert store.list_for_customer(cid)
@@ -55,6 +55,6 @@ def test_customer_api_deletion_refused_by_lean_changes_nothing(aws, load_functio
     path = f"/customers/{cid}/payment-sources/{psid}"
     status, body = _customer_api_call(api, "DELETE", path, route, {"customer_id": cid, "payment_source_id": psid})
     assert status == 503 and body["error"] == "lean_error"
-    store = PaymentSourceStore(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
+    store = DynamoPaymentSources(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
     assert store.beneficiaries_of(cid, psid) == [] and store.list_for_customer(cid) == []
     assert not aws["clients"]["dynamodb"].scan(TableName=aws["refs"]["Table"])["Items"]

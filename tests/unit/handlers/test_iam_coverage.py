@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextvars
 import json
-import sys
 from collections import defaultdict
 from typing import Any
 
@@ -21,6 +20,7 @@ from local.aws.resources import local_app_id
 from local.harness import samples
 from tests.support.queues import deliver
 from tests.support.streams import activation
+from tests.support.wired import activation_push
 
 CALLER: contextvars.ContextVar[str] = contextvars.ContextVar("caller", default="")
 PREFIX = {"dynamodb": "dynamodb", "sqs": "sqs", "sns": "sns", "secretsmanager": "secretsmanager", "ssm": "ssm"}
@@ -52,10 +52,10 @@ def calls(monkeypatch) -> dict[str, set[tuple[str, str]]]:
     return seen
 
 
-def run(function, event: dict) -> Any:
+def run(function, event: dict, **use_cases: Any) -> Any:
     token = CALLER.set(function.name)
     try:
-        return function.invoke(event)
+        return function.invoke(event, **use_cases)
     finally:
         CALLER.reset(token)
 
@@ -148,12 +148,10 @@ def test_the_notifier_and_the_customer_api_call_only_what_their_policies_allow(a
     )
     record = activation(other)
     run(notify, {"Records": [record]})
-    module = sys.modules["local_fn_NotifyActiveFunction"]
-    monkey_waits = []
-    module.notifier._sleep = monkey_waits.append
+    waits = []
     claim_held(aws, other, "phone")  # the rare path: a claim held by another delivery (read with GetItem)
-    run(notify, {"Records": [activation(other, beneficiary_id="b2")]})
-    assert monkey_waits and calls["NotifyActiveFunction"]
+    run(notify, {"Records": [activation(other, beneficiary_id="b2")]}, push=activation_push(sleep=waits.append))
+    assert waits and calls["NotifyActiveFunction"]
     assert ("dynamodb:GetItem", aws["refs"]["Table"]) in calls["NotifyActiveFunction"]
     for function in ("CustomerApiFunction", "NotifyActiveFunction"):
         assert_allowed(function, calls[function], aws["refs"])

@@ -13,6 +13,7 @@ from lean_webhooks.adapters.dynamodb.table import to_item
 from local.aws import template as tpl
 from local.aws.lambda_events import device_registration_event, http_api_event
 from tests.support.streams import activation as activation_of
+from tests.support.wired import ScriptedSns, activation_push, time_left
 
 CUSTOMER = "3f1c8d7e-2b4a-4c6d-9e8f-0a1b2c3d4e5f"
 OTHER = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
@@ -32,6 +33,7 @@ def api(load_function):
         raw: bytes | None = None,
         b64: bool = False,
         query: str = "",
+        use_cases: dict | None = None,
     ) -> tuple[int, Any]:
         params = dict(zip(("customer_id", "device_id"), path.split("/")[2::2], strict=False))
         raw = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
@@ -47,7 +49,7 @@ def api(load_function):
         )
         if b64:
             event["body"], event["isBase64Encoded"] = base64.b64encode(raw).decode(), True
-        result = function.invoke(event)
+        result = function.invoke(event, **(use_cases or {}))
         return result["statusCode"], json.loads(result["body"]) if result.get("body") else None
 
     return call
@@ -165,22 +167,22 @@ def test_disabled_endpoint_is_marked_and_skipped_others_still_pushed(aws, api, n
     assert len(endpoints(aws)[f"{CUSTOMER}/new-phone"].messages) == 2
 
 
-def test_failed_publish_fails_the_record_and_can_be_retried(aws, api, notify, monkeypatch):
+def test_failed_publish_fails_the_record_and_can_be_retried(aws, api, notify):
     from botocore.exceptions import ClientError
 
     register(api, device="phone")
-    sns = sys.modules["local_fn_NotifyActiveFunction"].notifier._gateway._publisher
-    real = sns.publish
+    sns = ScriptedSns(aws["clients"]["sns"])
+    push = activation_push(sns)
 
     def throttled(**kwargs):
         raise ClientError({"Error": {"Code": "Throttling", "Message": "slow down"}}, "Publish")
 
-    monkeypatch.setattr(sns, "publish", throttled)
+    sns.publish_with = throttled
     record = activation()
-    result = notify.invoke({"Records": [record]})
+    result = notify.invoke({"Records": [record]}, push=push)
     assert result == {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
-    monkeypatch.setattr(sns, "publish", real)  # SNS recovered: the redelivered record pushes once
-    assert notify.invoke({"Records": [record]}) == {"batchItemFailures": []}
+    sns.publish_with = None  # SNS recovered: the redelivered record pushes once
+    assert notify.invoke({"Records": [record]}, push=push) == {"batchItemFailures": []}
     assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 1
 
 
@@ -291,11 +293,16 @@ def test_base64_bodies_are_decoded_and_deep_nesting_is_a_400(aws, api):
     assert status == 400 and answer["error"] == "bad_request" and answer["message"]
 
 
-def test_unexpected_failures_are_a_json_500(aws, api, monkeypatch):
-    module = sys.modules["local_fn_CustomerApiFunction"]
-    monkeypatch.setattr(module.payment_sources, "list_for_customer", lambda *_: 1 / 0)
+def test_unexpected_failures_are_a_json_500(aws, api):
+    class Broken:
+        def list_for_customer(self, customer_id):
+            return 1 / 0
+
     status, answer = api(
-        "GET", f"/customers/{CUSTOMER}/payment-sources", route="GET /customers/{customer_id}/payment-sources"
+        "GET",
+        f"/customers/{CUSTOMER}/payment-sources",
+        route="GET /customers/{customer_id}/payment-sources",
+        use_cases={"payment_source_reader": Broken()},
     )
     assert status == 500 and answer == {"error": "internal_error", "message": "temporary failure, please retry"}
 
@@ -349,15 +356,13 @@ def test_a_claim_whose_lease_ran_out_is_published_by_the_next_delivery(aws, api,
     assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 1
 
 
-def test_a_claim_still_in_its_lease_is_waited_for_as_long_as_time_allows_then_fails_the_record(
-    aws, api, notify, monkeypatch
-):
+def test_a_claim_still_in_its_lease_is_waited_for_as_long_as_time_allows_then_fails_the_record(aws, api, notify):
     register(api, device="phone")
     marker(aws, "phone", state="CLAIMED", claim_id="live-worker", lease_until=stamp(60))
     waits: list[float] = []
-    monkeypatch.setattr(sys.modules["local_fn_NotifyActiveFunction"].notifier, "_sleep", waits.append)
     record = activation()
-    assert notify.invoke({"Records": [record]}) == {"batchItemFailures": [{"itemIdentifier": "b1"}]}
+    result = notify.invoke({"Records": [record]}, push=activation_push(sleep=waits.append))
+    assert result == {"batchItemFailures": [{"itemIdentifier": "b1"}]}
     assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 0
     assert marker(aws, "phone")["claim_id"] == {"S": "live-worker"}
     # waited what its 30 s allow (keeping 15 s for a publish), which spaces out the stream's retries
@@ -373,14 +378,14 @@ def test_a_claim_whose_lease_ends_soon_is_waited_for_and_taken_over(aws, api, no
     assert marker(aws, "phone")["state"] == {"S": "SENT"}
 
 
-def test_a_lease_ends_shortly_after_its_claimants_own_deadline(aws, api, notify, monkeypatch):
+def test_a_lease_ends_shortly_after_its_claimants_own_deadline(aws, api, notify):
     from datetime import UTC, datetime
 
     register(api, device="phone")
-    module = sys.modules["local_fn_NotifyActiveFunction"]
-    monkeypatch.setattr(module, "_seconds_left", lambda: 20.0)
-    monkeypatch.setattr(module.notifier._gateway._publisher, "publish", lambda **kw: 1 / 0)  # claim stays?
-    notify.invoke({"Records": [activation()]})
+    sns = ScriptedSns(aws["clients"]["sns"])
+    push = activation_push(sns)
+    sns.publish_with = lambda **kw: 1 / 0  # claim stays?
+    notify.invoke({"Records": [activation()]}, time_left(20), push=push)
     assert marker(aws, "phone") == {}  # a failed publish releases its claim
     seen: list[str] = []
 
@@ -388,35 +393,33 @@ def test_a_lease_ends_shortly_after_its_claimants_own_deadline(aws, api, notify,
         seen.append(marker(aws, "phone")["lease_until"]["S"])
         return {"MessageId": "m"}
 
-    monkeypatch.setattr(module.notifier._gateway._publisher, "publish", publish)
-    assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": []}
+    sns.publish_with = publish
+    assert notify.invoke({"Records": [activation()]}, time_left(20), push=push) == {"batchItemFailures": []}
     lease_s = (datetime.fromisoformat(seen[0]) - datetime.now(UTC)).total_seconds()
     assert 20 < lease_s <= 25  # 20 s left + the 5 s margin, not the configured 60 s
 
 
-def test_a_publish_whose_answer_was_lost_is_retried_and_counted_as_a_possible_duplicate(
-    aws, api, notify, monkeypatch, capsys
-):
+def test_a_publish_whose_answer_was_lost_is_retried_and_counted_as_a_possible_duplicate(aws, api, notify, capsys):
     from botocore.exceptions import ReadTimeoutError
 
     register(api, device="phone")
-    publisher = sys.modules["local_fn_NotifyActiveFunction"].notifier._gateway._publisher
-    real = publisher.publish
+    sns = ScriptedSns(aws["clients"]["sns"])
+    push = activation_push(sns)
 
     def accepted_then_lost(**kwargs):
-        real(**kwargs)  # SNS accepted it ...
+        sns.real.publish(**kwargs)  # SNS accepted it ...
         raise ReadTimeoutError(endpoint_url="https://sns")  # ... and its answer never came
 
-    monkeypatch.setattr(publisher, "publish", accepted_then_lost)
+    sns.publish_with = accepted_then_lost
     record = activation()
-    assert notify.invoke({"Records": [record]}) == {"batchItemFailures": [{"itemIdentifier": "b1"}]}
+    assert notify.invoke({"Records": [record]}, push=push) == {"batchItemFailures": [{"itemIdentifier": "b1"}]}
     assert marker(aws, "phone")["state"] == {"S": "CLAIMED"}  # kept, its lease ended at once
-    monkeypatch.setattr(publisher, "publish", real)
+    sns.publish_with = None
     capsys.readouterr()
-    assert notify.invoke({"Records": [record]}) == {"batchItemFailures": []}
+    assert notify.invoke({"Records": [record]}, push=push) == {"batchItemFailures": []}
     assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 2  # the one duplicate nobody can avoid ...
     assert '"PushesPossiblyDuplicated":[1.0]' in capsys.readouterr().out  # ... is counted
-    assert notify.invoke({"Records": [record]}) == {"batchItemFailures": []}
+    assert notify.invoke({"Records": [record]}, push=push) == {"batchItemFailures": []}
     assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 2
 
 
@@ -427,13 +430,12 @@ def test_markers_from_before_leases_count_as_sent(aws, api, notify):
     assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 0
 
 
-def test_no_device_is_claimed_when_the_time_left_cannot_fit_a_publish(aws, api, notify, monkeypatch):
+def test_no_device_is_claimed_when_the_time_left_cannot_fit_a_publish(aws, api, notify):
     register(api, device="phone")
-    monkeypatch.setattr(sys.modules["local_fn_NotifyActiveFunction"], "_seconds_left", lambda: 5.0)
-    assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": [{"itemIdentifier": "b1"}]}
+    result = notify.invoke({"Records": [activation()]}, time_left(5))
+    assert result == {"batchItemFailures": [{"itemIdentifier": "b1"}]}
     assert marker(aws, "phone") == {} and len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 0
-    monkeypatch.setattr(sys.modules["local_fn_NotifyActiveFunction"], "_seconds_left", lambda: 25.0)
-    assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": []}
+    assert notify.invoke({"Records": [activation()]}, time_left(25)) == {"batchItemFailures": []}
     assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 1
 
 
@@ -505,31 +507,36 @@ def test_an_arabic_device_gets_the_arabic_push_with_the_same_data(aws, api, noti
     assert ar["data"] == en["data"] and ar["data"]["beneficiary_id"] == "b1"
 
 
-def test_push_texts_can_be_overridden_by_a_file_or_an_ssm_parameter(aws, tmp_path, monkeypatch):
+def test_push_texts_can_be_overridden_by_a_file_or_an_ssm_parameter(aws, tmp_path):
     from lean_webhooks.adapters import push_texts as texts
     from lean_webhooks.runtime.config import ConfigError
 
     override = tmp_path / "texts.json"
     override.write_text(json.dumps({"ar": {"title": "جاهز", "body": "يمكنك الدفع الآن"}}), encoding="utf-8")
-    monkeypatch.setenv("PUSH_TEXTS_FILE", str(override))
-    loaded = texts.push_texts()
+    loaded = texts.push_texts(file=str(override))
     assert loaded["ar"].title == "جاهز" and loaded["en"].title == "Payment source ready"  # others kept
-    monkeypatch.delenv("PUSH_TEXTS_FILE")
-    texts._ssm.cache_clear()
     import boto3
 
     boto3.client("ssm", region_name="us-east-1").put_parameter(
         Name="/lean/push-texts", Type="String", Value=json.dumps({"en": {"title": "Ready", "body": "Pay now"}})
     )
-    monkeypatch.setenv("PUSH_TEXTS_PARAMETER", "/lean/push-texts")
-    assert texts.push_texts()["en"].title == "Ready"
+    assert texts.push_texts(parameter="/lean/push-texts")["en"].title == "Ready"
     override.write_text(json.dumps({"fr": {"title": "Prêt", "body": "Payez"}}), encoding="utf-8")
-    monkeypatch.setenv("PUSH_TEXTS_FILE", str(override))
     with pytest.raises(ConfigError, match="unknown locale 'fr'"):
-        texts.push_texts()
+        texts.push_texts(parameter="/lean/push-texts", file=str(override))
     override.write_text(json.dumps({"en": {"title": "", "body": "x"}}), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"en\.title"):
-        texts.push_texts()
+        texts.push_texts(file=str(override))
+
+
+def test_the_push_texts_settings_come_from_the_environment(monkeypatch):
+    from lean_webhooks.runtime.config import PushSettings
+
+    monkeypatch.setenv("TABLE_NAME", "t")
+    monkeypatch.setenv("PUSH_TEXTS_PARAMETER", " /lean/push-texts ")
+    monkeypatch.setenv("PUSH_TEXTS_FILE", "/tmp/texts.json")
+    settings = PushSettings.from_env()
+    assert (settings.texts_parameter, settings.texts_file) == ("/lean/push-texts", "/tmp/texts.json")
 
 
 def payment_source_item(aws, customer: str, psid: str) -> None:

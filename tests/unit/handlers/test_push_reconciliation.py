@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
 
 import pytest
 
-from lean_webhooks.adapters.dynamodb.payment_sources import PaymentSourceStore
+from lean_webhooks.adapters.dynamodb.payment_sources import DynamoPaymentSources
 from lean_webhooks.adapters.dynamodb.table import Table
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite, StatusDecision
 from local.aws.lambda_events import device_registration_event
 from tests.support.streams import stream_record
+from tests.support.wired import ScriptedSns, activation_push
 
 CUSTOMER = "5b1c8d7e-2b4a-4c6d-9e8f-0a1b2c3d4e5f"
+QUIET = {"checked": 0, "settled": 0, "pushed": 0, "still_failing": 0, "possible_duplicates": 0, "abandoned": 0}
 TOKEN = "fcm-token:" + "R" * 140
 
 
@@ -32,7 +33,7 @@ def register(api, device: str) -> None:
 
 def activate(aws, beneficiary_id: str, cool_off_seen: bool) -> dict:
     """Store an activation as the sync would, and return the stream record it makes."""
-    store = PaymentSourceStore(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
+    store = DynamoPaymentSources(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
     identity = BeneficiaryIdentity(CUSTOMER, "p1", beneficiary_id)
     store.apply_beneficiary(
         BeneficiaryWrite(
@@ -53,28 +54,29 @@ def pushes(aws) -> int:
     return sum(len(e.messages) for e in sns_backends["123456789012"]["us-east-1"].platform_endpoints.values())
 
 
-def sns_down(monkeypatch) -> None:
-    """Every SNS publish of the notifier fails until `monkeypatch.undo()`."""
+def sns_down(aws) -> ScriptedSns:
+    """An SNS client whose every publish fails until its `publish_with` is reset."""
     from botocore.exceptions import ClientError
 
     def down(**kwargs):
         raise ClientError({"Error": {"Code": "InternalError", "Message": "SNS is down"}}, "Publish")
 
-    monkeypatch.setattr(sys.modules["local_fn_NotifyActiveFunction"].notifier._gateway._publisher, "publish", down)
+    sns = ScriptedSns(aws["clients"]["sns"])
+    sns.publish_with = down
+    return sns
 
 
-def test_activation_the_stream_could_not_push_is_pushed_once_by_the_reconciler(aws, functions, monkeypatch):
+def test_activation_the_stream_could_not_push_is_pushed_once_by_the_reconciler(aws, functions):
     api, notify, reconcile = functions
     register(api, "phone")
     register(api, "tablet")
     record = activate(aws, "b1", cool_off_seen=True)
-    sns_down(monkeypatch)
+    push = activation_push(sns_down(aws))
     for _ in range(3):  # the stream's back-to-back retries all fail: the record ends in the failure queue
-        assert notify.invoke({"Records": [record]})["batchItemFailures"]
+        assert notify.invoke({"Records": [record]}, push=push)["batchItemFailures"]
     assert pushes(aws) == 0
-    monkeypatch.undo()  # SNS is back
-    first = reconcile.invoke({"source": "aws.events"})
-    assert first == {"checked": 1, "settled": 1, "pushed": 2, "still_failing": 0, "possible_duplicates": 0}
+    first = reconcile.invoke({"source": "aws.events"})  # SNS is back
+    assert first == {**QUIET, "checked": 1, "settled": 1, "pushed": 2}
     assert pushes(aws) == 2
     assert reconcile.invoke({})["checked"] == 0  # settled: out of the index
     assert notify.invoke({"Records": [record]}) == {"batchItemFailures": []}  # a late redelivery pushes nothing
@@ -86,7 +88,7 @@ def test_activation_without_a_cool_off_is_settled_without_a_push(aws, functions)
     register(api, "phone")
     activate(aws, "b2", cool_off_seen=False)
     outcome = reconcile.invoke({})
-    assert outcome == {"checked": 1, "settled": 1, "pushed": 0, "still_failing": 0, "possible_duplicates": 0}
+    assert outcome == {**QUIET, "checked": 1, "settled": 1}
     assert pushes(aws) == 0
 
 
@@ -115,14 +117,12 @@ def test_the_stream_path_settles_the_activation_it_pushed_so_the_reconciler_read
     assert reconcile.invoke({})["checked"] == 0 and pushes(aws) == 1
 
 
-def test_a_failed_push_stays_in_the_index_and_a_later_activation_keeps_its_place(aws, functions, monkeypatch):
+def test_a_failed_push_stays_in_the_index_and_a_later_activation_keeps_its_place(aws, functions):
     api, notify, _ = functions
     register(api, "phone")
     first = activate(aws, "b5", cool_off_seen=True)
-    sns_down(monkeypatch)
-    assert notify.invoke({"Records": [first]})["batchItemFailures"]
+    assert notify.invoke({"Records": [first]}, push=activation_push(sns_down(aws)))["batchItemFailures"]
     assert index_key(aws, "b5") is not None  # not settled: the reconciler's to push
-    monkeypatch.undo()
     later = "2099-01-01T00:00:00.000000Z"  # activated again since (removed, then ACTIVE once more)
     aws["clients"]["dynamodb"].update_item(
         TableName=aws["refs"]["Table"],

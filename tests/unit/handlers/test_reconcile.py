@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
-from lean_webhooks.adapters.dynamodb.event_ledger import EventLedger
+from lean_webhooks.adapters.dynamodb.event_ledger import DynamoEventLedger
 from lean_webhooks.adapters.dynamodb.table import Table
 from lean_webhooks.core import events_reconciliation as reconcile
 from lean_webhooks.core.events_reconciliation import CHECKPOINT_NAME, EventsReconciler
@@ -45,7 +45,7 @@ def test_lost_event_is_replayed_once_and_processed_events_are_not(aws, load_func
     assert SYNC_EVENT.validate_json(queued["Body"]).event_id == lost["event_id"]
     assert _sync_queue(aws, sync) == {"batchItemFailures": []}
     table = Table(aws["refs"]["Table"], aws["clients"]["dynamodb"])
-    assert EventLedger(table).processed([lost["event_id"], delivered["event_id"]]) == {
+    assert DynamoEventLedger(table).processed([lost["event_id"], delivered["event_id"]]) == {
         lost["event_id"],
         delivered["event_id"],
     }
@@ -54,11 +54,21 @@ def test_lost_event_is_replayed_once_and_processed_events_are_not(aws, load_func
     assert queue_messages(aws, "SyncQueue") == []
 
 
+class Recorded:
+    """A sync queue that records the ids of the events sent to it."""
+
+    def __init__(self, sent: list[str]):
+        self.sent = sent
+
+    def send(self, event) -> None:
+        self.sent.append(event.event_id)
+
+
 def test_windows_checkpoint_overlap_paging_and_invalid_events(aws, monkeypatch):
     sim = aws["sim"]
     now = datetime.now(UTC)
     table = Table(aws["refs"]["Table"], aws["clients"]["dynamodb"])
-    ledger = EventLedger(table)
+    ledger = DynamoEventLedger(table)
 
     def event_at(moment: datetime) -> dict:
         flow = samples.ids()
@@ -73,7 +83,7 @@ def test_windows_checkpoint_overlap_paging_and_invalid_events(aws, monkeypatch):
     sent: list[str] = []
     monkeypatch.setattr(reconcile, "PAGE_SIZE", 2)  # several pages
     clock = [now]
-    run = EventsReconciler(simulator_client(aws), ledger, lambda e: sent.append(e.event_id), clock=lambda: clock[0])
+    run = EventsReconciler(lambda: simulator_client(aws), ledger, Recorded(sent), clock=lambda: clock[0])
     first = run.run()
     assert first.replayed == 4 and first.invalid == 1 and too_old["event_id"] not in sent
     assert ledger.checkpoint(CHECKPOINT_NAME) is not None

@@ -11,6 +11,7 @@ from local.aws.resources import local_app_id
 from local.harness import samples
 from local.lean_sim import Fault
 from tests.support.queues import beneficiary_items, deliver, queue_messages
+from tests.support.wired import time_left
 
 
 @pytest.fixture
@@ -142,21 +143,22 @@ def test_production_app_token_without_certificate_fails_at_start_up(aws, load_fu
         load_function("SyncPaymentSourceFunction", LEAN_ENVIRONMENT="production", LEAN_AUTH_MODE="app_token")
 
 
-def test_no_record_is_started_when_the_time_left_cannot_fit_its_worst_case(aws, sync, monkeypatch):
-    import sys
+def test_no_record_is_started_when_the_time_left_cannot_fit_its_worst_case(aws, sync):
     import time
+
+    from lean_webhooks.runtime.config import LeanSettings
+    from lean_webhooks.runtime.sync_budget import SyncBudget
 
     flow = samples.ids()
     given_lean_has(aws, flow, samples.AWAITING)
-    module = sys.modules["local_fn_SyncPaymentSourceFunction"]
-    monkeypatch.setattr(module, "_seconds_left", lambda: module.budget.record_worst_case_s - 1)
+    worst_case = SyncBudget(LeanSettings.from_env().call_deadline_s).record_worst_case_s
     calls = aws["sim"].state.stats.get("api", 0)
     body = json.dumps(samples.beneficiary_webhook(flow, "created", samples.AWAITING))
-    result = deliver(aws, sync, [body], receive_count=5)  # even at the last receive before dead-lettering
+    # even at the last receive before dead-lettering
+    result = deliver(aws, sync, [body], receive_count=5, context=time_left(worst_case - 1))
     assert result["batchItemFailures"] == []  # the original is done with: a fresh copy is queued instead
     assert aws["sim"].state.stats.get("api", 0) == calls and beneficiary_items(aws, flow["customer_id"]) == []
     assert queue_messages(aws, "SyncDeadLetterQueue") == []  # deferred, not a failed try
-    monkeypatch.setattr(module, "_seconds_left", lambda: 170.0)
     time.sleep(1.2)  # the copy is delayed by 1 s
     sqs, url = aws["clients"]["sqs"], aws["refs"]["SyncQueue"]
     queued = sqs.receive_message(
@@ -170,35 +172,34 @@ def test_no_record_is_started_when_the_time_left_cannot_fit_its_worst_case(aws, 
     assert [b["status"] for b in beneficiary_items(aws, flow["customer_id"])] == [samples.AWAITING]
 
 
-def test_two_deliveries_of_one_event_at_once_both_finish_and_store_it_once(aws, sync, monkeypatch):
+def test_two_deliveries_of_one_event_at_once_both_finish_and_store_it_once(aws, sync):
     """No claim record: a second delivery while the first is still running does the work again, and the
     conditional writes make that harmless (one item, ACTIVE written once, one ledger entry); neither fails."""
-    import sys
     import threading
 
+    from lean_webhooks import wiring
+    from lean_webhooks.adapters.dynamodb.event_ledger import DynamoEventLedger
+    from lean_webhooks.core.event_sync import EventSync
     from lean_webhooks.models.webhook import SYNC_EVENT
 
     flow = samples.ids()
     given_lean_has(aws, flow, samples.ACTIVE)
-    module = sys.modules["local_fn_SyncPaymentSourceFunction"]
     body = json.dumps(samples.beneficiary_webhook(flow, "updated", samples.ACTIVE))
     holding, release = threading.Event(), threading.Event()
-    real_service = module._service
     outcomes = []
 
     class Held:
         def handle(self, event):
             holding.set()
             release.wait(10)
-            outcome = real_service().handle(event)
+            outcome = wiring.payment_source_sync(aws["refs"]["Table"]).handle(event)
             outcomes.append(outcome)
             return outcome
 
-    monkeypatch.setattr(module, "_service", Held)
-    first = threading.Thread(target=lambda: module.sync_once(event=SYNC_EVENT.validate_json(body)))
+    held = EventSync(DynamoEventLedger(wiring.table(aws["refs"]["Table"])), Held)
+    first = threading.Thread(target=lambda: held.process(SYNC_EVENT.validate_json(body)))
     first.start()
     assert holding.wait(10)
-    monkeypatch.setattr(module, "_service", real_service)
     assert deliver(aws, sync, [body], receive_count=5) == {"batchItemFailures": []}
     release.set()
     first.join(10)
@@ -238,10 +239,10 @@ def ledger_item(aws, body):
 def test_a_synced_ledger_entry_is_final(aws):
     from datetime import UTC, datetime
 
-    from lean_webhooks.adapters.dynamodb.event_ledger import EventLedger
+    from lean_webhooks.adapters.dynamodb.event_ledger import DynamoEventLedger
     from lean_webhooks.adapters.dynamodb.table import Table
 
-    ledger = EventLedger(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
+    ledger = DynamoEventLedger(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
     now = datetime.now(UTC)
     assert ledger.record("e1", "payment_source.beneficiary.created", "dead_lettered", now) is True
     assert ledger.synced("e1") is False  # a dead-lettered event runs again when redriven
@@ -250,20 +251,25 @@ def test_a_synced_ledger_entry_is_final(aws):
     assert ledger.synced("e1") is True and ledger.synced("e2") is False
 
 
-def test_a_failed_ledger_read_backs_off_and_finally_dead_letters_with_its_reason(aws, sync, monkeypatch):
-    import sys
+def test_a_failed_ledger_read_backs_off_and_finally_dead_letters_with_its_reason(aws, sync):
+    from functools import partial
 
-    module = sys.modules["local_fn_SyncPaymentSourceFunction"]
+    from lean_webhooks import wiring
+    from lean_webhooks.adapters.dynamodb.event_ledger import DynamoEventLedger
+    from lean_webhooks.core.event_sync import EventSync
 
-    def broken(event_id):
-        raise RuntimeError("ledger unreadable")
+    class Unreadable(DynamoEventLedger):
+        def synced(self, event_id):
+            raise RuntimeError("ledger unreadable")
 
-    monkeypatch.setattr(module.ledger, "synced", broken)
+    table = aws["refs"]["Table"]
+    broken = EventSync(Unreadable(wiring.table(table)), partial(wiring.payment_source_sync, table))
     flow = samples.ids()
     body = json.dumps(samples.beneficiary_webhook(flow, "created", samples.AWAITING))
-    assert len(deliver(aws, sync, [body])["batchItemFailures"]) == 1  # retried later, not synced
+    assert len(deliver(aws, sync, [body], sync=broken)["batchItemFailures"]) == 1  # retried later, not synced
     assert queue_messages(aws, "SyncDeadLetterQueue") == []
-    assert deliver(aws, sync, [], receive_count=4)["batchItemFailures"] == []  # the fifth receive: dead-lettered
+    # the fifth receive: dead-lettered
+    assert deliver(aws, sync, [], receive_count=4, sync=broken)["batchItemFailures"] == []
     [dead] = queue_messages(aws, "SyncDeadLetterQueue")
     assert dead["MessageAttributes"]["failure_reason"]["StringValue"] == "RuntimeError"
     assert beneficiary_items(aws, flow["customer_id"]) == []

@@ -1,11 +1,10 @@
 """The pushes' title and body per language: shipped in the layer (English, Arabic), overridable without a code
-change by an SSM parameter (`PUSH_TEXTS_PARAMETER`, re-read every 5 minutes) or a file (`PUSH_TEXTS_FILE`)
-holding `{"<locale>": {"title": "...", "body": "..."}}`; an override replaces the languages it names."""
+change by an SSM parameter (re-read every 5 minutes) or a file holding `{"<locale>": {"title": "...", "body":
+"..."}}` (`PushSettings.texts_parameter`, `texts_file`); an override replaces the languages it names."""
 
 from __future__ import annotations
 
 import json
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -48,11 +47,17 @@ def _ssm() -> Any:
     return SSMProvider(boto3_client=client("ssm"))
 
 
-def push_texts() -> dict[str, PushText]:
-    """The shipped texts with the configured override on top (cached: a parameter is re-read every 5 min)."""
+def forget_push_texts() -> None:
+    """Drop the cached SSM provider (and so the cached parameter): a new AWS context starts afresh."""
+    _ssm.cache_clear()
+
+
+def push_texts(parameter: str = "", file: str = "") -> dict[str, PushText]:
+    """The shipped texts with the override of an SSM `parameter` and then of a `file` on top (a parameter is
+    cached and re-read every 5 minutes)."""
     texts = dict(_shipped())
-    if parameter := os.environ.get("PUSH_TEXTS_PARAMETER", "").strip():
+    if parameter:
         texts |= parse_texts(_ssm().get(parameter, transform="json", max_age=MAX_AGE_S), f"SSM {parameter}")
-    if file := os.environ.get("PUSH_TEXTS_FILE", "").strip():
+    if file:
         texts |= parse_texts(json.loads(Path(file).read_text(encoding="utf-8")), file)
     return texts

@@ -9,10 +9,17 @@ from lean_webhooks.adapters.aws import client, error_code
 from lean_webhooks.models.errors import EndpointDisabled, PushOutcomeUnknown
 
 _EXISTING_ENDPOINT = re.compile(r"Endpoint (arn:[^\s]+) already exists")
+# APNs needs an apns-push-type header; SNS otherwise infers it from the payload. Set it, with the priority of a
+# visible alert (SNS developer guide, "Specifying custom APNs header values").
+APNS_HEADERS = {
+    "AWS.SNS.MOBILE.APNS.PUSH_TYPE": {"DataType": "String", "StringValue": "alert"},
+    "AWS.SNS.MOBILE.APNS.PRIORITY": {"DataType": "String", "StringValue": "10"},
+}
 
 
-class PushGateway:
-    """Thin adapter over the SNS calls this service makes."""
+class SnsPushPlatform:
+    """The SNS calls of mobile push: endpoint management and publishing (each with the client configured for it,
+    unless one client is given)."""
 
     def __init__(self, sns: Any = None):
         self._given = sns
@@ -21,17 +28,13 @@ class PushGateway:
     def _sns(self) -> Any:
         return self._given or client("sns")
 
-    @property
-    def _publisher(self) -> Any:
-        return self._given or client("sns", "publish")
-
     def publish(self, endpoint_arn: str, message: str) -> str:
         """One attempt; `PushOutcomeUnknown` when SNS may have accepted it (the answer was lost)."""
         from botocore.exceptions import ConnectionClosedError, ReadTimeoutError
 
         try:
             return (self._given or client("sns", "publish")).publish(
-                TargetArn=endpoint_arn, Message=message, MessageStructure="json"
+                TargetArn=endpoint_arn, Message=message, MessageStructure="json", **_apns_headers(endpoint_arn)
             )["MessageId"]
         except (ReadTimeoutError, ConnectionClosedError) as exc:
             raise PushOutcomeUnknown(type(exc).__name__) from None
@@ -71,3 +74,9 @@ class PushGateway:
             if match:
                 return match.group(1)
             raise
+
+
+def _apns_headers(endpoint_arn: str) -> dict:
+    """APNs headers for an endpoint of an APNs platform application (`...:endpoint/APNS[_SANDBOX]/...`)."""
+    platform = endpoint_arn.split(":endpoint/", 1)[-1].split("/", 1)[0]
+    return {"MessageAttributes": APNS_HEADERS} if platform in ("APNS", "APNS_SANDBOX") else {}

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from lean_webhooks.core.ports import DeviceRepository, PushMarkers, PushPlatform
+from lean_webhooks.core.ports import Devices, PushMarkers, PushPlatform
 from lean_webhooks.core.push_message import build_message, text_for
 from lean_webhooks.models.beneficiary import BeneficiaryActivation
 from lean_webhooks.models.errors import EndpointDisabled, PushOutcomeUnknown
@@ -55,7 +55,7 @@ class ActivationNotifier:
 
     def __init__(
         self,
-        devices: DeviceRepository,
+        devices: Devices,
         markers: PushMarkers,
         gateway: PushPlatform,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),

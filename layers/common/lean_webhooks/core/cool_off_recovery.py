@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from lean_webhooks.core.ports import PaymentSourceRepository
+from lean_webhooks.core.ports import RecoveryIndex
 from lean_webhooks.core.status_rules import RECHECK_EVERY
 from lean_webhooks.models.beneficiary import BeneficiaryReport
 from lean_webhooks.models.errors import LeanApiError, PermanentSyncError
@@ -46,7 +46,7 @@ class CoolOffRecovery:
     def __init__(
         self,
         sync: Callable[[], PaymentSourceSync],
-        store: PaymentSourceRepository,
+        store: RecoveryIndex,
         recheck_every: timedelta = RECHECK_EVERY,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         max_failures: int = MAX_RECHECK_FAILURES,

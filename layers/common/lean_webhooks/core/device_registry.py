@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
-from lean_webhooks.core.ports import DeviceRepository, PushPlatform
-from lean_webhooks.models.customer_api import DeviceRegistration
+from lean_webhooks.core.ports import Devices, PushPlatform
 from lean_webhooks.models.errors import PlatformNotConfigured
+from lean_webhooks.models.items import StoredDevice
 from lean_webhooks.models.timestamps import iso
-from lean_webhooks.runtime.config import PushSettings
 from lean_webhooks.runtime.observability import logger
 
 REGISTRATION_ATTEMPTS = 3
@@ -24,66 +23,47 @@ class DeviceRegistry:
 
     def __init__(
         self,
-        settings: PushSettings,
-        store: DeviceRepository,
+        applications: Mapping[str, str],
+        store: Devices,
         gateway: PushPlatform,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ):
-        self._apps = settings.platform_applications
+        self._apps = applications  # SNS platform application ARN per configured platform
         self._store = store
         self._gateway = gateway
         self._clock = clock
 
-    def register(self, customer_id: str, device_id: str, registration: DeviceRegistration) -> dict:
+    def register(self, customer_id: str, device_id: str, platform: str, token: str, locale: str) -> StoredDevice:
         """Point the device at the SNS endpoint of its token. One endpoint belongs to one device: SNS hands back
         the existing endpoint for a token registered before (a reinstalled app, a phone that changed hands), so
         the endpoint moves to this device and the previous owner's device item is removed with it."""
-        application_arn = self._apps.get(registration.platform)
+        application_arn = self._apps.get(platform)
         if not application_arn:
-            raise PlatformNotConfigured(registration.platform)
+            raise PlatformNotConfigured(platform)
         for _ in range(REGISTRATION_ATTEMPTS):
             stored = self._store.get(customer_id, device_id)
             known_arn = None
-            if stored and stored.platform == registration.platform:
+            if stored and stored.platform == platform:
                 known_arn = stored.endpoint_arn
             elif stored:
                 self._release(stored.endpoint_arn, customer_id, device_id)  # platform changed: old one is useless
             arn = self._gateway.ensure_endpoint(
-                application_arn, registration.token, known_arn, user_data=f"{customer_id}/{device_id}"
+                application_arn, token, known_arn, user_data=f"{customer_id}/{device_id}"
             )
             previous = self._store.owner_of(arn)
             now = self._clock()
             registered_at = stored.registered_at if stored and stored.registered_at else iso(now)
-            if self._store.put(
-                customer_id, device_id, registration.platform, arn, now, previous, registration.locale, registered_at
-            ):
+            if self._store.put(customer_id, device_id, platform, arn, now, previous, locale, registered_at):
                 if previous and previous != (customer_id, device_id):
                     logger.info("push endpoint moved to this device", extra={"device_id": device_id})
-                return {
-                    "customer_id": customer_id,
-                    "device_id": device_id,
-                    "platform": registration.platform,
-                    "locale": registration.locale,
-                    "enabled": True,
-                    "registered_at": registered_at,
-                    "updated_at": iso(now),
-                }
+                return StoredDevice(
+                    customer_id, device_id, platform, arn, True, iso(now), locale=locale, registered_at=registered_at
+                )
         raise DeviceRegistrationConflict("the token was registered concurrently by another device: retry")
 
-    def devices(self, customer_id: str) -> list[dict]:
-        """The customer's devices as the API shows them: never the token (which lives only in SNS)."""
-        return [
-            {
-                "customer_id": customer_id,
-                "device_id": d.device_id,
-                "platform": d.platform,
-                "locale": d.locale,
-                "enabled": d.enabled,
-                "registered_at": d.registered_at or d.updated_at,
-                "updated_at": d.updated_at,
-            }
-            for d in self._store.devices_of(customer_id)
-        ]
+    def devices(self, customer_id: str) -> list[StoredDevice]:
+        """The customer's devices, in device id order."""
+        return self._store.devices_of(customer_id)
 
     def unregister(self, customer_id: str, device_id: str) -> bool:
         """Remove the device; its endpoint is deleted only if it still belongs to this device."""

@@ -16,8 +16,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from lean_webhooks.core.ports import EventLedger, LeanEvents
-from lean_webhooks.models.webhook import SYNC_TYPES, BeneficiaryEvent, PaymentSourceUpdatedEvent, parse_webhook
+from lean_webhooks.core.ports import EventLedger, LeanEvents, SyncQueue
+from lean_webhooks.models.webhook import (
+    SYNC_TYPES,
+    BeneficiaryEvent,
+    PaymentSourceUpdatedEvent,
+    events_api_envelope,
+    parse_webhook,
+)
 
 CHECKPOINT_NAME = "lean-events"
 FIRST_WINDOW = timedelta(hours=24)
@@ -41,13 +47,13 @@ class EventsReconciler:
 
     def __init__(
         self,
-        lean: LeanEvents,
+        lean: Callable[[], LeanEvents],
         ledger: EventLedger,
-        enqueue: Callable[[BeneficiaryEvent | PaymentSourceUpdatedEvent], None],
+        queue: SyncQueue,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         max_pages: int = 50,
     ):
-        self._lean, self._ledger, self._enqueue = lean, ledger, enqueue
+        self._lean, self._ledger, self._queue = lean, ledger, queue
         self._clock, self._max_pages = clock, max_pages
 
     def run(self) -> ReconcileOutcome:
@@ -63,15 +69,16 @@ class EventsReconciler:
             if event.event_id in done:
                 outcome.already_processed += 1
                 continue
-            self._enqueue(event)
+            self._queue.send(event)
             outcome.replayed += 1
         self._ledger.save_checkpoint(CHECKPOINT_NAME, until)  # only after every type was read and enqueued
         return outcome
 
     def _read(self, event_type: str, since: datetime, until: datetime) -> list[dict[str, Any]]:
         raw: list[dict[str, Any]] = []
+        lean = self._lean()
         for page in range(self._max_pages):
-            answer = self._lean.list_events(event_type, since, until, page=page, size=PAGE_SIZE)
+            answer = lean.list_events(event_type, since, until, page=page, size=PAGE_SIZE)
             raw.extend(answer.events)
             if not answer.has_next:
                 return raw
@@ -79,12 +86,16 @@ class EventsReconciler:
 
     @staticmethod
     def _valid(raw: list[dict[str, Any]], outcome: ReconcileOutcome) -> list[Any]:
-        """Events of the sync path's types, each once; malformed ones are counted, never replayed."""
+        """Events of the sync path's types, each once, bare or wrapped; unreadable ones are counted (an alarm
+        watches the count), never replayed."""
         events: dict[str, Any] = {}
-        for data in raw:
+        for item in raw:
+            data = events_api_envelope(item)
             try:
+                if not isinstance(data, dict):
+                    raise TypeError("not an object")
                 event = parse_webhook(data)
-            except ValidationError:
+            except (ValidationError, TypeError):
                 outcome.invalid += 1
                 continue
             if isinstance(event, BeneficiaryEvent | PaymentSourceUpdatedEvent):

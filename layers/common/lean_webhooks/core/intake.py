@@ -1,6 +1,7 @@
-"""Webhook intake: allowlist, size cap, signature, validation, replay window, routing.
+"""Webhook intake: allowlist, size cap, signature, validation, replay window, routing to the sync queue.
 
-Knows nothing of Lambda events: the handler hands it raw bytes and headers.
+Knows nothing of Lambda or HTTP: the handler hands it raw bytes and a header, and maps a `Rejection` to its
+status code. A rejected webhook changes nothing.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from enum import Enum
 
 from pydantic import ValidationError
 
 from lean_webhooks.core import signature
+from lean_webhooks.core.ports import SyncQueue
 from lean_webhooks.models.validation import invalid_details
 from lean_webhooks.models.webhook import (
     SYNC_TYPES,
@@ -26,17 +28,25 @@ from lean_webhooks.models.webhook import (
 from lean_webhooks.runtime.config import WebhookSettings
 
 
+class Rejection(Enum):
+    """Why a webhook is refused; the value is the `error` code of the answer."""
+
+    SOURCE_NOT_ALLOWED = "forbidden"
+    TOO_LARGE = "payload_too_large"
+    BAD_SIGNATURE = "invalid_signature"
+    INVALID_JSON = "invalid_json"
+    INVALID_BODY = "invalid_body"
+    STALE = "stale_event"
+    FUTURE = "future_event"
+
+
 class WebhookRejected(Exception):
-    """Bad input: answered with a 4xx and a JSON error body; nothing is stored or queued."""
+    """Bad input: nothing is stored or queued."""
 
-    def __init__(self, status_code: int, error: str, detail: str):
+    def __init__(self, rejection: Rejection, detail: str):
         super().__init__(detail)
-        self.status_code = status_code
-        self.error = error
+        self.rejection = rejection
         self.detail = detail
-
-    def body(self) -> dict[str, str]:
-        return {"error": self.error, "message": self.detail}
 
 
 @dataclass(frozen=True)
@@ -51,61 +61,68 @@ class IntakeResult:
         """A type the sync path acts on whose payload names nothing to sync (acknowledged, counted)."""
         return not self.queued and self.event.type in SYNC_TYPES
 
-    def body(self) -> dict[str, Any]:
-        return {"status": "accepted" if self.queued else "ignored", "event_id": self.event.event_id}
+
+class WebhookIntake:
+    """Checks a webhook in the order that costs an attacker the most and us the least, then queues what the
+    sync path acts on."""
+
+    def __init__(
+        self,
+        settings: WebhookSettings,
+        secrets: Callable[[], tuple[str, ...]],
+        queue: SyncQueue,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
+        self._settings, self._secrets, self._queue, self._clock = settings, secrets, queue, clock
+
+    def accept(self, raw_body: bytes, signature_header: str | None, source_ip: str | None) -> IntakeResult:
+        settings = self._settings
+        check_source_ip(source_ip, settings.allowed_cidrs)
+        if len(raw_body) > settings.max_body_bytes:
+            raise WebhookRejected(Rejection.TOO_LARGE, f"body exceeds {settings.max_body_bytes} bytes")
+        if not signature_header:
+            raise WebhookRejected(Rejection.BAD_SIGNATURE, f"missing {signature.SIGNATURE_HEADER} header")
+        if not signature.verify(raw_body, signature_header, self._secrets()):
+            raise WebhookRejected(Rejection.BAD_SIGNATURE, "signature does not match the body")
+        event = parse(raw_body)
+        check_freshness(event.timestamp, settings, self._clock())
+        if isinstance(event, BeneficiaryEvent | PaymentSourceUpdatedEvent):
+            self._queue.send(event)
+            return IntakeResult(event=event, queued=True)
+        return IntakeResult(event=event, queued=False)
 
 
 def check_source_ip(source_ip: str | None, allowed: tuple) -> None:
-    """403 unless the caller's IP is in the allowlist (an empty allowlist lets everyone through)."""
+    """Refused unless the caller's IP is in the allowlist (an empty allowlist lets everyone through)."""
     if not allowed:
         return
     try:
         address = ipaddress.ip_address(source_ip or "")
     except ValueError:
-        raise WebhookRejected(403, "forbidden", "source address not allowed") from None
+        raise WebhookRejected(Rejection.SOURCE_NOT_ALLOWED, "source address not allowed") from None
     if not any(address in network for network in allowed):
-        raise WebhookRejected(403, "forbidden", "source address not allowed")
+        raise WebhookRejected(Rejection.SOURCE_NOT_ALLOWED, "source address not allowed")
 
 
-def accept(
-    raw_body: bytes,
-    signature_header: str | None,
-    source_ip: str | None,
-    settings: WebhookSettings,
-    secrets: Callable[[], tuple[str, ...]],
-    enqueue: Callable[[BeneficiaryEvent | PaymentSourceUpdatedEvent], None],
-    now: datetime | None = None,
-) -> IntakeResult:
-    """Check a webhook in the order that costs an attacker the most and us the least."""
-    check_source_ip(source_ip, settings.allowed_cidrs)
-    if len(raw_body) > settings.max_body_bytes:
-        raise WebhookRejected(413, "payload_too_large", f"body exceeds {settings.max_body_bytes} bytes")
-    if not signature_header:
-        raise WebhookRejected(401, "invalid_signature", f"missing {signature.SIGNATURE_HEADER} header")
-    if not signature.verify(raw_body, signature_header, secrets()):
-        raise WebhookRejected(401, "invalid_signature", "signature does not match the body")
+def parse(raw_body: bytes) -> WebhookEnvelope:
+    """The verified body as an envelope (the events we act on with their model)."""
     try:
         data = json.loads(raw_body)
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nesting deeper than Python parses
-        raise WebhookRejected(400, "invalid_json", "body is not valid JSON") from None
+        raise WebhookRejected(Rejection.INVALID_JSON, "body is not valid JSON") from None
     if not isinstance(data, dict):
-        raise WebhookRejected(400, "invalid_body", "body must be a JSON object")
+        raise WebhookRejected(Rejection.INVALID_BODY, "body must be a JSON object")
     try:
-        event = parse_webhook(data)
+        return parse_webhook(data)
     except RecursionError:
-        raise WebhookRejected(400, "invalid_body", "body is nested too deeply") from None
+        raise WebhookRejected(Rejection.INVALID_BODY, "body is nested too deeply") from None
     except ValidationError as exc:
-        raise WebhookRejected(400, "invalid_body", "invalid webhook: " + "; ".join(invalid_details(exc))) from None
-    check_freshness(event.timestamp, settings, now or datetime.now(UTC))
-    if isinstance(event, BeneficiaryEvent | PaymentSourceUpdatedEvent):
-        enqueue(event)
-        return IntakeResult(event=event, queued=True)
-    return IntakeResult(event=event, queued=False)
+        raise WebhookRejected(Rejection.INVALID_BODY, "invalid webhook: " + "; ".join(invalid_details(exc))) from None
 
 
 def check_freshness(timestamp: datetime, settings: WebhookSettings, now: datetime) -> None:
     """Refuse replays older than the window (longer than Lean's ~4.3 h of retries) and far-future stamps."""
     if timestamp < now - timedelta(seconds=settings.replay_window_s):
-        raise WebhookRejected(400, "stale_event", f"timestamp older than {settings.replay_window_s} s")
+        raise WebhookRejected(Rejection.STALE, f"timestamp older than {settings.replay_window_s} s")
     if timestamp > now + timedelta(seconds=settings.future_skew_s):
-        raise WebhookRejected(400, "future_event", "timestamp is in the future")
+        raise WebhookRejected(Rejection.FUTURE, "timestamp is in the future")

@@ -1,25 +1,42 @@
-"""What the domain needs from the outside world, as `typing.Protocol`s. Adapters satisfy them structurally;
-handlers compose adapters into core objects; tests hand in fakes."""
+"""What the use cases need from the outside world, one small `typing.Protocol` per need, named for its caller's
+view. Adapters satisfy them structurally (one DynamoDB adapter may serve several); tests hand in the in-memory
+fakes of `tests/support/fakes.py`, which pass the same contract tests as the adapters."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
-from lean_webhooks.models.items import StoredBeneficiary, StoredDevice, StoredPaymentSource
+from lean_webhooks.models.domain_events import DomainEvent
+from lean_webhooks.models.items import StoredBeneficiary, StoredDevice, StoredItem, StoredPaymentSource
 from lean_webhooks.models.push import ClaimResult
+from lean_webhooks.models.refresh import RefreshClaim
 
 if TYPE_CHECKING:  # pydantic models: a function that only pushes never imports pydantic
     from lean_webhooks.models.payment_source import LeanPaymentSource
-    from lean_webhooks.models.webhook import EventsPage
+    from lean_webhooks.models.webhook import BeneficiaryEvent, EventsPage, PaymentSourceUpdatedEvent
+
+T = TypeVar("T")
 
 
+# ---------- Lean ----------
 class LeanReader(Protocol):
-    """Reads payment sources from Lean's API; raises `models.errors.LeanApiError` subclasses."""
+    """Reads one payment source from Lean's API; raises `models.errors.LeanApiError` subclasses."""
 
     def get_payment_source(self, customer_id: str, payment_source_id: str) -> LeanPaymentSource: ...
+
+
+class LeanCustomerApi(Protocol):
+    """What the app backend's calls ask of Lean, within a total deadline (`within`) that fits an HTTP answer."""
+
+    def list_payment_sources(self, customer_id: str) -> list[LeanPaymentSource]: ...
+
+    def delete_payment_source(self, customer_id: str, payment_source_id: str) -> bool: ...
+
+    def within(self, seconds: float) -> AbstractContextManager[None]: ...
 
 
 class LeanEvents(Protocol):
@@ -30,8 +47,9 @@ class LeanEvents(Protocol):
     ) -> EventsPage: ...
 
 
-class PaymentSourceRepository(Protocol):
-    """Stored payment sources and beneficiaries, written under the write rules."""
+# ---------- stored payment sources ----------
+class SyncWrites(Protocol):
+    """The sync's writes of payment sources and beneficiaries, under the write rules."""
 
     def put_payment_source(self, source: LeanPaymentSource, fetched_at: datetime) -> bool: ...
 
@@ -47,23 +65,36 @@ class PaymentSourceRepository(Protocol):
         self, customer_id: str, payment_source_id: str, reason: str, now: datetime
     ) -> int: ...
 
+
+class RecoveryIndex(Protocol):
+    """Beneficiaries still awaiting their cool-off, by when to look at them again."""
+
     def awaiting_past_expiry(self, now: datetime, limit: int) -> list[StoredBeneficiary]: ...
-
-    def unsettled_activations(self, since: datetime, until: datetime, limit: int) -> list[StoredBeneficiary]: ...
-
-    def settle_activation(
-        self, identity: BeneficiaryIdentity, now: datetime, activated_at: str | None = None
-    ) -> bool: ...
 
     def defer_recheck(
         self, identity: BeneficiaryIdentity, failures: int, recheck_at: datetime | None, now: datetime
     ) -> bool: ...
 
+
+class ActivationIndex(Protocol):
+    """Activations whose pushes are not settled yet, by when they happened."""
+
+    def unsettled_activations(self, since: datetime, until: datetime, limit: int) -> list[StoredBeneficiary]: ...
+
+    def settle_activation(
+        self, identity: BeneficiaryIdentity, now: datetime, activated_at: str | None = None, abandoned: bool = False
+    ) -> bool: ...
+
+
+class PaymentSourceReader(Protocol):
+    """What the app backend reads: a customer's payment sources, deleted ones left out."""
+
     def list_for_customer(self, customer_id: str) -> list[StoredPaymentSource]: ...
 
 
-class DeviceRepository(Protocol):
-    """Registered devices of customers."""
+# ---------- devices and pushes ----------
+class Devices(Protocol):
+    """Registered devices of customers, and which device owns each push endpoint."""
 
     def get(self, customer_id: str, device_id: str) -> StoredDevice | None: ...
 
@@ -110,7 +141,8 @@ class PushMarkers(Protocol):
 
 
 class PushPlatform(Protocol):
-    """Mobile push endpoints and publishing (SNS); `publish` raises `models.errors.EndpointDisabled`."""
+    """Mobile push endpoints and publishing (SNS); `publish` raises `models.errors.EndpointDisabled` or
+    `PushOutcomeUnknown`."""
 
     def publish(self, endpoint_arn: str, message: str) -> str: ...
 
@@ -119,11 +151,61 @@ class PushPlatform(Protocol):
     def delete_endpoint(self, endpoint_arn: str) -> None: ...
 
 
+# ---------- events ----------
 class EventLedger(Protocol):
-    """Which Lean events were processed, and how far the Events API was read."""
+    """Which Lean events the sync path finished, and how far the Events API was read."""
+
+    def synced(self, event_id: str) -> bool: ...
+
+    def record(self, event_id: str, event_type: str, outcome: str, now: datetime) -> bool: ...
 
     def processed(self, event_ids: Iterable[str]) -> set[str]: ...
 
     def checkpoint(self, name: str) -> datetime | None: ...
 
     def save_checkpoint(self, name: str, covered_until: datetime) -> None: ...
+
+
+class SyncQueue(Protocol):
+    """The sync path's queue: a webhook (delivered, or recovered from the Events API) to sync."""
+
+    def send(self, event: BeneficiaryEvent | PaymentSourceUpdatedEvent) -> None: ...
+
+
+class Attempt(Protocol):
+    """Runs one piece of a queued message's work: its result, or None once the message was given up on
+    (dead-lettered with its reason). A failure worth another try raises."""
+
+    def __call__(self, work: Callable[[], T]) -> T | None: ...
+
+
+class DomainEventBus(Protocol):
+    """Where the fintech's own systems subscribe to what happened (EventBridge); raises when an event could not
+    be put, so that the caller tries again."""
+
+    def publish(self, events: list[DomainEvent]) -> None: ...
+
+
+# ---------- app backend ----------
+class RefreshMarkers(Protocol):
+    """One marker per customer: when Lean was last asked for the customer's payment sources, and how it went."""
+
+    def claim(self, customer_id: str, now: datetime, min_interval: timedelta) -> RefreshClaim: ...
+
+    def finish(
+        self, customer_id: str, claim_id: str, failed: bool, retry_at: datetime | None, now: datetime
+    ) -> None: ...
+
+    def current(self, customer_id: str) -> RefreshClaim: ...
+
+
+class CustomerRecords(Protocol):
+    """Every item stored for one customer, for erasure; the erasure marker announces it (Customer Erased)."""
+
+    def items_of(self, customer_id: str) -> list[StoredItem]: ...
+
+    def delete(self, item: StoredItem) -> bool: ...
+
+    def begin_erasure(self, customer_id: str, now: datetime) -> str: ...
+
+    def end_erasure(self, customer_id: str) -> None: ...

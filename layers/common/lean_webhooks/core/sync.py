@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from lean_webhooks.core.ports import LeanReader, PaymentSourceRepository
+from lean_webhooks.core.ports import LeanReader, SyncWrites
 from lean_webhooks.core.status_rules import decide_status, recheck_time
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryReport, BeneficiaryWrite
 from lean_webhooks.models.errors import LeanNotFound, PermanentSyncError
@@ -44,7 +44,7 @@ class PaymentSourceSync:
     def __init__(
         self,
         lean: LeanReader,
-        store: PaymentSourceRepository,
+        store: SyncWrites,
         app_id: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         not_found_grace: timedelta = NOT_FOUND_GRACE,
@@ -116,11 +116,17 @@ class PaymentSourceSync:
     def sync_payment_source(
         self, customer_id: str, payment_source_id: str, event: PaymentSourceUpdatedEvent
     ) -> SyncOutcome:
-        """Store every beneficiary Lean lists (same write and push rules as their own webhooks, Lean's status
-        standing for the webhook's) and mark stored ones that Lean stopped listing as removed."""
+        """Re-read the payment source and store all of it (`store_whole`)."""
         source = self._fetch(customer_id, payment_source_id, event.timestamp)
         if source is None:
             return SyncOutcome(status=GONE)
+        return self.store_whole(source, event.event_id, event.type)
+
+    def store_whole(self, source: LeanPaymentSource, event_id: str, event_type: str) -> SyncOutcome:
+        """Store a payment source Lean answered with: every beneficiary it lists under the same write and push
+        rules as their own webhooks (Lean's status standing for the webhook's), and the stored ones it no longer
+        lists marked removed. The caller checked that the payment source is ours."""
+        customer_id, payment_source_id = source.customer_id, source.id
         now = self._clock()
         self._store.put_payment_source(source, now)
         for ben in source.beneficiaries:
@@ -128,8 +134,8 @@ class PaymentSourceSync:
                 BeneficiaryWrite(
                     identity=BeneficiaryIdentity(customer_id, payment_source_id, ben.id),
                     decision=decide_status(is_update=False, webhook_status=ben.status, api_status=ben.status),
-                    event_id=event.event_id,
-                    event_type=event.type,
+                    event_id=event_id,
+                    event_type=event_type,
                     recheck_at=recheck_time(now, ben.beneficiary_cool_off_expiry),
                     cool_off_expiry=ben.beneficiary_cool_off_expiry,
                     payment_destination_id=ben.payment_destination_id,
@@ -147,6 +153,10 @@ class PaymentSourceSync:
         )
         return SyncOutcome(status="RESYNCED", beneficiaries_synced=len(listed), beneficiaries_removed=removed)
 
+    def is_ours(self, source: LeanPaymentSource) -> bool:
+        """Whether the payment source belongs to this service's Lean application."""
+        return source.belongs_to(self._app_id)
+
     def _fetch(self, customer_id: str, payment_source_id: str, first_seen: datetime | None) -> LeanPaymentSource | None:
         """The payment source, or None once Lean answered 404 past the grace period (then recorded as gone).
         `first_seen` is when Lean first sent the event; None (recovery of a stored item) means long ago."""
@@ -158,7 +168,7 @@ class PaymentSourceSync:
                 raise  # Lean's API may not know it yet: retried with backoff
             self._store.mark_payment_source_deleted(customer_id, payment_source_id, GONE_REASON, now)
             return None
-        if not source.belongs_to(self._app_id):
+        if not self.is_ours(source):
             raise PermanentSyncError("app_id_mismatch", "payment source belongs to another Lean application")
         if source.customer_id != customer_id or source.id != payment_source_id:
             raise PermanentSyncError("id_mismatch", "Lean returned a different payment source than requested")

@@ -3,11 +3,13 @@ is generated from them (`make openapi`)."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lean_webhooks.models.items import StoredBeneficiary, StoredDevice, StoredPaymentSource
 from lean_webhooks.models.push import Locale, Platform
+from lean_webhooks.models.statuses import is_chargeable
 
 DEVICE_ID_PATTERN = r"^[A-Za-z0-9._\-]{1,128}$"
 MAX_PAGE = 100
@@ -36,6 +38,19 @@ class Device(BaseModel):
     registered_at: str | None = None
     updated_at: str | None = None
 
+    @classmethod
+    def of(cls, device: StoredDevice) -> Self:
+        """A stored device as the API shows it: never its endpoint or token (which lives only in SNS)."""
+        return cls(
+            customer_id=device.customer_id,
+            device_id=device.device_id,
+            platform=device.platform,
+            locale=device.locale,
+            enabled=device.enabled,
+            registered_at=device.registered_at or device.updated_at,
+            updated_at=device.updated_at,
+        )
+
 
 class DeviceList(BaseModel):
     customer_id: str
@@ -50,6 +65,17 @@ class Beneficiary(BaseModel):
     cool_off_expiry: str | None = None
     updated_at: str | None = None
 
+    @classmethod
+    def of(cls, ben: StoredBeneficiary) -> Self:
+        return cls(
+            id=ben.beneficiary_id,
+            payment_destination_id=ben.payment_destination_id,
+            status=ben.status,
+            chargeable=is_chargeable(ben.status),
+            cool_off_expiry=ben.cool_off_expiry,
+            updated_at=ben.updated_at,
+        )
+
 
 class PaymentSource(BaseModel):
     id: str
@@ -58,11 +84,27 @@ class PaymentSource(BaseModel):
     fetched_at: str | None = None
     beneficiaries: list[Beneficiary]
 
+    @classmethod
+    def of(cls, source: StoredPaymentSource) -> Self:
+        return cls(
+            id=source.payment_source_id,
+            bank_identifier=source.bank_identifier,
+            accounts=source.accounts,
+            fetched_at=source.fetched_at,
+            beneficiaries=[Beneficiary.of(b) for b in sorted(source.beneficiaries, key=lambda b: b.beneficiary_id)],
+        )
+
 
 class PaymentSourcePage(BaseModel):
     customer_id: str
     payment_sources: list[PaymentSource]
     next_token: str | None = Field(default=None, description="pass as next_token for the next page; null at the end")
+
+    @classmethod
+    def of(cls, customer_id: str, sources: list[StoredPaymentSource], next_token: str | None) -> Self:
+        return cls(
+            customer_id=customer_id, payment_sources=[PaymentSource.of(s) for s in sources], next_token=next_token
+        )
 
 
 class Deletion(BaseModel):
@@ -70,6 +112,25 @@ class Deletion(BaseModel):
     payment_source_id: str
     deleted: Literal[True]
     already_gone_at_lean: bool
+
+
+class ErasedCounts(BaseModel):
+    payment_sources: int = Field(description="payment source items, deleted ones included")
+    beneficiaries: int
+    devices: int
+    push_markers: int
+    refresh_markers: int
+    other: int = 0
+
+
+class Erasure(BaseModel):
+    customer_id: str
+    deleted_at_lean: int = Field(description="payment sources deleted at Lean by this call (USER_REQUESTED)")
+    push_endpoints: int = Field(description="SNS push endpoints deleted with the customer's devices")
+    deleted: ErasedCounts = Field(description="items deleted here, by kind; all 0 when nothing was stored")
+    event_id: str | None = Field(
+        default=None, description="the Customer Erased domain event's event_id; null when nothing was stored"
+    )
 
 
 class ErrorBody(BaseModel):

@@ -12,10 +12,18 @@ class LeanApiError(Exception):
 
     retryable = True
 
-    def __init__(self, message: str, *, http_status: int | None = None, lean_status: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        http_status: int | None = None,
+        lean_status: str | None = None,
+        retry_after_s: float | None = None,
+    ):
         super().__init__(message)
         self.http_status = http_status
         self.lean_status = safe_label(lean_status) if lean_status is not None else None  # Lean's text: bounded
+        self.retry_after_s = retry_after_s  # from the last answer's Retry-After, when Lean sent one
 
     @property
     def reason(self) -> str:
@@ -59,9 +67,11 @@ class LeanResponseInvalid(LeanApiError):
     retryable = False
 
 
-def error_for(http_status: int, lean_status: str | None, message: str) -> LeanApiError:
+def error_for(
+    http_status: int, lean_status: str | None, message: str, retry_after_s: float | None = None
+) -> LeanApiError:
     """Map an HTTP error answer to its typed exception."""
-    kwargs = {"http_status": http_status, "lean_status": lean_status}
+    kwargs = {"http_status": http_status, "lean_status": lean_status, "retry_after_s": retry_after_s}
     if http_status == 429 or lean_status == "RATE_LIMIT_EXCEEDED":
         return LeanRateLimited(message, **kwargs)
     if http_status >= 500:
@@ -96,3 +106,7 @@ class InvalidPageToken(ValueError):
 
 class PlatformNotConfigured(Exception):
     """No SNS platform application ARN is configured for the requested platform."""
+
+
+class DeviceNotRegistered(LookupError):
+    """The customer has no device of that id."""

@@ -59,3 +59,17 @@ class StoredDevice(_FromItem):
     disabled_at: str | None = None
     locale: str = "en"
     registered_at: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    """Any item of a customer's partition, as erasure sees it: its sort key, its kind and, for a device, the push
+    endpoint it holds."""
+
+    customer_id: str
+    sk: str
+    entity: str
+    endpoint_arn: str | None = None
+    device_id: str | None = None
+    payment_source_id: str | None = None
+    deleted_at: str | None = None

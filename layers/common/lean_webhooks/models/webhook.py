@@ -102,9 +102,26 @@ def parse_webhook(data: dict[str, Any]) -> WebhookEnvelope:
     return envelope
 
 
+def events_api_envelope(item: Any) -> Any:
+    """The webhook envelope of one item of Lean's `GET /events/v1`. Lean publishes no answer body: an item is the
+    bare envelope, or wrapped as in Lean's early webhook samples (`{"id", "webhook_message_id", "status",
+    "event_type", "timestamp", "request": <envelope>, "response"}`, `request` an object, or JSON text). Anything
+    else is returned as it is, for the caller to find invalid."""
+    if isinstance(item, dict) and "request" in item and "type" not in item:
+        request = item["request"]
+        if isinstance(request, str):
+            try:
+                return json.loads(request)
+            except (ValueError, RecursionError):
+                return request
+        return request
+    return item
+
+
 @dataclass(frozen=True)
 class EventsPage:
-    """One page of Lean's `GET /events/v1`: the raw envelopes and whether another page follows."""
+    """One page of Lean's `GET /events/v1`: its items as sent (bare or wrapped envelopes) and whether another page
+    follows."""
 
-    events: list[dict[str, Any]]
+    events: list[Any]
     has_next: bool

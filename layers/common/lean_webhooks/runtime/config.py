@@ -1,4 +1,6 @@
-"""Settings read from the Lambda environment, one small dataclass per concern."""
+"""Settings read from the Lambda environment, one small frozen dataclass per function or concern. Every value is
+read here and nowhere else: a missing or malformed one is a `ConfigError` that names the variable and what it
+must be, raised when the function starts."""
 
 from __future__ import annotations
 
@@ -20,15 +22,36 @@ def required(name: str) -> str:
     return value
 
 
-def env_int(name: str, default: int) -> int:
-    """An integer setting; `default` when unset, a ConfigError when malformed."""
+def optional(name: str, default: str = "") -> str:
+    return os.environ.get(name, "").strip() or default
+
+
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    """An integer setting of at least `minimum`; `default` when unset, a ConfigError when malformed."""
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError as exc:
         raise ConfigError(f"environment variable {name} must be an integer, got {raw!r}") from exc
+    if value < minimum:
+        raise ConfigError(f"environment variable {name} must be at least {minimum}, got {value}")
+    return value
+
+
+def env_float(name: str, default: float, minimum: float = 0.0) -> float:
+    """A number of seconds (or any positive number); `default` when unset, a ConfigError when malformed."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"environment variable {name} must be a number, got {raw!r}") from exc
+    if not value >= minimum:  # also refuses nan
+        raise ConfigError(f"environment variable {name} must be at least {minimum}, got {raw!r}")
+    return value
 
 
 def parse_cidrs(raw: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
@@ -56,10 +79,10 @@ class WebhookSettings:
         return cls(
             sync_queue_url=required("SYNC_QUEUE_URL"),
             webhook_secret_id=required("WEBHOOK_SECRET_ID"),
-            max_body_bytes=env_int("MAX_BODY_BYTES", 65536),
+            max_body_bytes=env_int("MAX_BODY_BYTES", 65536, minimum=1),
             replay_window_s=env_int("REPLAY_WINDOW_SECONDS", 6 * 3600),
             secret_max_age_s=env_int("SECRET_CACHE_SECONDS", 300),
-            allowed_cidrs=parse_cidrs(os.environ.get("ALLOWED_SOURCE_CIDRS", "")),
+            allowed_cidrs=parse_cidrs(optional("ALLOWED_SOURCE_CIDRS")),
         )
 
 
@@ -102,25 +125,26 @@ class LeanSettings:
 
     @classmethod
     def from_env(cls) -> LeanSettings:
-        region = os.environ.get("LEAN_REGION", "uae").lower()
-        environment = os.environ.get("LEAN_ENVIRONMENT", "sandbox").lower()
-        auth_mode = os.environ.get("LEAN_AUTH_MODE", "oauth").lower()
+        region = optional("LEAN_REGION", "uae").lower()
+        environment = optional("LEAN_ENVIRONMENT", "sandbox").lower()
+        auth_mode = optional("LEAN_AUTH_MODE", "oauth").lower()
         if auth_mode not in AUTH_MODES:
             raise ConfigError("LEAN_AUTH_MODE must be 'oauth' or 'app_token'")
         if (region, environment, auth_mode) not in LEAN_HOSTS:
             raise ConfigError(f"unknown Lean region/environment {region}/{environment}")
         api, auth = LEAN_HOSTS[(region, environment, auth_mode)]
         return cls(
-            api_base_url=os.environ.get("LEAN_API_BASE_URL") or api,
-            auth_base_url=os.environ.get("LEAN_AUTH_BASE_URL") or auth,
+            api_base_url=optional("LEAN_API_BASE_URL", api),
+            auth_base_url=optional("LEAN_AUTH_BASE_URL", auth),
             credentials_secret_id=required("LEAN_CREDENTIALS_SECRET_ID"),
             auth_mode=auth_mode,
             app_id=required("LEAN_APP_ID"),
             environment=environment,
-            read_timeout_s=float(os.environ.get("LEAN_READ_TIMEOUT_SECONDS", "8")),
-            call_deadline_s=float(os.environ.get("LEAN_CALL_DEADLINE_SECONDS", "20")),
+            connect_timeout_s=env_float("LEAN_CONNECT_TIMEOUT_SECONDS", 3.05, minimum=0.1),
+            read_timeout_s=env_float("LEAN_READ_TIMEOUT_SECONDS", 8, minimum=0.1),
+            call_deadline_s=env_float("LEAN_CALL_DEADLINE_SECONDS", 20, minimum=1),
             max_retries=env_int("LEAN_MAX_RETRIES", 2),
-            backoff_s=float(os.environ.get("LEAN_BACKOFF_SECONDS", "0.5")),
+            backoff_s=env_float("LEAN_BACKOFF_SECONDS", 0.5),
             secret_max_age_s=env_int("SECRET_CACHE_SECONDS", 300),
         )
 
@@ -142,7 +166,7 @@ class SyncSettings:
             table_name=required("TABLE_NAME"),
             queue_url=required("SYNC_QUEUE_URL"),
             dlq_url=required("SYNC_DLQ_URL"),
-            max_receive_count=env_int("MAX_RECEIVE_COUNT", 5),
+            max_receive_count=env_int("MAX_RECEIVE_COUNT", 5, minimum=1),
             retry_base_delay_s=env_int("RETRY_BASE_DELAY_SECONDS", 30),
             retry_max_delay_s=env_int("RETRY_MAX_DELAY_SECONDS", 900),
         )
@@ -150,17 +174,85 @@ class SyncSettings:
 
 @dataclass(frozen=True)
 class PushSettings:
-    """Table and SNS platform applications used for devices and pushes."""
+    """The table and SNS platform applications of devices and pushes, the push lease, and where the pushes'
+    texts may be overridden (an SSM parameter, a file)."""
 
     table_name: str
     platform_applications: dict = field(default_factory=dict)
     push_lease_s: int = 60
+    texts_parameter: str = ""
+    texts_file: str = ""
 
     @classmethod
     def from_env(cls) -> PushSettings:
-        apps = {platform: os.environ.get(f"{platform}_PLATFORM_APPLICATION_ARN", "") for platform in PLATFORMS}
+        apps = {platform: optional(f"{platform}_PLATFORM_APPLICATION_ARN") for platform in PLATFORMS}
         return cls(
             table_name=required("TABLE_NAME"),
             platform_applications={k: v for k, v in apps.items() if v},
-            push_lease_s=env_int("PUSH_LEASE_SECONDS", 60),
+            push_lease_s=env_int("PUSH_LEASE_SECONDS", 60, minimum=1),
+            texts_parameter=optional("PUSH_TEXTS_PARAMETER"),
+            texts_file=optional("PUSH_TEXTS_FILE"),
         )
+
+
+@dataclass(frozen=True)
+class PushReconcileSettings:
+    """The push reconciler: pushes, plus how long it leaves a fresh activation to the stream path."""
+
+    push: PushSettings
+    grace_s: int = 300
+
+    @classmethod
+    def from_env(cls) -> PushReconcileSettings:
+        return cls(push=PushSettings.from_env(), grace_s=env_int("PUSH_RECONCILE_GRACE_SECONDS", 300))
+
+
+@dataclass(frozen=True)
+class TableSettings:
+    """Functions that need only the table (the cool-off recovery, besides Lean)."""
+
+    table_name: str
+
+    @classmethod
+    def from_env(cls) -> TableSettings:
+        return cls(table_name=required("TABLE_NAME"))
+
+
+@dataclass(frozen=True)
+class ReconcileSettings:
+    """The Events API reconciliation: the table (ledger, checkpoint) and the sync queue it refills."""
+
+    table_name: str
+    sync_queue_url: str
+
+    @classmethod
+    def from_env(cls) -> ReconcileSettings:
+        return cls(table_name=required("TABLE_NAME"), sync_queue_url=required("SYNC_QUEUE_URL"))
+
+
+@dataclass(frozen=True)
+class CustomerApiSettings:
+    """The customer API: pushes (device registration), refreshes and erasures against Lean."""
+
+    push: PushSettings
+    refresh_min_interval_s: int = 10
+    lean_budget_s: float = 8.0  # every Lean exchange of one request, in total: well under API Gateway's 30 s
+
+    @classmethod
+    def from_env(cls) -> CustomerApiSettings:
+        return cls(
+            push=PushSettings.from_env(),
+            refresh_min_interval_s=env_int("REFRESH_MIN_INTERVAL_SECONDS", 10),
+            lean_budget_s=env_float("LEAN_REQUEST_BUDGET_SECONDS", 8.0, minimum=1),
+        )
+
+
+@dataclass(frozen=True)
+class PublisherSettings:
+    """The domain events' publisher: the bus it puts events on."""
+
+    event_bus_name: str
+
+    @classmethod
+    def from_env(cls) -> PublisherSettings:
+        return cls(event_bus_name=required("EVENT_BUS_NAME"))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from lean_webhooks.adapters.aws import error_code
 from lean_webhooks.adapters.dynamodb.table import (
     DEVICE,
     ENDPOINT,
@@ -12,7 +11,6 @@ from lean_webhooks.adapters.dynamodb.table import (
     customer_pk,
     device_sk,
     endpoint_pk,
-    from_item,
     key,
     to_item,
     to_values,
@@ -21,24 +19,19 @@ from lean_webhooks.models.items import StoredDevice
 from lean_webhooks.models.timestamps import iso
 
 
-class DeviceStore:
-    """Registered devices of customers (the token itself lives only in SNS)."""
+class DynamoDevices:
+    """Registered devices of customers (the token itself lives only in SNS), and the owner of each endpoint."""
 
     def __init__(self, table: Table):
         self._table = table
 
     def get(self, customer_id: str, device_id: str) -> StoredDevice | None:
-        item = self._table.dynamodb.get_item(
-            TableName=self._table.name, Key=key(customer_pk(customer_id), device_sk(device_id)), ConsistentRead=True
-        ).get("Item")
-        return StoredDevice.from_item(from_item(item)) if item else None
+        item = self._table.get(key(customer_pk(customer_id), device_sk(device_id)))
+        return StoredDevice.from_item(item) if item else None
 
     def owner_of(self, endpoint_arn: str) -> tuple[str, str] | None:
         """(customer_id, device_id) whose device item holds the endpoint, from the lookup by endpoint."""
-        item = self._table.dynamodb.get_item(
-            TableName=self._table.name, Key=key(endpoint_pk(endpoint_arn), ENDPOINT), ConsistentRead=True
-        ).get("Item")
-        owner = from_item(item) if item else None
+        owner = self._table.get(key(endpoint_pk(endpoint_arn), ENDPOINT))
         return (owner["customer_id"], owner["device_id"]) if owner else None
 
     def put(
@@ -64,52 +57,37 @@ class DeviceStore:
         if previous_owner:
             condition += " OR (customer_id = :pc AND device_id = :pd)"
             values = {"ExpressionAttributeValues": to_values({":pc": previous_owner[0], ":pd": previous_owner[1]})}
-        device = to_item(
-            {
-                "pk": customer_pk(customer_id),
-                "sk": device_sk(device_id),
-                "entity": DEVICE,
-                "customer_id": customer_id,
-                "device_id": device_id,
-                "platform": platform,
-                "endpoint_arn": endpoint_arn,
-                "enabled": True,
-                "locale": locale,
-                "registered_at": registered_at or iso(now),
-                "updated_at": iso(now),
-            }
-        )
+        device = {
+            "pk": customer_pk(customer_id),
+            "sk": device_sk(device_id),
+            "entity": DEVICE,
+            "customer_id": customer_id,
+            "device_id": device_id,
+            "platform": platform,
+            "endpoint_arn": endpoint_arn,
+            "enabled": True,
+            "locale": locale,
+            "registered_at": registered_at or iso(now),
+            "updated_at": iso(now),
+        }
         if previous_owner is None or previous_owner == (customer_id, device_id):
             if not self._table.put_if(owner, condition, **values):
                 return False
-            self._table.dynamodb.put_item(TableName=self._table.name, Item=device)
+            self._table.put(device)
             return True
-        moved = [
-            {
-                "Put": {
-                    "TableName": self._table.name,
-                    "Item": to_item(owner),
-                    "ConditionExpression": condition,
-                    **values,
-                }
-            },
-            {"Put": {"TableName": self._table.name, "Item": device}},
-            {
-                "Delete": {
-                    "TableName": self._table.name,
-                    "Key": key(customer_pk(previous_owner[0]), device_sk(previous_owner[1])),
-                    "ConditionExpression": "attribute_not_exists(pk) OR endpoint_arn = :arn",
-                    "ExpressionAttributeValues": to_values({":arn": endpoint_arn}),
-                }
-            },
-        ]
-        try:
-            self._table.dynamodb.transact_write_items(TransactItems=moved)
-        except Exception as exc:
-            if error_code(exc) == "TransactionCanceledException":
-                return False
-            raise
-        return True
+        return self._table.transact(
+            [
+                {"Put": {"Item": to_item(owner), "ConditionExpression": condition, **values}},
+                {"Put": {"Item": to_item(device)}},
+                {
+                    "Delete": {
+                        "Key": key(customer_pk(previous_owner[0]), device_sk(previous_owner[1])),
+                        "ConditionExpression": "attribute_not_exists(pk) OR endpoint_arn = :arn",
+                        "ExpressionAttributeValues": to_values({":arn": endpoint_arn}),
+                    }
+                },
+            ]
+        )
 
     def release_endpoint(self, endpoint_arn: str, customer_id: str, device_id: str) -> bool:
         """Drop the endpoint's owner record if this device owns it (or nobody does); True means the endpoint
@@ -122,12 +100,8 @@ class DeviceStore:
 
     def delete(self, customer_id: str, device_id: str) -> StoredDevice | None:
         """Delete the device; returns what was stored, if anything."""
-        old = self._table.dynamodb.delete_item(
-            TableName=self._table.name,
-            Key=key(customer_pk(customer_id), device_sk(device_id)),
-            ReturnValues="ALL_OLD",
-        ).get("Attributes")
-        return StoredDevice.from_item(from_item(old)) if old else None
+        old = self._table.delete(key(customer_pk(customer_id), device_sk(device_id)))
+        return StoredDevice.from_item(old) if old else None
 
     def devices_of(self, customer_id: str) -> list[StoredDevice]:
         """Every registered device of the customer, in device id order."""

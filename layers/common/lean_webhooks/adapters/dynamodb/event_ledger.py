@@ -8,17 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
-from lean_webhooks.adapters.dynamodb.table import CHECKPOINT, EVENT, Table, event_pk, key, to_item, to_values
+from lean_webhooks.adapters.dynamodb.table import CHECKPOINT, EVENT, Table, event_pk, key, to_values
+from lean_webhooks.models.ledger import SYNCED
 from lean_webhooks.models.timestamps import from_iso, iso
 
 LEDGER_TTL = timedelta(days=100)
-BATCH_GET_MAX = 100  # DynamoDB's BatchGetItem limit
-SYNCED = "synced"
 
 
-class EventLedger:
+class DynamoEventLedger:
     """Which Lean events were already processed, so that a replay from Lean's Events API runs only the missing."""
 
     def __init__(self, table: Table):
@@ -28,10 +26,8 @@ class EventLedger:
         """Whether `event_id` was already synced (a dead-lettered event is not: a redrive must run it again).
         An eventually consistent read (half the cost): a duplicate that slips past it is absorbed by the
         conditional writes, at the price of one more Lean read."""
-        item = self._table.dynamodb.get_item(
-            TableName=self._table.name, Key=key(event_pk(event_id), EVENT), ProjectionExpression="outcome"
-        ).get("Item")
-        return bool(item) and item["outcome"]["S"] == SYNCED
+        item = self._table.get(key(event_pk(event_id), EVENT), consistent=False, projection="outcome")
+        return bool(item) and item["outcome"] == SYNCED
 
     def record(self, event_id: str, event_type: str, outcome: str, now: datetime) -> bool:
         """Remember that `event_id` was processed (`outcome`: synced, dead_lettered:<reason>, ...); a `synced`
@@ -53,33 +49,15 @@ class EventLedger:
 
     def processed(self, event_ids: Iterable[str]) -> set[str]:
         """The subset of `event_ids` already in the ledger (BatchGetItem, unprocessed keys retried)."""
-        wanted = list(dict.fromkeys(event_ids))
-        found: set[str] = set()
-        for start in range(0, len(wanted), BATCH_GET_MAX):
-            keys = [key(event_pk(e), EVENT) for e in wanted[start : start + BATCH_GET_MAX]]
-            request: dict[str, Any] = {self._table.name: {"Keys": keys, "ProjectionExpression": "event_id"}}
-            while request:
-                answer = self._table.dynamodb.batch_get_item(RequestItems=request)
-                found.update(i["event_id"]["S"] for i in answer.get("Responses", {}).get(self._table.name, []))
-                request = answer.get("UnprocessedKeys") or {}
-        return found
+        keys = [key(event_pk(e), EVENT) for e in dict.fromkeys(event_ids)]
+        return {item["event_id"] for item in self._table.batch_get(keys, projection="event_id")}
 
     def checkpoint(self, name: str) -> datetime | None:
         """When the named reconciliation last covered Lean's events up to (None: never ran)."""
-        item = self._table.dynamodb.get_item(
-            TableName=self._table.name, Key=key(f"{CHECKPOINT}#{name}", CHECKPOINT), ConsistentRead=True
-        ).get("Item")
-        return from_iso(item["covered_until"]["S"]) if item else None
+        item = self._table.get(key(f"{CHECKPOINT}#{name}", CHECKPOINT))
+        return from_iso(item["covered_until"]) if item else None
 
     def save_checkpoint(self, name: str, covered_until: datetime) -> None:
-        self._table.dynamodb.put_item(
-            TableName=self._table.name,
-            Item=to_item(
-                {
-                    "pk": f"{CHECKPOINT}#{name}",
-                    "sk": CHECKPOINT,
-                    "entity": CHECKPOINT,
-                    "covered_until": iso(covered_until),
-                }
-            ),
+        self._table.put(
+            {"pk": f"{CHECKPOINT}#{name}", "sk": CHECKPOINT, "entity": CHECKPOINT, "covered_until": iso(covered_until)}
         )

@@ -32,8 +32,8 @@ if TYPE_CHECKING:  # Lean's models are only written by the sync: readers (custom
 _STATUS = {"#status": "status"}
 
 
-class PaymentSourceStore:
-    """Reads and writes payment sources and their beneficiaries."""
+class DynamoPaymentSources:
+    """Payment sources and their beneficiaries: the sync's writes, the recovery and activation indexes, the reads."""
 
     def __init__(self, table: Table):
         self._table = table
@@ -51,10 +51,8 @@ class PaymentSourceStore:
         }
         digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
         pk, sk = customer_pk(source.customer_id), payment_source_sk(source.id)
-        stored = self._table.dynamodb.get_item(
-            TableName=self._table.name, Key=key(pk, sk), ProjectionExpression="content_hash, deleted_at"
-        ).get("Item", {})
-        if "deleted_at" in stored or stored.get("content_hash", {}).get("S") == digest:
+        stored = self._table.get(key(pk, sk), consistent=False, projection="content_hash, deleted_at") or {}
+        if "deleted_at" in stored or stored.get("content_hash") == digest:
             return False
         item = {
             "pk": pk,
@@ -192,10 +190,9 @@ class PaymentSourceStore:
     def mark_payment_source_deleted(self, customer_id: str, payment_source_id: str, reason: str, now: datetime) -> int:
         """Record the payment source as deleted with `reason` (created if it was never stored) and mark each of
         its stored beneficiaries `DELETED`; returns how many beneficiaries changed."""
-        self._table.dynamodb.update_item(
-            TableName=self._table.name,
-            Key=key(customer_pk(customer_id), payment_source_sk(payment_source_id)),
-            UpdateExpression="SET entity = :entity, customer_id = :customer_id, payment_source_id = :psid, "
+        self._table.update(
+            key(customer_pk(customer_id), payment_source_sk(payment_source_id)),
+            "SET entity = :entity, customer_id = :customer_id, payment_source_id = :psid, "
             "deleted_at = if_not_exists(deleted_at, :now), deleted_reason = if_not_exists(deleted_reason, :reason)",
             ExpressionAttributeValues=to_values(
                 {
@@ -239,16 +236,19 @@ class PaymentSourceStore:
             found += [StoredBeneficiary.from_item(i) for i in items]
         return found
 
-    def settle_activation(self, identity: BeneficiaryIdentity, now: datetime, activated_at: str | None = None) -> bool:
+    def settle_activation(
+        self, identity: BeneficiaryIdentity, now: datetime, activated_at: str | None = None, abandoned: bool = False
+    ) -> bool:
         """Every device of the activation was pushed (or is disabled): out of the reconciliation index. With
         `activated_at` (the index's sort key the pushes were for), only while the item still holds that one: a
-        later activation keeps its place."""
-        condition, values = "attribute_exists(pk)", {":now": iso(now)}
+        later activation keeps its place. `abandoned`: it left the reconciliation window unsettled (recorded)."""
+        condition, values = "attribute_exists(gsi2pk)" if abandoned else "attribute_exists(pk)", {":now": iso(now)}
         if activated_at is not None:
             condition, values[":at"] = "gsi2sk = :at", activated_at
+        stamp = "pushes_abandoned_at" if abandoned else "pushes_settled_at"
         return self._table.update_if(
             key(customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)),
-            "SET pushes_settled_at = :now REMOVE gsi2pk, gsi2sk",
+            f"SET {stamp} = :now REMOVE gsi2pk, gsi2sk",
             condition,
             ExpressionAttributeValues=to_values(values),
         )

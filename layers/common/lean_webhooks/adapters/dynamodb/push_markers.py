@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from lean_webhooks.adapters.dynamodb.table import PUSH, Table, customer_pk, from_item, key, push_sk, to_values
+from lean_webhooks.adapters.dynamodb.table import PUSH, Table, customer_pk, key, push_sk, to_values
 from lean_webhooks.models.push import Claim, ClaimResult
 from lean_webhooks.models.timestamps import from_iso, iso
 
@@ -20,7 +20,7 @@ CLAIMED, SENT = "CLAIMED", "SENT"
 _STATE = {"#state": "state"}
 
 
-class PushMarkers:
+class DynamoPushMarkers:
     """Claim (with a lease) before publishing, mark `SENT` after, release if the publish failed."""
 
     def __init__(self, table: Table):
@@ -92,9 +92,4 @@ class PushMarkers:
         )
 
     def _get(self, customer_id: str, beneficiary_id: str, device_id: str) -> dict | None:
-        item = self._table.dynamodb.get_item(
-            TableName=self._table.name,
-            Key=key(customer_pk(customer_id), push_sk(beneficiary_id, device_id)),
-            ConsistentRead=True,
-        ).get("Item")
-        return from_item(item) if item else None
+        return self._table.get(key(customer_pk(customer_id), push_sk(beneficiary_id, device_id)))

@@ -16,6 +16,8 @@ PUSH = "PUSH"
 EVENT = "EVENT"
 ENDPOINT = "ENDPOINT"
 CHECKPOINT = "CHECKPOINT"
+REFRESH = "REFRESH"  # one per customer: the last refresh's call to Lean
+ERASURE = "ERASURE"  # one per customer while an erasure runs: its stream record announces it
 AWAITING_INDEX = "AwaitingCoolOff"
 AWAITING_INDEX_PK = "AWAITING_COOL_OFF"
 ACTIVATIONS_INDEX = "RecentActivations"  # sparse: activations whose pushes are not settled yet
@@ -98,23 +100,46 @@ def _from_dynamo(value: Any) -> Any:
 
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
+BATCH_GET_MAX = 100  # DynamoDB's BatchGetItem limit
 
 
 class Table:
-    """The table name plus the DynamoDB client, and conditional writes that say whether the condition held."""
+    """The one way into DynamoDB: the table's name, its client, and reads and writes in plain Python.
+    Conditional writes say whether their condition held instead of raising."""
 
     def __init__(self, name: str, dynamodb: Any = None):
         self.name = name
-        self.dynamodb = dynamodb or client("dynamodb")
+        self._dynamodb = dynamodb or client("dynamodb")
+
+    def get(self, item_key: dict[str, Any], consistent: bool = True, projection: str | None = None) -> dict | None:
+        """GetItem: the item as plain Python, or None."""
+        extra: dict[str, Any] = {"ProjectionExpression": projection} if projection else {}
+        item = self._dynamodb.get_item(TableName=self.name, Key=item_key, ConsistentRead=consistent, **extra).get(
+            "Item"
+        )
+        return from_item(item) if item else None
+
+    def put(self, item: dict[str, Any]) -> None:
+        """PutItem without a condition."""
+        self._dynamodb.put_item(TableName=self.name, Item=to_item(item))
+
+    def update(self, item_key: dict[str, Any], update: str, **kwargs: Any) -> None:
+        """UpdateItem without a condition."""
+        self._dynamodb.update_item(TableName=self.name, Key=item_key, UpdateExpression=update, **kwargs)
+
+    def delete(self, item_key: dict[str, Any]) -> dict[str, Any] | None:
+        """DeleteItem; returns what was stored, or None."""
+        old = self._dynamodb.delete_item(TableName=self.name, Key=item_key, ReturnValues="ALL_OLD").get("Attributes")
+        return from_item(old) if old else None
 
     def put_if(self, item: dict[str, Any], condition: str, **kwargs: Any) -> bool:
         """PutItem under `condition`; False (nothing written) when the condition did not hold."""
-        return self._conditional(self.dynamodb.put_item, Item=to_item(item), ConditionExpression=condition, **kwargs)
+        return self._conditional(self._dynamodb.put_item, Item=to_item(item), ConditionExpression=condition, **kwargs)
 
     def replace_if(self, item: dict[str, Any], condition: str, **kwargs: Any) -> tuple[bool, dict[str, Any] | None]:
         """PutItem under `condition`: (written, the item it replaced or None)."""
         try:
-            answer = self.dynamodb.put_item(
+            answer = self._dynamodb.put_item(
                 TableName=self.name, Item=to_item(item), ConditionExpression=condition, ReturnValues="ALL_OLD", **kwargs
             )
         except Exception as exc:
@@ -127,12 +152,37 @@ class Table:
     def update_if(self, item_key: dict[str, Any], update: str, condition: str, **kwargs: Any) -> bool:
         """UpdateItem under `condition`; False (nothing written) when the condition did not hold."""
         return self._conditional(
-            self.dynamodb.update_item, Key=item_key, UpdateExpression=update, ConditionExpression=condition, **kwargs
+            self._dynamodb.update_item, Key=item_key, UpdateExpression=update, ConditionExpression=condition, **kwargs
         )
 
     def delete_if(self, item_key: dict[str, Any], condition: str, **kwargs: Any) -> bool:
         """DeleteItem under `condition`; False (nothing deleted) when the condition did not hold."""
-        return self._conditional(self.dynamodb.delete_item, Key=item_key, ConditionExpression=condition, **kwargs)
+        return self._conditional(self._dynamodb.delete_item, Key=item_key, ConditionExpression=condition, **kwargs)
+
+    def transact(self, writes: list[dict[str, Any]]) -> bool:
+        """TransactWriteItems of `{"Put"|"Delete"|"Update": {...}}` entries (this table's name added to each);
+        False when a condition failed and nothing was written."""
+        items = [{kind: {"TableName": self.name, **body} for kind, body in write.items()} for write in writes]
+        try:
+            self._dynamodb.transact_write_items(TransactItems=items)
+        except Exception as exc:
+            if error_code(exc) == "TransactionCanceledException":
+                return False
+            raise
+        return True
+
+    def batch_get(self, keys: list[dict[str, Any]], projection: str) -> list[dict[str, Any]]:
+        """BatchGetItem of any number of keys (100 a request, unprocessed keys asked again), as plain Python."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(keys), BATCH_GET_MAX):
+            request: dict[str, Any] = {
+                self.name: {"Keys": keys[start : start + BATCH_GET_MAX], "ProjectionExpression": projection}
+            }
+            while request:
+                answer = self._dynamodb.batch_get_item(RequestItems=request)
+                found.extend(from_item(i) for i in answer.get("Responses", {}).get(self.name, []))
+                request = answer.get("UnprocessedKeys") or {}
+        return found
 
     def _conditional(self, call: Any, **kwargs: Any) -> bool:
         try:
@@ -143,8 +193,14 @@ class Table:
             raise
         return True
 
-    def query_customer(self, customer_id: str, sk_prefix: str) -> list[dict[str, Any]]:
+    def query_customer(self, customer_id: str, sk_prefix: str = "") -> list[dict[str, Any]]:
         """Every item of the customer whose sort key starts with `sk_prefix` (all pages, consistent read)."""
+        if not sk_prefix:
+            return self.query(
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues=to_values({":pk": customer_pk(customer_id)}),
+                ConsistentRead=True,
+            )
         return self.query(
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
             ExpressionAttributeValues=to_values({":pk": customer_pk(customer_id), ":prefix": sk_prefix}),
@@ -155,7 +211,7 @@ class Table:
         """Every item of a Query, page after page (at most `limit`), as plain Python."""
         items: list[dict[str, Any]] = []
         while limit is None or len(items) < limit:
-            page = self.dynamodb.query(
+            page = self._dynamodb.query(
                 TableName=self.name, **kwargs, **({} if limit is None else {"Limit": limit - len(items)})
             )
             items.extend(from_item(i) for i in page.get("Items", []))

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -36,7 +39,10 @@ DELETE_REASON = "USER_REQUESTED"
 
 
 MAX_BODY_BYTES = 4 * 1024 * 1024
+RETRY_AFTER_MAX_S = 300.0
 _DEADLINE: ContextVar[float | None] = ContextVar("lean_call_deadline", default=None)
+_TOTAL: ContextVar[float | None] = ContextVar("lean_total_deadline", default=None)  # set by `within`
+_ATTEMPT: ContextVar[float] = ContextVar("lean_attempt_seconds", default=0.0)  # one try's socket timeouts
 
 
 class CallDeadlineExceeded(Exception):
@@ -44,7 +50,9 @@ class CallDeadlineExceeded(Exception):
 
 
 class CappedRetry(Retry):
-    """urllib3 Retry that honours `Retry-After` (capped), and never sleeps past the current call's deadline."""
+    """urllib3 Retry that honours `Retry-After` (capped) and never sleeps past the current call's deadline; inside
+    `LeanClient.within`, it starts no try that could outlast the total either (its wait plus one try's socket
+    timeouts must fit)."""
 
     RETRY_AFTER_CAP_S = 10.0
 
@@ -56,7 +64,7 @@ class CappedRetry(Retry):
         deadline = _DEADLINE.get()
         if deadline is not None:
             wait = self.get_retry_after(response) if response is not None else None
-            if time.monotonic() + (self.get_backoff_time() if wait is None else wait) >= deadline:
+            if time.monotonic() + (self.get_backoff_time() if wait is None else wait) + _ATTEMPT.get() >= deadline:
                 raise CallDeadlineExceeded("no time left for another try")
         super().sleep(response)
 
@@ -67,6 +75,7 @@ class Answer:
 
     status_code: int
     body: bytes
+    retry_after: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -122,6 +131,16 @@ class LeanClient:
     def _timeout(self) -> tuple[float, float]:
         return (self._settings.connect_timeout_s, self._settings.read_timeout_s)
 
+    @contextmanager
+    def within(self, seconds: float) -> Iterator[None]:
+        """Every exchange inside (a token and a call, their retries and waits) ends within `seconds` in total: for
+        the app backend's calls, which API Gateway answers within 30 s."""
+        token = _TOTAL.set(time.monotonic() + seconds)
+        try:
+            yield
+        finally:
+            _TOTAL.reset(token)
+
     def get_payment_source(self, customer_id: str, payment_source_id: str) -> LeanPaymentSource:
         """`GET /customers/v1/{customer_id}/payment-sources/{payment_source_id}`."""
         path = f"/customers/v1/{quote(customer_id, safe='')}/payment-sources/{quote(payment_source_id, safe='')}"
@@ -148,8 +167,8 @@ class LeanClient:
         self, event_type: str, since: datetime, until: datetime, page: int = 0, size: int = 100
     ) -> EventsPage:
         """`GET /events/v1?page=&size=&from=&to=&type=`: events Lean created (and sent over webhooks) in a window.
-        Lean publishes `{"data": [...], "page": {"number", "size", "total_elements", "total_pages"}}`; paging
-        stops at the last page, or at the first empty one when `page` is missing."""
+        Assumed `{"data": [...], "page": {"number", "size", "total_elements", "total_pages"}}` (Lean publishes no
+        answer body); paging stops at the last page, or at the first empty one when `page` is missing."""
         params = {"page": page, "size": size, "from": _stamp(since), "to": _stamp(until), "type": event_type}
         body = self._call("GET", "/events/v1", params=params)
         data = body.get("data") if isinstance(body, dict) else None
@@ -158,7 +177,7 @@ class LeanClient:
         paging = body.get("page") if isinstance(body.get("page"), dict) else {}
         total_pages = paging.get("total_pages")
         has_next = (page + 1 < total_pages) if isinstance(total_pages, int) else bool(data)
-        return EventsPage(events=[e for e in data if isinstance(e, dict)], has_next=has_next)
+        return EventsPage(events=list(data), has_next=has_next)  # items the reconciler cannot read are counted there
 
     @staticmethod
     def _parse(body: Any, validate: Any) -> Any:
@@ -184,17 +203,26 @@ class LeanClient:
         """One exchange with Lean (its retries included) within a total deadline: a read timeout bounds each
         socket read only, so the body is read against the deadline too, and no retry waits past it."""
         deadline = time.monotonic() + self._settings.call_deadline_s
-        token = _DEADLINE.set(deadline)
+        total = _TOTAL.get()
+        if total is not None:
+            if total <= time.monotonic():
+                raise LeanUnavailable(f"{what} call not started: no time left", lean_status="deadline")
+            deadline = min(deadline, total)
+        left = max(deadline - time.monotonic(), 0.1)
+        timeout = (min(self._timeout[0], left), min(self._timeout[1], left))  # no socket wait past the deadline
+        tokens = _DEADLINE.set(deadline), _ATTEMPT.set(sum(timeout) if total is not None else 0.0)
         try:
-            response = self._session.request(method, url, timeout=self._timeout, stream=True, **kwargs)
+            response = self._session.request(method, url, timeout=timeout, stream=True, **kwargs)
             with response:
-                return Answer(response.status_code, _read_within(response, deadline))
+                body = _read_within(response, deadline)
+                return Answer(response.status_code, body, response.headers.get("Retry-After"))
         except CallDeadlineExceeded:
             raise LeanUnavailable(f"{what} call exceeded its deadline", lean_status="deadline") from None
         except requests.RequestException as exc:
             raise LeanUnavailable(f"{what} unreachable: {type(exc).__name__}", lean_status="timeout") from None
         finally:
-            _DEADLINE.reset(token)
+            _DEADLINE.reset(tokens[0])
+            _ATTEMPT.reset(tokens[1])
 
     def _auth_headers(self) -> dict[str, str]:
         if self._settings.auth_mode == "app_token":
@@ -236,7 +264,12 @@ class LeanClient:
             return body
         lean_status = body.get("status") if isinstance(body, dict) else None
         message = body.get("message") if isinstance(body, dict) else None
-        raise error_for(answer.status_code, lean_status, f"Lean API {answer.status_code}: {message or ''}")
+        raise error_for(
+            answer.status_code,
+            lean_status,
+            f"Lean API {answer.status_code}: {message or ''}",
+            retry_after_seconds(answer.retry_after),
+        )
 
 
 def _read_within(response: requests.Response, deadline: float) -> bytes:
@@ -251,6 +284,20 @@ def _read_within(response: requests.Response, deadline: float) -> bytes:
         if time.monotonic() > deadline:
             raise CallDeadlineExceeded("the answer trickled in past the deadline")
     return b"".join(chunks)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """`Retry-After` as seconds from now (delta-seconds or an HTTP date), capped; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
+        except (TypeError, ValueError, IndexError):
+            return None
+    return min(max(seconds, 0.0), RETRY_AFTER_MAX_S)
 
 
 def _stamp(moment: datetime) -> str:

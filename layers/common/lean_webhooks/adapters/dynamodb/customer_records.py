@@ -1,0 +1,55 @@
+"""Every item of one customer's partition, for erasure, and the erasure marker that announces it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from lean_webhooks.adapters.dynamodb.table import ERASURE, Table, customer_pk, key
+from lean_webhooks.models.items import StoredItem
+from lean_webhooks.models.timestamps import iso
+
+MARKER_TTL = timedelta(days=1)  # a marker left by a crash and never retried expires
+
+
+class DynamoCustomerRecords:
+    def __init__(self, table: Table):
+        self._table = table
+
+    def items_of(self, customer_id: str) -> list[StoredItem]:
+        return [
+            StoredItem(
+                customer_id=customer_id,
+                sk=item["sk"],
+                entity=str(item.get("entity") or ""),
+                endpoint_arn=item.get("endpoint_arn"),
+                device_id=item.get("device_id"),
+                payment_source_id=item.get("payment_source_id"),
+                deleted_at=item.get("deleted_at"),
+            )
+            for item in self._table.query_customer(customer_id)
+        ]
+
+    def delete(self, item: StoredItem) -> bool:
+        return self._table.delete(key(customer_pk(item.customer_id), item.sk)) is not None
+
+    def begin_erasure(self, customer_id: str, now: datetime) -> str:
+        """Write the erasure marker (its stream record announces the erasure), or reuse the one a crashed erasure
+        left; returns the erasure's id (the `Customer Erased` event's id)."""
+        erasure_id = str(uuid.uuid4())
+        marker = {
+            "pk": customer_pk(customer_id),
+            "sk": ERASURE,
+            "entity": ERASURE,
+            "customer_id": customer_id,
+            "erasure_id": erasure_id,
+            "erased_at": iso(now),
+            "expires_at": int((now + MARKER_TTL).timestamp()),
+        }
+        if self._table.put_if(marker, "attribute_not_exists(pk)"):
+            return erasure_id
+        existing = self._table.get(key(customer_pk(customer_id), ERASURE))
+        return str(existing["erasure_id"]) if existing else self.begin_erasure(customer_id, now)
+
+    def end_erasure(self, customer_id: str) -> None:
+        self._table.delete(key(customer_pk(customer_id), ERASURE))

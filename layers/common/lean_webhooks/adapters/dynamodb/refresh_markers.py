@@ -1,0 +1,68 @@
+"""Refresh markers: one item per customer saying when Lean was last asked for the customer's payment sources, so
+that concurrent and repeated refreshes make one Lean call per interval (a conditional write, not a lock)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from lean_webhooks.adapters.dynamodb.table import REFRESH, Table, customer_pk, key, to_values
+from lean_webhooks.models.refresh import RefreshClaim, RefreshState
+from lean_webhooks.models.timestamps import from_iso, iso
+
+MARKER_TTL = timedelta(days=1)  # far beyond any refresh interval: the item then expires
+_STATE = {"#state": "state"}
+
+
+class DynamoRefreshMarkers:
+    def __init__(self, table: Table):
+        self._table = table
+
+    def claim(self, customer_id: str, now: datetime, min_interval: timedelta) -> RefreshClaim:
+        """Claim the call to Lean unless another claim is younger than `min_interval`, or a failed call said to
+        wait longer; otherwise read what that claim is doing or did."""
+        claim_id = str(uuid.uuid4())
+        claimed = self._table.put_if(
+            {
+                "pk": customer_pk(customer_id),
+                "sk": REFRESH,
+                "entity": REFRESH,
+                "customer_id": customer_id,
+                "state": RefreshState.CALLING.value,
+                "claim_id": claim_id,
+                "called_at": iso(now),
+                "expires_at": int((now + MARKER_TTL).timestamp()),
+            },
+            "attribute_not_exists(pk) OR "
+            "(called_at < :cutoff AND (attribute_not_exists(retry_at) OR retry_at <= :now))",
+            ExpressionAttributeValues=to_values({":cutoff": iso(now - min_interval), ":now": iso(now)}),
+        )
+        if claimed:
+            return RefreshClaim(RefreshState.CALLING, claim_id, called_at=now)
+        return self.current(customer_id)
+
+    def finish(self, customer_id: str, claim_id: str, failed: bool, retry_at: datetime | None, now: datetime) -> None:
+        """The claimant's call ended: done (its answer stored), or failed (no new call before `retry_at`)."""
+        state = RefreshState.FAILED if failed else RefreshState.DONE
+        values = {":state": state.value, ":claim": claim_id, ":now": iso(now)}
+        update = "SET #state = :state, finished_at = :now"
+        if retry_at is not None:
+            update += ", retry_at = :retry_at"
+            values[":retry_at"] = iso(retry_at)
+        self._table.update_if(
+            key(customer_pk(customer_id), REFRESH),
+            update,
+            "claim_id = :claim",
+            ExpressionAttributeNames=_STATE,
+            ExpressionAttributeValues=to_values(values),
+        )
+
+    def current(self, customer_id: str) -> RefreshClaim:
+        item = self._table.get(key(customer_pk(customer_id), REFRESH))
+        if not item:
+            return RefreshClaim(RefreshState.NONE)
+        return RefreshClaim(
+            RefreshState(item["state"]),
+            called_at=from_iso(item["called_at"]),
+            retry_at=from_iso(item["retry_at"]) if item.get("retry_at") else None,
+        )

@@ -1,0 +1,39 @@
+"""Push one activation to every enabled device of its customer, then settle it: out of the activations index, so
+that the push reconciler reads only what is left unfinished. Used by the stream's notifier and the reconciler.
+
+A crash between the pushes and the settling leaves the activation in the index: the reconciler finds its markers
+`SENT` and settles it without pushing again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from lean_webhooks.core.activation_notifier import ActivationNotifier, NotifyOutcome
+from lean_webhooks.core.ports import ActivationIndex
+from lean_webhooks.models.beneficiary import BeneficiaryActivation
+
+
+class ActivationPush:
+    """Notify (raises `PushFailed` while a device is left to push), then settle."""
+
+    def __init__(
+        self,
+        notifier: ActivationNotifier,
+        activations: ActivationIndex,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ):
+        self._notifier, self._activations, self._clock = notifier, activations, clock
+
+    def push(
+        self,
+        activation: BeneficiaryActivation,
+        seconds_left: Callable[[], float] = lambda: float("inf"),
+        activated_at: str | None = None,
+    ) -> NotifyOutcome:
+        """Push, then settle the activation: only while the item still holds the one pushed (`activated_at`,
+        the index's sort key) when given, so that a later activation keeps its place."""
+        outcome = self._notifier.notify(activation, seconds_left)
+        self._activations.settle_activation(activation.identity, self._clock(), activated_at=activated_at)
+        return outcome

@@ -1,0 +1,113 @@
+"""Which domain events a stored change makes: pure rules over the item before and after it (no AWS).
+
+One event per stored transition, and only then: a duplicated or reordered webhook that changes no status writes
+nothing new (the write rules), and a rewrite that keeps a status (a recheck, a settled push) is no transition.
+Every delivery of one stream record makes the same `event_id`s, so the bus's consumers deduplicate on it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from lean_webhooks.core.ports import DomainEventBus
+from lean_webhooks.models.domain_events import (
+    BENEFICIARY_ADDED,
+    BENEFICIARY_CHARGEABLE,
+    BENEFICIARY_REMOVED,
+    CUSTOMER_ERASED,
+    PAYMENT_SOURCE_DELETED,
+    BeneficiaryAdded,
+    BeneficiaryChargeable,
+    BeneficiaryRemoved,
+    CustomerErased,
+    DomainEvent,
+    PaymentSourceDeleted,
+    StoredChange,
+)
+from lean_webhooks.models.statuses import ACTIVE, REMOVED
+
+EVENT_IDS = uuid.UUID("6f0c1d52-7a43-4c8e-9d55-1b7f4f1c2a90")  # the namespace of domain event ids
+
+
+def event_id(change: StoredChange, detail_type: str) -> str:
+    """The same for every delivery of one change (its stream record), different for every other change."""
+    return str(uuid.uuid5(EVENT_IDS, f"{change.record_id}/{detail_type}"))
+
+
+def domain_events(change: StoredChange) -> list[DomainEvent]:
+    """The events of one stored change, in the order they happened (added before chargeable)."""
+    new = change.new or {}
+    entity = new.get("entity")
+    if change.kind not in ("INSERT", "MODIFY") or not entity:
+        return []  # deletions (erasure, expiry) announce nothing themselves
+    if entity == "BENEFICIARY":
+        return _beneficiary_events(change, change.old if change.kind == "MODIFY" else None, new)
+    if entity == "PAYMENT_SOURCE":
+        return _payment_source_events(change, change.old or {}, new)
+    if entity == "ERASURE" and change.kind == "INSERT":
+        detail = CustomerErased(
+            event_id=new["erasure_id"], occurred_at=_at(change, new.get("erased_at")), customer_id=new["customer_id"]
+        )
+        return [DomainEvent(CUSTOMER_ERASED, detail)]
+    return []
+
+
+def _beneficiary_events(change: StoredChange, old: dict[str, Any] | None, new: dict[str, Any]) -> list[DomainEvent]:
+    previous = old.get("status") if old else None
+    status = new.get("status")
+    common = {
+        "occurred_at": _at(change, new.get("updated_at")),
+        "customer_id": new["customer_id"],
+        "payment_source_id": new["payment_source_id"],
+        "beneficiary_id": new["beneficiary_id"],
+        "payment_destination_id": new.get("payment_destination_id"),
+        "bank_identifier": new.get("bank_identifier"),
+        "status": status,
+        "previous_status": previous,
+        "cool_off_expiry": new.get("cool_off_expiry"),
+    }
+    events = []
+    if old is None:
+        events.append(DomainEvent(BENEFICIARY_ADDED, BeneficiaryAdded(event_id(change, BENEFICIARY_ADDED), **common)))
+    if status == ACTIVE and previous != ACTIVE:
+        detail = BeneficiaryChargeable(
+            event_id(change, BENEFICIARY_CHARGEABLE), **common, after_cool_off=new.get("cool_off_seen") is True
+        )
+        events.append(DomainEvent(BENEFICIARY_CHARGEABLE, detail))
+    if status == REMOVED and previous != REMOVED:
+        events.append(
+            DomainEvent(BENEFICIARY_REMOVED, BeneficiaryRemoved(event_id(change, BENEFICIARY_REMOVED), **common))
+        )
+    return events
+
+
+def _payment_source_events(change: StoredChange, old: dict[str, Any], new: dict[str, Any]) -> list[DomainEvent]:
+    if not new.get("deleted_at") or old.get("deleted_at"):
+        return []
+    detail = PaymentSourceDeleted(
+        event_id=event_id(change, PAYMENT_SOURCE_DELETED),
+        occurred_at=_at(change, new.get("deleted_at")),
+        customer_id=new["customer_id"],
+        payment_source_id=new["payment_source_id"],
+        bank_identifier=new.get("bank_identifier"),
+        reason=str(new.get("deleted_reason") or "unknown"),
+    )
+    return [DomainEvent(PAYMENT_SOURCE_DELETED, detail)]
+
+
+def _at(change: StoredChange, stamp: Any) -> str:
+    return stamp if isinstance(stamp, str) and stamp else change.approximate_at
+
+
+class DomainEventPublisher:
+    """Put the events of one stored change on the bus (raises, for another try, when the bus refused any)."""
+
+    def __init__(self, bus: DomainEventBus):
+        self._bus = bus
+
+    def publish(self, change: StoredChange) -> list[DomainEvent]:
+        events = domain_events(change)
+        if events:
+            self._bus.publish(events)
+        return events

@@ -1,0 +1,282 @@
+"""The composition root: every use case built from its settings and adapters, once per execution environment.
+
+Handlers ask here for the use case they run; a test hands the handler its own instead (built on the in-memory
+fakes of `tests/support/fakes.py`, or on adapters with a knob turned). Adapters are imported inside the builders,
+so that a function's cold start loads only what its own use cases need. `reset()` forgets everything built.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from functools import cache, partial
+from typing import TYPE_CHECKING, Any
+
+from lean_webhooks.runtime import config
+
+if TYPE_CHECKING:
+    from lean_webhooks.adapters.dynamodb.payment_sources import DynamoPaymentSources
+    from lean_webhooks.adapters.dynamodb.table import Table
+    from lean_webhooks.adapters.lean.client import LeanClient
+    from lean_webhooks.adapters.sqs_retry import SqsRetryPolicy
+    from lean_webhooks.core.activation_push import ActivationPush
+    from lean_webhooks.core.cool_off_recovery import CoolOffRecovery
+    from lean_webhooks.core.deletion import PaymentSourceDeletion
+    from lean_webhooks.core.device_registry import DeviceRegistry
+    from lean_webhooks.core.domain_events import DomainEventPublisher
+    from lean_webhooks.core.erasure import CustomerErasure
+    from lean_webhooks.core.event_sync import EventSync
+    from lean_webhooks.core.events_reconciliation import EventsReconciler
+    from lean_webhooks.core.intake import WebhookIntake
+    from lean_webhooks.core.ports import PushPlatform
+    from lean_webhooks.core.push_reconciliation import PushReconciler
+    from lean_webhooks.core.refresh import PaymentSourceRefresh
+    from lean_webhooks.core.sync import PaymentSourceSync
+
+
+# ---------- shared parts ----------
+@cache
+def table(name: str) -> Table:
+    from lean_webhooks.adapters.dynamodb.table import Table
+
+    return Table(name)
+
+
+@cache
+def lean_settings() -> config.LeanSettings:
+    return config.LeanSettings.from_env()
+
+
+def lean() -> LeanClient:
+    """The Lean client of the credentials now in Secrets Manager (re-read through a 5-minute cache)."""
+    from lean_webhooks.adapters.lean.factory import lean_client
+
+    return lean_client(lean_settings())
+
+
+def payment_sources(table_name: str) -> DynamoPaymentSources:
+    from lean_webhooks.adapters.dynamodb.payment_sources import DynamoPaymentSources
+
+    return DynamoPaymentSources(table(table_name))
+
+
+def payment_source_sync(table_name: str) -> PaymentSourceSync:
+    from lean_webhooks.core.sync import PaymentSourceSync
+
+    return PaymentSourceSync(lean(), payment_sources(table_name), lean_settings().app_id)
+
+
+def build_activation_push(
+    settings: config.PushSettings, platform: PushPlatform | None = None, sleep: Callable[[float], None] = time.sleep
+) -> ActivationPush:
+    """The activation push of `settings`; a test may hand in the push platform and the sleep of lease waits."""
+    from lean_webhooks.adapters.dynamodb.devices import DynamoDevices
+    from lean_webhooks.adapters.dynamodb.push_markers import DynamoPushMarkers
+    from lean_webhooks.adapters.push_texts import push_texts
+    from lean_webhooks.adapters.sns_push import SnsPushPlatform
+    from lean_webhooks.core.activation_notifier import ActivationNotifier
+    from lean_webhooks.core.activation_push import ActivationPush
+    from lean_webhooks.runtime.observability import count_now
+
+    notifier = ActivationNotifier(
+        DynamoDevices(table(settings.table_name)),
+        DynamoPushMarkers(table(settings.table_name)),
+        platform or SnsPushPlatform(),
+        lease=timedelta(seconds=settings.push_lease_s),
+        sleep=sleep,
+        before_possible_duplicate=lambda: count_now("PushesPossiblyDuplicated"),
+        texts=partial(push_texts, settings.texts_parameter, settings.texts_file),
+    )
+    return ActivationPush(notifier, payment_sources(settings.table_name))
+
+
+# ---------- webhook ----------
+@cache
+def webhook_settings() -> config.WebhookSettings:
+    return config.WebhookSettings.from_env()
+
+
+@cache
+def webhook_intake() -> WebhookIntake:
+    from lean_webhooks.adapters.secrets import webhook_secrets
+    from lean_webhooks.adapters.sqs_queue import SqsSyncQueue
+    from lean_webhooks.core.intake import WebhookIntake
+    from lean_webhooks.core.ports import PushPlatform
+
+    settings = webhook_settings()
+    secrets = partial(webhook_secrets, settings.webhook_secret_id, settings.secret_max_age_s)
+    return WebhookIntake(settings, secrets, SqsSyncQueue(settings.sync_queue_url, correlate=True))
+
+
+# ---------- sync ----------
+@cache
+def sync_settings() -> config.SyncSettings:
+    return config.SyncSettings.from_env()
+
+
+@cache
+def event_sync() -> EventSync:
+    from lean_webhooks.adapters.dynamodb.event_ledger import DynamoEventLedger
+    from lean_webhooks.core.event_sync import EventSync
+
+    name = sync_settings().table_name
+    return EventSync(DynamoEventLedger(table(name)), partial(payment_source_sync, name))
+
+
+@cache
+def sync_retry_policy() -> SqsRetryPolicy:
+    from lean_webhooks.adapters.aws import client
+    from lean_webhooks.adapters.sqs_retry import SqsRetryPolicy
+
+    settings = sync_settings()
+    return SqsRetryPolicy(
+        sqs=partial(client, "sqs"),  # made on the first failure or deferral
+        queue_url=settings.queue_url,
+        dlq_url=settings.dlq_url,
+        max_receive_count=settings.max_receive_count,
+        base_delay_s=settings.retry_base_delay_s,
+        max_delay_s=settings.retry_max_delay_s,
+    )
+
+
+# ---------- pushes ----------
+@cache
+def activation_push() -> ActivationPush:
+    return build_activation_push(config.PushSettings.from_env())
+
+
+@cache
+def push_reconciler() -> PushReconciler:
+    from lean_webhooks.core.push_reconciliation import PushReconciler
+
+    settings = config.PushReconcileSettings.from_env()
+    return PushReconciler(
+        payment_sources(settings.push.table_name),
+        build_activation_push(settings.push),
+        grace=timedelta(seconds=settings.grace_s),
+    )
+
+
+# ---------- schedules ----------
+@cache
+def cool_off_recovery() -> CoolOffRecovery:
+    from lean_webhooks.core.cool_off_recovery import CoolOffRecovery
+
+    name = config.TableSettings.from_env().table_name
+    lean_settings()  # a missing Lean setting fails the start, not the first overdue item
+    return CoolOffRecovery(partial(payment_source_sync, name), payment_sources(name))
+
+
+@cache
+def events_reconciler() -> EventsReconciler:
+    from lean_webhooks.adapters.dynamodb.event_ledger import DynamoEventLedger
+    from lean_webhooks.adapters.sqs_queue import SqsSyncQueue
+    from lean_webhooks.core.events_reconciliation import EventsReconciler
+
+    settings = config.ReconcileSettings.from_env()
+    return EventsReconciler(lean, DynamoEventLedger(table(settings.table_name)), SqsSyncQueue(settings.sync_queue_url))
+
+
+@cache
+def publisher_settings() -> config.PublisherSettings:
+    return config.PublisherSettings.from_env()
+
+
+@cache
+def domain_event_publisher() -> DomainEventPublisher:
+    from lean_webhooks.adapters.eventbridge import EventBridgeBus
+    from lean_webhooks.core.domain_events import DomainEventPublisher
+
+    return DomainEventPublisher(EventBridgeBus(publisher_settings().event_bus_name))
+
+
+# ---------- customer API ----------
+@cache
+def customer_api_settings() -> config.CustomerApiSettings:
+    return config.CustomerApiSettings.from_env()
+
+
+@cache
+def device_registry() -> DeviceRegistry:
+    from lean_webhooks.adapters.dynamodb.devices import DynamoDevices
+    from lean_webhooks.adapters.sns_push import SnsPushPlatform
+    from lean_webhooks.core.device_registry import DeviceRegistry
+
+    push = customer_api_settings().push
+    return DeviceRegistry(push.platform_applications, DynamoDevices(table(push.table_name)), SnsPushPlatform())
+
+
+def payment_source_reader() -> DynamoPaymentSources:
+    return payment_sources(customer_api_settings().push.table_name)
+
+
+@cache
+def payment_source_refresh() -> PaymentSourceRefresh:
+    from lean_webhooks.adapters.dynamodb.refresh_markers import DynamoRefreshMarkers
+    from lean_webhooks.core.refresh import PaymentSourceRefresh
+
+    settings = customer_api_settings()
+    name = settings.push.table_name
+    return PaymentSourceRefresh(
+        lean,
+        partial(payment_source_sync, name),
+        DynamoRefreshMarkers(table(name)),
+        payment_sources(name),
+        min_interval=timedelta(seconds=settings.refresh_min_interval_s),
+        deadline_s=settings.lean_budget_s,
+    )
+
+
+@cache
+def payment_source_deletion() -> PaymentSourceDeletion:
+    from lean_webhooks.core.deletion import PaymentSourceDeletion
+
+    settings = customer_api_settings()
+    return PaymentSourceDeletion(lean, payment_sources(settings.push.table_name), settings.lean_budget_s)
+
+
+@cache
+def customer_erasure() -> CustomerErasure:
+    from lean_webhooks.adapters.dynamodb.customer_records import DynamoCustomerRecords
+    from lean_webhooks.adapters.dynamodb.devices import DynamoDevices
+    from lean_webhooks.adapters.sns_push import SnsPushPlatform
+    from lean_webhooks.core.erasure import CustomerErasure
+
+    settings = customer_api_settings()
+    name = settings.push.table_name
+    return CustomerErasure(
+        lean,
+        DynamoCustomerRecords(table(name)),
+        DynamoDevices(table(name)),
+        SnsPushPlatform(),
+        deadline_s=settings.lean_budget_s,
+    )
+
+
+def reset() -> None:
+    """Forget every part built (a new AWS context, new settings): what a new execution environment starts with."""
+    for builder in _CACHED:
+        builder.cache_clear()
+
+
+_CACHED: list[Any] = [
+    table,
+    lean_settings,
+    webhook_settings,
+    webhook_intake,
+    sync_settings,
+    event_sync,
+    sync_retry_policy,
+    activation_push,
+    push_reconciler,
+    cool_off_recovery,
+    events_reconciler,
+    publisher_settings,
+    domain_event_publisher,
+    customer_api_settings,
+    device_registry,
+    payment_source_refresh,
+    payment_source_deletion,
+    customer_erasure,
+]
