@@ -15,12 +15,13 @@ export PATH := $(BIN):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install run demo test lint format openapi test-unit test-integration test-infra build deploy bench soak mutants redrive webhook events clean
+.PHONY: help install run demo test lint format openapi schemas test-core test-unit test-integration test-infra test-iam build deploy smoke bench soak mutants redrive webhook events clean
 
 help:
 	@echo "make run    - local stack (DynamoDB Local, moto, Lean simulator, API on :3000) + onboarding demo; Ctrl-C stops"
 	@echo "make demo   - the onboarding story against a fresh local stack; exits non-zero on failure"
-	@echo "make test   - everything CI checks: lint, unit, infrastructure and integration tests"
+	@echo "make test   - everything CI checks: lint, core, unit, infrastructure, integration tests, IAM coverage, smoke"
+	@echo "make test-core - the use cases on in-memory fakes (seconds)"
 	@echo "make bench  - benchmarks (cold start, warm handling, AWS calls, end to end, cost)"
 	@echo "make soak   - chaos soak through the local stack (N=2000 flows; KILL=0.02 SNS_FAULTS=0.05 add crashes, SNS faults)"
 	@echo "make mutants - mutation testing (mutmut) of the signature check, status rules, conditional writes, push markers"
@@ -28,6 +29,8 @@ help:
 	@echo "make events [SECRET=...] - re-sign events/ with fresh timestamps (for sam local invoke, which needs Docker)"
 	@echo "make deploy ENV=sandbox|production - sam build, then sam deploy with deploy/<ENV>.env merged over samconfig.toml"
 	@echo "make openapi - regenerate docs/openapi.json from the customer API's code"
+	@echo "make schemas - regenerate docs/events/*.json (the domain events' JSON Schemas) from their models"
+	@echo "make smoke ENV=sandbox|production | URL=http://127.0.0.1:3000 - check a deployed (or the local) stack"
 	@echo "make redrive QUEUE=<sync queue url> DLQ=<dlq url> - move dead-lettered messages back"
 
 $(VENV)/.installed: requirements/dev.txt
@@ -77,11 +80,25 @@ lint: $(DEV)
 openapi: $(DEV)
 	$(BIN)/python scripts/openapi.py
 
+# docs/events/*.json from the domain events' models (a unit test fails when they drift).
+schemas: $(DEV)
+	$(BIN)/python scripts/event_schemas.py
+
 format: $(DEV)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The use cases on in-memory fakes: no moto, no simulator, no network.
+test-core: $(DEV)
+	$(BIN)/pytest tests/core -q -p no:cacheprovider
+
+# Every AWS call the functions make in the unit and integration tests is recorded here (IAM_CALLS), then held to
+# the function's policy in the SAM-transformed template (test-iam, after both).
+IAM_CALLS := $(CURDIR)/.iam-calls
+export IAM_CALLS
+
 test-unit: $(DEV)
+	rm -rf $(IAM_CALLS)
 	$(BIN)/pytest tests/unit -q -p no:cacheprovider
 
 test-infra: $(DEV) .venv-sam/.installed .venv-checkov/.installed
@@ -90,7 +107,10 @@ test-infra: $(DEV) .venv-sam/.installed .venv-checkov/.installed
 test-integration: install
 	$(BIN)/pytest tests/integration -q -p no:cacheprovider
 
-test: lint test-unit test-infra test-integration
+test-iam: $(DEV)
+	$(BIN)/pytest tests/iam -q -p no:cacheprovider
+
+test: lint test-core test-unit test-infra test-integration test-iam
 
 build: .venv-sam/.installed $(DEV)
 	$(SAM) build --parallel
@@ -98,6 +118,11 @@ build: .venv-sam/.installed $(DEV)
 # ENV=sandbox|production; deploy/<ENV>.env (from deploy/<ENV>.env.example) holds your account's values.
 deploy: build
 	SAM=$(SAM) $(BIN)/python scripts/deploy.py $(or $(ENV),sandbox) -- $(DEPLOY_FLAGS)
+
+# After a deploy: exercise the deployed stack with your credentials (ENV=sandbox|production, the stack of
+# samconfig.toml), or the local stack (URL=http://127.0.0.1:3000, what make test does).
+smoke: $(DEV)
+	$(BIN)/python scripts/smoke.py $(if $(URL),--url $(URL),--env $(or $(ENV),sandbox))
 
 bench: install .venv-sam/.installed
 	SAM=$(SAM) $(BIN)/python -m bench.run
@@ -127,4 +152,4 @@ redrive: $(DEV)
 	$(BIN)/python scripts/redrive.py $(if $(QUEUE),--queue-url $(QUEUE),) $(if $(DLQ),--dlq-url $(DLQ),) $(if $(LOCAL),--local,) $(if $(DRY_RUN),--dry-run,)
 
 clean:
-	rm -rf .aws-sam .local-stack .pytest_cache .ruff_cache .hypothesis
+	rm -rf .aws-sam .local-stack .pytest_cache .ruff_cache .hypothesis .iam-calls

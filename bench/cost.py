@@ -19,6 +19,7 @@ PRICES = {
     "dynamodb_rru": 0.125 / 1e6,
     "sns_publish_request": 0.50 / 1e6,
     "sns_mobile_delivery": 0.50 / 1e6,
+    "eventbridge_custom_event": 1.00 / 1e6,  # each 64 KB chunk of a PutEvents entry
     "logs_ingest_gb": 0.50,
     "xray_trace": 5.00 / 1e6,
 }
@@ -27,16 +28,16 @@ LEAN_LATENCY_MS = 300  # one Lean API exchange as the sync waits for it (the sim
 COLD_START_SHARE = 0.10  # invocations that start an execution environment: INIT is billed since 1 August 2025
 LAMBDA_PLATFORM_LOG_BYTES = 420  # START, END and REPORT lines of each invocation, when PlatformLogLevel lets them in
 ACCESS_LOG_BYTES = 260  # the HTTP API's access log line per request
-# Per flow: 3 webhooks and 1 device registration through the HTTP API; SQS: 2 sends, the event source mapping's
-# receive and delete of each of the 2 messages (batches of one in the worst case).
-HTTP_API_REQUESTS = 4
+# Per flow: 3 webhooks, 1 device registration and 1 refresh through the HTTP API; SQS: 2 sends, the event source
+# mapping's receive and delete of each of the 2 messages (batches of one in the worst case).
+HTTP_API_REQUESTS = 5
 SQS_REQUESTS = 6
 TRACED_REQUESTS = 0  # X-Ray tracing is off (PassThrough): no trace is recorded or billed
 # Monthly, whatever the traffic.
 FIXED_MONTHLY = {
-    "alarms (22 x $0.10)": 2.20,
+    "alarms (30 x $0.10)": 3.00,
     "dashboard": 3.00,
-    "custom metrics (~25 metric/dimension pairs x $0.30)": 7.50,
+    "custom metrics (~32 metric/dimension pairs x $0.30)": 9.60,
     "secrets (2 x $0.40)": 0.80,
     "SQS long polls of the idle sync queue (~130k x $0.40/M)": 0.05,
     "scheduled runs (~4,400 a month: reconcilers, recovery; requests and seconds)": 0.05,
@@ -50,7 +51,8 @@ def per_million(flow: dict[str, Any], init_ms: dict[str, float]) -> dict[str, An
     # exchange is billed to the invocations that start an environment (the warm-up flow's count: one a process).
     syncs = invocations["SyncPaymentSourceFunction"]
     token_exchanges = flow["lean_calls_first_flow"].get("token", 0) * syncs * COLD_START_SHARE
-    lean_exchanges = flow["lean_calls"].get("api", 0) + token_exchanges
+    refresh_exchanges = sum(v for k, v in flow["lean_calls"].items() if k.startswith("list:"))  # the customer API's
+    lean_exchanges = flow["lean_calls"].get("api", 0) - refresh_exchanges + token_exchanges
     functions = tpl.functions()
     memory = {
         k: int(tpl.resources()[k]["Properties"].get("MemorySize", tpl.load()["Globals"]["Function"]["MemorySize"]))
@@ -59,12 +61,15 @@ def per_million(flow: dict[str, Any], init_ms: dict[str, float]) -> dict[str, An
     lines = []
     gb_s = 0.0
     for name, count in invocations.items():
-        waited = lean_exchanges * LEAN_LATENCY_MS / count if name == "SyncPaymentSourceFunction" else 0
+        waited = {
+            "SyncPaymentSourceFunction": lean_exchanges * LEAN_LATENCY_MS / count,
+            "CustomerApiFunction": refresh_exchanges * LEAN_LATENCY_MS / count,  # the refresh waits for Lean's list
+        }.get(name, 0)
         billed_ms = math.ceil(durations[name] + waited)
         # A cold invocation bills its init and first request (measured together) instead of a warm duration.
         cold_ms = init_ms.get(name, max(init_ms.values(), default=0)) + waited
         gb_s += count * ((1 - COLD_START_SHARE) * billed_ms + COLD_START_SHARE * cold_ms) / 1000 * memory[name] / 1024
-        lean = f" + {waited:.0f} ms waiting for {lean_exchanges:g} Lean exchanges" if waited else ""
+        lean = f" + {waited:.0f} ms waiting for Lean" if waited else ""
         lines.append(
             f"{name}: {count} x ({1 - COLD_START_SHARE:.0%} x ({durations[name]:.0f} ms warm{lean})"
             f" + {COLD_START_SHARE:.0%} x {cold_ms:.0f} ms init and first request) x {memory[name]} MB"
@@ -81,6 +86,7 @@ def per_million(flow: dict[str, Any], init_ms: dict[str, float]) -> dict[str, An
         "sqs": SQS_REQUESTS * PRICES["sqs_request"],
         "dynamodb": units["wru"] * PRICES["dynamodb_wru"] + units["rru"] * PRICES["dynamodb_rru"],
         "sns": flow["pushes"] * (PRICES["sns_publish_request"] + PRICES["sns_mobile_delivery"]),
+        "eventbridge": flow["domain_events"] * PRICES["eventbridge_custom_event"],
         "cloudwatch_logs": log_bytes / 1e9 * PRICES["logs_ingest_gb"],
         "xray": TRACED_REQUESTS * PRICES["xray_trace"],
     }
@@ -98,7 +104,8 @@ def per_million(flow: dict[str, Any], init_ms: dict[str, float]) -> dict[str, An
             f"GB-s per flow = {gb_s:.5f} -> x {PRICES['lambda_gb_s_arm64']} $/GB-s",
             f"Lambda requests per flow = {requests}",
             f"DynamoDB per flow = {units['wru']:g} WRU + {units['rru']:g} RRU (items' sizes, indexes included)",
-            f"HTTP API {HTTP_API_REQUESTS}, SQS {SQS_REQUESTS}, SNS {flow['pushes']} publish + delivery, X-Ray 0",
+            f"HTTP API {HTTP_API_REQUESTS}, SQS {SQS_REQUESTS}, SNS {flow['pushes']} publish + delivery,"
+            f" EventBridge {flow['domain_events']} events, X-Ray 0",
             f"log bytes per flow = {flow['log_bytes']} app + {requests} x {platform_bytes} platform"
             f" (PlatformLogLevel {platform_level})"
             f" + {HTTP_API_REQUESTS} x {ACCESS_LOG_BYTES} access = {log_bytes}",

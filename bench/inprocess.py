@@ -36,16 +36,20 @@ from local.harness import samples
 from local.lean_sim import LeanSimulator
 
 SECRET = "bench-webhook-secret"  # noqa: S105 - a local value
-# What the design needs at the least, per function and service, for one flow (3 webhooks, 1 activation, 1 device).
-# Measured on a warm flow: secrets (the webhook's, Lean's credentials) are read once per execution environment.
+# What the design needs at the least, per function and service, for one flow (1 device, the refresh on the LinkSDK's
+# success, 3 webhooks, 1 activation). Measured on a warm flow: secrets are read once per execution environment.
 MINIMUM = {
     "WebhookFunction": {"sqs": 2},  # 2 beneficiary webhooks queued
-    # per message: ledger read and write, payment-source read, beneficiary; the payment source written once
-    "SyncPaymentSourceFunction": {"dynamodb": 9},
+    # per message: ledger read and write, payment-source read (unchanged since the refresh stored it), beneficiary
+    "SyncPaymentSourceFunction": {"dynamodb": 8},
     # devices query, marker claimed then SENT (its lease), the activation settled; one publish
     "NotifyActiveFunction": {"dynamodb": 4, "sns": 1},
-    # stored device, endpoint owner read then written, device written; create endpoint + get its attributes
-    "CustomerApiFunction": {"dynamodb": 4, "sns": 2},
+    # registration: stored device, endpoint owner read then written, device written; create endpoint + get its
+    # attributes. Refresh: marker claimed, payment source read and written, beneficiary written, the beneficiaries
+    # Lean lists compared, marker finished, the answer read
+    "CustomerApiFunction": {"dynamodb": 4 + 7, "sns": 2},
+    # one PutEvents per transition's record: Beneficiary Added, Beneficiary Chargeable
+    "PublishDomainEventsFunction": {"events": 2},
 }
 
 
@@ -63,7 +67,9 @@ def environment() -> Iterator[dict[str, Any]]:
     handler_stream = None
     try:
         with mock_aws():
-            clients = {n: boto3.client(n) for n in ("dynamodb", "dynamodbstreams", "sqs", "secretsmanager", "sns")}
+            _forget_wired()
+            names = ("dynamodb", "dynamodbstreams", "sqs", "secretsmanager", "sns", "events")
+            clients = {n: boto3.client(n) for n in names}
             refs = create_all(clients, LocalSettings(webhook_secret=SECRET, lean_base_url=sim_url))
             functions = {}
             for logical_id, spec in tpl.functions().items():
@@ -83,6 +89,18 @@ def environment() -> Iterator[dict[str, Any]]:
         sim.shutdown()
         os.environ.clear()
         os.environ.update(saved)
+
+
+def _forget_wired() -> None:
+    """A new moto backend: clients, cached secrets and every wired use case are made afresh."""
+    from lean_webhooks import wiring
+    from lean_webhooks.adapters.aws import client, session
+    from lean_webhooks.adapters.secrets import forget_secrets
+
+    client.cache_clear()
+    session.cache_clear()
+    forget_secrets()
+    wiring.reset()
 
 
 def _handler(function: LocalFunction) -> Any:
@@ -139,11 +157,14 @@ def requests_per_flow() -> dict[str, Any]:
     real = botocore.client.BaseClient._make_api_call
     meter = Meter(real)
     counting_on = [False]
+    published = [0]
 
     def counting(self: Any, operation: str, params: dict) -> Any:
         if current and counting_on[0]:
             service = self.meta.service_model.service_name
             counts[current[-1]][service] += 1
+            if service == "events":
+                published[0] += len(params.get("Entries", []))
             if service == "dynamodb":
                 return meter.call(self, operation, params)
         return real(self, operation, params)
@@ -186,6 +207,7 @@ def requests_per_flow() -> dict[str, Any]:
         "per_function": table,
         "stream_records": len(records),
         "notify_invocations": len(durations["NotifyActiveFunction"]),  # one per record the stream filter passes
+        "domain_events": published[0],  # entries put on the bus
         "pushes": pushes,
         "lean_calls": lean_calls,
         "lean_calls_first_flow": lean_calls_cold,  # the OAuth token: fetched once per execution environment
@@ -219,6 +241,17 @@ def _flow(env: dict[str, Any], timed: Any, label: str, records_seen: int) -> lis
     sim.state.payment_sources[(cid, flow["payment_source_id"])] = samples.payment_source(
         flow, local_app_id(), samples.AWAITING
     )
+    refresh = f"/customers/{cid}/payment-sources/refresh"  # the LinkSDK reported success: the backend refreshes
+    timed(
+        "CustomerApiFunction",
+        http_api_event(
+            "POST",
+            refresh,
+            route_key="POST /customers/{customer_id}/payment-sources/refresh",
+            path_parameters={"customer_id": cid},
+            iam_authorised=True,
+        ),
+    )
     for envelope in (
         samples.payment_source_created_webhook(flow),
         samples.beneficiary_webhook(flow, "created", samples.AWAITING),
@@ -235,14 +268,15 @@ def _flow(env: dict[str, Any], timed: Any, label: str, records_seen: int) -> lis
         )
         _drain_sync(clients["sqs"], refs, timed)
     records = _stream_records(refs["Table.StreamArn"])[records_seen:]
-    for record in _matching(records):
-        timed("NotifyActiveFunction", {"Records": [record]})
+    for reader in ("NotifyActiveFunction", "PublishDomainEventsFunction"):  # the stream's two readers
+        for record in _matching(records, reader):
+            timed(reader, {"Records": [record]})
     return records
 
 
-def _matching(records: list[dict]) -> list[dict]:
-    """The stream records the notifier's event-source filter lets through."""
-    patterns = [EventPattern.load(json.dumps(p)) for p in tpl.filter_patterns("NotifyActiveFunction")]
+def _matching(records: list[dict], function: str) -> list[dict]:
+    """The stream records the function's event-source filter lets through."""
+    patterns = [EventPattern.load(json.dumps(p)) for p in tpl.filter_patterns(function)]
     return [r for r in records if any(p.matches_event(r) for p in patterns)]
 
 

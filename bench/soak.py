@@ -1,6 +1,7 @@
-"""Chaos soak: N onboarding flows through the local stack with duplicates, reordering, Lean faults, disabled
-and shared-token devices, and optionally worker processes killed mid-invocation and SNS publish faults; then
-checks that every activation was stored right and pushed exactly once (lost and duplicate pushes apart).
+"""Chaos soak: N onboarding flows through the local stack with duplicates, reordering, refreshes racing the
+webhooks, Lean faults, disabled and shared-token devices, and optionally worker processes killed mid-invocation and
+SNS publish faults; then checks that every activation was stored right and pushed exactly once (lost and duplicate
+pushes apart), and that every transition reached the event bus with one event id.
 
     python -m bench.soak [--flows 2000] [--workers 8] [--seed 7] [--kill 0.02] [--sns-faults 0.05]
 
@@ -45,6 +46,7 @@ class Flow:
     reordered: bool
     disabled_device: bool
     sharing: str = ""  # how the phone's push token is shared: "", "reinstall" or "changed_hands"
+    refreshed: bool = False  # the app backend refreshes on the LinkSDK's success, racing the webhooks
     retook_token: bool = False  # changed hands, but this customer's (retried) registration was processed last
     webhooks: int = 0
     retried_5xx: int = 0
@@ -70,7 +72,16 @@ class Plan:
         for _ in range(count):
             shared = rng.random()
             kind = SHARING_KINDS[0] if shared < 0.04 else SHARING_KINDS[1] if shared < 0.08 else ""
-            flows.append(Flow(samples.ids(), rng.random() < 0.2, rng.random() < 0.2, rng.random() < 0.05, kind))
+            flows.append(
+                Flow(
+                    samples.ids(),
+                    rng.random() < 0.2,
+                    rng.random() < 0.2,
+                    rng.random() < 0.05,
+                    kind,
+                    refreshed=rng.random() < 0.3,
+                )
+            )
         return cls(flows)
 
 
@@ -120,6 +131,8 @@ def run_flow(stack: RunningStack, flow: Flow) -> None:
     if flow.reordered:
         sends = [sends[0], updated, created]
     stack.set_payment_source(cid, psid, samples.payment_source(flow.ids, local_app_id(), samples.AWAITING))
+    if flow.refreshed:  # a 503 (Lean's faults) says when to retry: the client backs off, as an app backend would
+        _until_accepted(flow, lambda: stack.refresh(cid), "refresh")
     for envelope in sends:
         if envelope is updated:
             stack.set_payment_source(cid, psid, samples.payment_source(flow.ids, local_app_id(), samples.ACTIVE))
@@ -181,6 +194,47 @@ def pushes_by_customer(stack: RunningStack) -> Counter[str]:
     return found
 
 
+def settle_events(stack: RunningStack, deadline: float, quiet_s: float = 15) -> list[dict]:
+    """Every domain event the bus delivered, once none has arrived for `quiet_s` (or the deadline)."""
+    last, quiet_since, events = -1, time.monotonic(), []
+    while time.monotonic() < deadline:
+        events = stack.domain_events()
+        if len(events) != last:
+            last, quiet_since = len(events), time.monotonic()
+        elif time.monotonic() - quiet_since >= quiet_s:
+            break
+        time.sleep(3)
+    return events
+
+
+def check_events(flows: list[Flow], events: list[dict]) -> dict[str, Any]:
+    """Each flow's beneficiary: Beneficiary Added and Beneficiary Chargeable (after its cool-off) on the bus, each
+    with one event id however often it was delivered; no event with account data."""
+    ids: dict[tuple[str, str], set[str]] = {}
+    deliveries = Counter()
+    for event in events:
+        key = (str(event["detail"].get("beneficiary_id")), event["detail-type"])
+        ids.setdefault(key, set()).add(event["detail"]["event_id"])
+        deliveries[event["detail"]["event_id"]] += 1
+    missing = [
+        f.ids["beneficiary_id"]
+        for f in flows
+        for kind in ("Beneficiary Added", "Beneficiary Chargeable")
+        if (f.ids["beneficiary_id"], kind) not in ids
+    ]
+    chargeable = [e for e in events if e["detail-type"] == "Beneficiary Chargeable"]
+    return {
+        "domain_events": len(events),
+        "domain_events_missing": len(missing),
+        "transitions_with_two_event_ids": sum(1 for found in ids.values() if len(found) > 1),
+        "domain_events_delivered_again": sum(n - 1 for n in deliveries.values()),
+        "chargeable_without_cool_off": sum(1 for e in chargeable if e["detail"].get("after_cool_off") is not True),
+        "domain_events_with_account_data": sum(
+            1 for e in events if any(w in json.dumps(e) for w in ("iban", "account_number", "AE3402600"))
+        ),
+    }
+
+
 def counted_metric(log: Path, name: str) -> int:
     """Sum of an EMF metric over the functions' log."""
     total = 0
@@ -225,6 +279,8 @@ def soak(flows: int, workers: int, seed: int, state_dir: Path, kill: float, sns_
             time.sleep(2)
         progress.phase = "letting the stream deliver the last activations"
         settle_pushes(stack, deadline=time.monotonic() + max(300, flows * 0.5))
+        progress.phase = "letting the bus deliver the last domain events"
+        events = settle_events(stack, deadline=time.monotonic() + max(120, flows * 0.1))
         stack.clear_faults()
         wall_s = time.monotonic() - started
         statuses: Counter[str] = Counter()
@@ -280,6 +336,8 @@ def soak(flows: int, workers: int, seed: int, state_dir: Path, kill: float, sns_
             }
             for f in (lost + unexpected)[:10]
         ],
+        "refreshed_flows": sum(f.refreshed for f in plan.flows),
+        **check_events(plan.flows, events),
         "left_in_queues": depths,
         "send_s": round(sent_s, 1),
         "wall_s": round(wall_s, 1),
@@ -301,6 +359,10 @@ def passed(report: dict) -> bool:
         and report["lost_pushes"] == 0
         and report["uncounted_duplicates"] == 0
         and report["pushes_to_a_device_no_longer_theirs"] == 0
+        and report["domain_events_missing"] == 0
+        and report["transitions_with_two_event_ids"] == 0
+        and report["chargeable_without_cool_off"] == 0
+        and report["domain_events_with_account_data"] == 0
         and not any(report["left_in_queues"].values())
     )
 

@@ -2,10 +2,12 @@
 with the credentials of a role that has the stack's `CustomerApiInvokePolicyArn` policy attached.
 
     python examples/app_backend_client.py --api-url <ApiUrl output> --customer-id <Lean customer id> \\
-        [--region me-central-1] [--device-id phone-1 --platform GCM --token <FCM token> --locale ar]
+        [--region me-central-1] [--device-id phone-1 --platform GCM --token <FCM token> --locale ar] \\
+        [--refresh] [--erase]
 
-It registers the device (if a token is given), lists the customer's devices and reads the payment sources
-page by page, printing what a backend would act on (chargeable beneficiaries).
+It registers the device (if a token is given), refreshes the payment sources from Lean (`--refresh`: what to call
+when the LinkSDK reports success), lists the customer's devices and reads the payment sources page by page,
+printing what a backend would act on (chargeable beneficiaries); `--erase` then erases the customer.
 """
 
 from __future__ import annotations
@@ -50,6 +52,15 @@ class CustomerApi:
     def devices(self, customer_id: str):
         return self.call("GET", f"/customers/{customer_id}/devices")
 
+    def refresh(self, customer_id: str, limit: int = 50) -> tuple[int, Any]:
+        """Lean's payment sources of the customer, stored and answered (the first page); 503: retry after the
+        answer's Retry-After seconds."""
+        return self.call("POST", f"/customers/{customer_id}/payment-sources/refresh", query={"limit": limit})
+
+    def erase(self, customer_id: str) -> tuple[int, Any]:
+        """Everything stored for the customer deleted (and at Lean, what is still active there)."""
+        return self.call("DELETE", f"/customers/{customer_id}")
+
     def payment_sources(self, customer_id: str, limit: int = 50) -> list[dict[str, Any]]:
         """Every stored payment source, following `next_token` page by page."""
         found, token = [], None
@@ -73,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--platform", choices=("GCM", "APNS", "APNS_SANDBOX"), default="GCM")
     parser.add_argument("--token", help="the device's push token (registers the device when given)")
     parser.add_argument("--locale", choices=("en", "ar"), default="en")
+    parser.add_argument("--refresh", action="store_true", help="refresh from Lean first (after the SDK's success)")
+    parser.add_argument("--erase", action="store_true", help="erase the customer at the end")
     args = parser.parse_args(argv)
     session = boto3.session.Session()
     api = CustomerApi(args.api_url, args.region or session.region_name or "us-east-1", session)
@@ -81,11 +94,17 @@ def main(argv: list[str] | None = None) -> int:
             args.customer_id, args.device_id or "device-1", args.platform, args.token, args.locale
         )
         print(f"register device: {status} {json.dumps(device)}")
+    if args.refresh:
+        status, page = api.refresh(args.customer_id)
+        print(f"refresh: {status} {len((page or {}).get('payment_sources', []))} payment source(s)")
     status, devices = api.devices(args.customer_id)
     print(f"devices: {status} {json.dumps(devices)}")
     for source in api.payment_sources(args.customer_id):
         chargeable = [b["id"] for b in source["beneficiaries"] if b["chargeable"]]
         print(f"payment source {source['id']} ({source['bank_identifier']}): chargeable beneficiaries {chargeable}")
+    if args.erase:
+        status, erased = api.erase(args.customer_id)
+        print(f"erase: {status} {json.dumps(erased)}")
     return 0
 
 

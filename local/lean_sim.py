@@ -13,6 +13,9 @@ POST   /_sim/faults    {"status": 503, "count": 2} | {"delay_s": 12, "count": 1}
 DELETE /_sim/faults
 POST   /_sim/webhooks  {"type", "payload", "lost"?}: Lean creates the event, records it for /events/v1 and
                        delivers it signed to the webhook URL unless lost; answers the envelope and the delivery
+PUT    /_sim/events-api {"form": "bare" | "wrapped"}: how /events/v1 serves its items: the bare envelope
+                       (default), or wrapped as Lean's early webhook samples ({"id", "webhook_message_id", "status",
+                       "event_type", "timestamp", "request": <envelope>, "response"})
 GET    /_sim/stats     request counters
 """
 
@@ -49,6 +52,21 @@ ERROR_STATUS = {
 DELETE_REASONS = frozenset({"USER_REQUESTED"})
 MAX_PAGE_SIZE = 100
 DELIVERY_TIMEOUT_S = 10  # Lean counts no answer within 10 s as a failed delivery
+EVENTS_FORMS = ("bare", "wrapped")
+
+
+def wrapped(envelope: dict[str, Any]) -> dict[str, Any]:
+    """An event as Lean's early webhook samples wrap it (Lean's public Postman repository, UAE/Webhooks):
+    `webhook_message_id` is the event's id, `request` the envelope as an object, `response` null."""
+    return {
+        "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"message:{envelope['event_id']}")),
+        "webhook_message_id": envelope["event_id"],
+        "status": "OK",
+        "event_type": envelope["type"],
+        "timestamp": envelope["timestamp"],
+        "request": envelope,
+        "response": None,
+    }
 
 
 @dataclass
@@ -68,6 +86,7 @@ class SimState:
     app_id: str = ""
     payment_sources: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
+    events_form: str = "bare"  # how /events/v1 serves its items: "bare" or "wrapped"
     faults: list[Fault] = field(default_factory=list)
     tokens: set[str] = field(default_factory=set)
     stats: dict[str, int] = field(default_factory=dict)
@@ -146,6 +165,7 @@ class LeanSimulator(BackgroundWsgiApp):
                 Rule("/_sim" + source.replace("/v1", ""), methods=["PUT"], endpoint="put"),
                 Rule("/_sim/faults", methods=["POST", "DELETE"], endpoint="faults"),
                 Rule("/_sim/webhooks", methods=["POST"], endpoint="webhook"),
+                Rule("/_sim/events-api", methods=["PUT"], endpoint="events_form"),
                 Rule("/_sim/stats", methods=["GET"], endpoint="stats"),
                 Rule("/_sim/health", methods=["GET"], endpoint="health"),
             ]
@@ -209,6 +229,7 @@ class LeanSimulator(BackgroundWsgiApp):
         return _json(source)
 
     def _on_list(self, request: Request, customer_id: str) -> Response:
+        self.state.count(f"list:{customer_id.lower()}")  # the calls a refresh makes, per customer
         guard = self._api_guard(request)
         if guard:
             return guard
@@ -252,8 +273,9 @@ class LeanSimulator(BackgroundWsgiApp):
                 and (until is None or parse_rfc3339(e["timestamp"]) <= until)
             ]
         total_pages = (len(matching) + size - 1) // size
+        items = matching[page * size : (page + 1) * size]
         body = {
-            "data": matching[page * size : (page + 1) * size],
+            "data": [wrapped(e) for e in items] if self.state.events_form == "wrapped" else items,
             "page": {"number": page, "size": size, "total_elements": len(matching), "total_pages": total_pages},
         }
         return _json(body)
@@ -286,6 +308,15 @@ class LeanSimulator(BackgroundWsgiApp):
         with self.state.lock:
             self.state.faults.append(fault)
             return _json({"faults": len(self.state.faults)})
+
+    def _on_events_form(self, request: Request) -> Response:
+        body = request.get_json(silent=True)
+        form = body.get("form") if isinstance(body, dict) else None
+        if form not in EVENTS_FORMS:
+            return _json({"error": 'expected {"form": "bare"} or {"form": "wrapped"}'}, 400)
+        with self.state.lock:
+            self.state.events_form = form
+        return _json({"form": form})
 
     def _on_webhook(self, request: Request) -> Response:
         body = request.get_json(silent=True)

@@ -148,7 +148,7 @@ class LocalStack:
 
         self.clients = {
             name: boto3.session.Session().client(name)
-            for name in ("dynamodb", "dynamodbstreams", "sqs", "secretsmanager", "sns", "events")
+            for name in ("dynamodb", "dynamodbstreams", "sqs", "secretsmanager", "sns", "events", "cloudwatch")
         }
         self.refs = create_all(
             self.clients, LocalSettings(webhook_secret=self.webhook_secret, lean_base_url=self.ports.lean_url)
@@ -224,10 +224,19 @@ class LocalStack:
 
     def _start_api(self) -> None:
         from local.aws.api_gateway import ApiEmulator
+        from local.aws.event_tap import EventTap
+        from local.aws.resources import TAP
 
-        self.api = ApiEmulator(self.functions, self.health, self.schedules, self.chaos_stats)
+        self.event_tap = EventTap(self.clients["sqs"], self.refs[TAP])
+        self.api = ApiEmulator(
+            self.functions, self.health, self.schedules, self.chaos_stats, self.event_tap.events, self.describe
+        )
         self.api.serve("127.0.0.1", self.ports.api)
         self._servers.append(self.api)
+
+    def describe(self) -> dict[str, Any]:
+        """What a deployed stack's outputs and resources say, for the local stack (`make smoke URL=...`)."""
+        return stack_description(self.refs, self.ports)
 
     def chaos_stats(self) -> dict[str, Any]:
         """Kills that landed mid-invocation per function, and the SNS fault layer's counts."""
@@ -259,6 +268,26 @@ class LocalStack:
         for process in reversed(self._processes):
             services.stop(process)
         self.say("local stack stopped")
+
+
+def stack_description(refs: dict[str, Any], ports: Ports) -> dict[str, Any]:
+    """The stack's outputs as CloudFormation would give them, its functions and alarms: the local stack's own
+    values, endpoints overridden to the local services."""
+    placeholders = {name: f"local-{name}" for name in tpl.resources()}  # what the local stack does not make
+    known = {**placeholders, **refs}
+    outputs = {name: str(tpl.resolve(output["Value"], known)) for name, output in tpl.load()["Outputs"].items()}
+    outputs["ApiUrl"], outputs["WebhookUrl"] = ports.api_url, f"{ports.api_url}/webhooks/lean"
+    parameters = ("GcmPlatformApplicationArn", "ApnsPlatformApplicationArn", "ApnsSandboxPlatformApplicationArn")
+    return {
+        "outputs": outputs,
+        "parameters": {name: str(refs.get(name, "")) for name in parameters},
+        "functions": sorted(tpl.functions()),
+        "schedules": sorted(
+            name for name, spec in tpl.functions().items() if any(e["Type"] == "Schedule" for e in spec.events.values())
+        ),
+        "alarms": {name: refs.get(name, "") for name in sorted(tpl.of_type("AWS::CloudWatch::Alarm"))},
+        "aws_endpoint": ports.moto_url,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

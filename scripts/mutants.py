@@ -25,14 +25,14 @@ PYTEST = f"{Path(sys.executable).parent / 'pytest'} -x -q -p no:cacheprovider"
 RUNNER = f"timeout -s KILL 120 {PYTEST}"
 STATUSES = ("killed", "timeout", "suspicious", "survived", "skipped", "untested")
 TARGETS: dict[str, list[str]] = {
-    f"{LAYER}/core/signature.py": ["tests/unit/core/test_signature.py", "tests/unit/handlers/test_webhook_handler.py"],
+    f"{LAYER}/core/signature.py": ["tests/core/test_signature.py", "tests/unit/handlers/test_webhook_handler.py"],
     # the raw bytes the signature is checked on
     f"{LAYER}/runtime/http_v2.py": [
         "tests/unit/runtime/test_http_v2.py",
         "tests/unit/handlers/test_webhook_handler.py",
     ],
     f"{LAYER}/core/status_rules.py": [
-        "tests/unit/core/test_status_rules.py",
+        "tests/core/test_status_rules.py",
         "tests/unit/core/test_write_rules.py",
         "tests/unit/core/test_cool_off_recovery.py",
         "tests/unit/handlers/test_stream_filter.py",

@@ -31,11 +31,15 @@ class ApiEmulator(BackgroundWsgiApp):
         health: Callable[[], dict[str, bool]],
         schedules: dict | None = None,
         chaos: Callable[[], dict[str, Any]] | None = None,
+        domain_events: Callable[[], list[dict[str, Any]]] | None = None,
+        description: Callable[[], dict[str, Any]] | None = None,
     ):
         self._functions = functions
         self._chaos = chaos
         self._schedules = schedules or {}
         self._health = health
+        self._domain_events = domain_events or list
+        self._description = description or dict
         self._routes = tpl.http_routes()
 
     def __call__(self, environ: dict, start_response: Any) -> Any:
@@ -50,11 +54,20 @@ class ApiEmulator(BackgroundWsgiApp):
             return Response(OPENAPI.read_bytes(), 200, content_type="application/json")
         if request.path == "/_local/chaos" and request.method == "GET" and self._chaos:
             return _json(self._chaos(), 200)
+        if request.path == "/_local/domain-events" and request.method == "GET":
+            wanted = request.args.get("detail_type")
+            events = [e for e in self._domain_events() if wanted is None or e.get("detail-type") == wanted]
+            return _json(events, 200)
+        if request.path == "/_local/stack" and request.method == "GET":
+            return _json(self._description(), 200)
         if request.path.startswith("/_local/schedules/") and request.method == "POST":
             scheduler = self._schedules.get(request.path.rsplit("/", 1)[1])
             if scheduler is None:
                 return _json({"message": "no such scheduled function", "known": sorted(self._schedules)}, 404)
-            return _json({"result": scheduler.trigger()}, 200)
+            try:
+                return _json({"result": scheduler.trigger()}, 200)
+            except Exception as exc:  # the function's error, as Lambda's invoke reports a FunctionError
+                return _json({"error": type(exc).__name__, "message": str(exc)}, 500)
         route, params = self._match(request.method, request.path)
         if route is None:
             return _json({"message": "Not Found"}, 404)

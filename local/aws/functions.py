@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from local.aws import aws_calls
 from local.aws import template as tpl
 
 LAYER_DIR = tpl.ROOT / "layers" / "common"
@@ -58,11 +59,13 @@ class LocalFunction:
         self.spec = spec
         self.name = spec.logical_id
         os.environ.update(environment)
-        module = load_handler(spec, f"local_fn_{self.name}")
+        with aws_calls.made_by(self.name):  # its init code's AWS calls are the function's (IAM_CALLS)
+            module = load_handler(spec, f"local_fn_{self.name}")
         self.handler = getattr(module, spec.handler.rpartition(".")[2])
 
     def invoke(self, event: dict[str, Any], context: LambdaContext | None = None, **use_cases: Any) -> Any:
         """Run the handler on `event` (with the function's timeout, or `context`); exceptions propagate like a Lambda
         error. `use_cases` go to the handler instead of the ones it wires itself (tests)."""
         context = context or LambdaContext(function_name=self.name, timeout_s=self.spec.timeout)
-        return self.handler(event, context, **use_cases)
+        with aws_calls.made_by(self.name):  # with IAM_CALLS set, its AWS calls are recorded (tests/iam)
+            return self.handler(event, context, **use_cases)

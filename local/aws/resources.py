@@ -107,6 +107,8 @@ def create_all(clients: dict[str, Any], settings: LocalSettings = LocalSettings(
 
     if "events" in clients:
         refs.update(create_event_bus(clients, refs, settings))
+    if "cloudwatch" in clients:
+        refs.update(create_alarms(clients["cloudwatch"], refs, settings))
 
     for platform, parameter in (
         ("GCM", "GcmPlatformApplicationArn"),
@@ -143,6 +145,33 @@ def create_event_bus(clients: dict[str, Any], refs: dict[str, Any], settings: Lo
     events.put_rule(Name=rule, EventBusName=name, EventPattern=json.dumps(pattern), State="ENABLED")
     events.put_targets(Rule=rule, EventBusName=name, Targets=[{"Id": "tap", "Arn": arn}])
     found[TAP] = url
+    return found
+
+
+ALARM_PROPERTIES = (
+    "AlarmDescription",
+    "Namespace",
+    "MetricName",
+    "Dimensions",
+    "Statistic",
+    "Period",
+    "EvaluationPeriods",
+    "Threshold",
+    "ComparisonOperator",
+    "TreatMissingData",
+    "Metrics",
+)
+
+
+def create_alarms(cloudwatch: Any, refs: dict[str, Any], settings: LocalSettings) -> dict[str, Any]:
+    """The template's alarms (without actions), named `<prefix>-<logical id>`: the smoke check reads their state."""
+    found = {}
+    names = {**{name: name for name in tpl.functions()}, "HttpApi": "local", **refs}  # a function's name: its id
+    for logical_id, res in tpl.of_type("AWS::CloudWatch::Alarm").items():
+        props = tpl.resolve({k: v for k, v in res["Properties"].items() if k in ALARM_PROPERTIES}, names)
+        name = f"{settings.prefix}-{logical_id}"
+        cloudwatch.put_metric_alarm(AlarmName=name, **props)
+        found[logical_id] = name
     return found
 
 

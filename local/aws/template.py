@@ -165,7 +165,7 @@ def _evaluate(value: Any, refs: dict[str, Any], template: dict[str, Any] | None)
         return any(_evaluate(a, refs, template) for a in arg)
     if fn == "Fn::And":
         return all(_evaluate(a, refs, template) for a in arg)
-    if fn == "Condition":
+    if fn in ("Condition", "Fn::Condition"):  # `!Condition X` reads as Fn::Condition
         return condition(arg, refs, template)
     raise ValueError(f"unsupported condition function {fn}")
 

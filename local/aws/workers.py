@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from local.aws import aws_calls
 from local.aws import template as tpl
 from local.aws.chaos import KillSwitch
 from local.aws.functions import LambdaContext, load_handler
@@ -33,6 +34,7 @@ def _serve(spec: tpl.FunctionSpec, environment: dict[str, str], log_path: str, c
     sys.stdout = open(log_path, "a", buffering=1)  # noqa: SIM115 - the worker's stdout for its whole life
     sys.stderr = open(Path(log_path).with_name("functions.errors.log"), "a", buffering=1)  # noqa: SIM115
     os.environ.update(environment)
+    aws_calls.record_process_as(spec.logical_id)  # with IAM_CALLS set (inherited), its AWS calls are recorded
     handler = getattr(load_handler(spec, "handler"), spec.handler.rpartition(".")[2])
     conn.send(("ready", None))
     while (event := conn.recv()) is not None:

@@ -42,6 +42,21 @@ class StackClient:
         response.raise_for_status()
         return response.json()
 
+    def refresh(self, customer_id: str) -> requests.Response:
+        """`POST /customers/{customer_id}/payment-sources/refresh`: what the app backend calls on the SDK's success."""
+        return self.http.post(f"{self.api_url}/customers/{customer_id}/payment-sources/refresh", timeout=self.timeout_s)
+
+    def erase(self, customer_id: str) -> requests.Response:
+        """`DELETE /customers/{customer_id}`: erase everything stored for the customer."""
+        return self.http.delete(f"{self.api_url}/customers/{customer_id}", timeout=self.timeout_s)
+
+    def domain_events(self, detail_type: str | None = None) -> list[dict[str, Any]]:
+        """Every domain event put on the bus so far, as EventBridge delivers it to a target, oldest first."""
+        params = {"detail_type": detail_type} if detail_type else None
+        response = self.http.get(f"{self.api_url}/_local/domain-events", params=params, timeout=self.timeout_s)
+        response.raise_for_status()
+        return response.json()
+
     def beneficiary(self, customer_id: str, beneficiary_id: str) -> dict[str, Any] | None:
         for source in self.payment_sources(customer_id)["payment_sources"]:
             for ben in source["beneficiaries"]:
@@ -78,6 +93,14 @@ class StackClient:
     def clear_faults(self) -> None:
         self.http.delete(f"{self.lean_url}/_sim/faults", timeout=self.timeout_s).raise_for_status()
 
+    def set_events_form(self, form: str) -> None:
+        """How Lean's `/events/v1` serves its items: "bare" envelopes or "wrapped" as Lean's early samples."""
+        url = f"{self.lean_url}/_sim/events-api"
+        self.http.put(url, json={"form": form}, timeout=self.timeout_s).raise_for_status()
+
+    def lean_stats(self) -> dict[str, int]:
+        return self.http.get(f"{self.lean_url}/_sim/stats", timeout=self.timeout_s).json()
+
     # ----- pushes and queues (moto) -----
     def endpoints(self) -> list[dict[str, Any]]:
         data = self.http.get(f"{self.moto_url}/moto-api/data.json", timeout=self.timeout_s).json()
@@ -105,10 +128,10 @@ class StackClient:
         )
 
     def queue_depths(self, prefix: str = "lean-local") -> dict[str, int]:
-        """Visible + in-flight messages of the sync queue, its DLQ and the notifier's failure queue."""
+        """Visible + in-flight messages of the sync queue, its DLQ and the two stream readers' failure queues."""
         sqs = self.aws("sqs")
         depths = {}
-        for name in ("SyncQueue", "SyncDeadLetterQueue", "NotifyFailureQueue"):
+        for name in ("SyncQueue", "SyncDeadLetterQueue", "NotifyFailureQueue", "DomainEventsFailureQueue"):
             url = sqs.get_queue_url(QueueName=f"{prefix}-{name}")["QueueUrl"]
             attrs = sqs.get_queue_attributes(
                 QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]

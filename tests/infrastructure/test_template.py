@@ -451,13 +451,13 @@ def test_the_dashboard_shows_queue_depths_errors_throttles_durations_and_iterato
     assert "DashboardUrl" in tpl.load()["Outputs"]
 
 
-def test_the_readme_runbook_names_every_alarm_and_metric():
-    readme = (ROOT / "README.md").read_text()
-    runbook = readme[readme.index("### Runbook") :]
+def test_the_runbook_names_every_alarm_and_metric():
+    operations = (ROOT / "docs" / "operations.md").read_text()
+    runbook = operations[operations.index("### Runbook") :]
     for alarm in tpl.of_type("AWS::CloudWatch::Alarm"):
         assert f"`{alarm}`" in runbook, alarm
     for name in emitted_metrics():
-        assert f"`{name}`" in readme, name
+        assert f"`{name}`" in operations, name
 
 
 def test_snapstart_is_an_option_of_the_synchronous_functions_invoked_through_their_alias(transformed):
@@ -493,3 +493,69 @@ def test_every_function_logs_json_into_its_own_group_with_platform_lines_at_the_
         groups.add(config["LogGroup"]["Ref"])
     assert len(groups) == len(functions)
     assert all(transformed["Resources"][group]["Type"] == "AWS::Logs::LogGroup" for group in groups)
+
+
+# ----- the customer managed key, both ways -----
+KEY = "arn:aws:kms:me-central-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+ENCRYPTED = {  # resource type -> where its key goes
+    "AWS::DynamoDB::Table": ("SSESpecification", "KMSMasterKeyId"),
+    "AWS::SQS::Queue": ("KmsMasterKeyId",),
+    "AWS::SecretsManager::Secret": ("KmsKeyId",),
+    "AWS::Logs::LogGroup": ("KmsKeyId",),
+    "AWS::Events::EventBus": ("KmsKeyIdentifier",),
+}
+
+
+def resolved(kms_key: str) -> dict[str, dict]:
+    """Every resource's properties with the template's parameters at their defaults and KmsKeyArn as given."""
+    refs = {**tpl.parameter_defaults(), "KmsKeyArn": kms_key, "LeanAppId": "app", "AWS::Region": "me-central-1"}
+    refs |= {"AWS::AccountId": "123456789012", "AWS::Partition": "aws", "AWS::StackName": "s", "AWS::URLSuffix": "x"}
+    refs |= {name: f"local-{name}" for name in RESOURCES}
+    refs |= {f"{name}.{a}": f"arn:local:{name}" for name in RESOURCES for a in ("Arn", "QueueName", "StreamArn")}
+    wanted = {name: res for name, res in RESOURCES.items() if res["Type"] in ENCRYPTED or name in FUNCTIONS}
+    return {name: tpl.resolve(res.get("Properties", {}), refs) for name, res in wanted.items()}
+
+
+@pytest.mark.parametrize("kms_key", ["", KEY])
+def test_a_customer_managed_key_encrypts_every_store_or_none(kms_key):
+    properties = resolved(kms_key)
+    for name, res in RESOURCES.items():
+        where = ENCRYPTED.get(res["Type"])
+        if where is None:
+            continue
+        value = properties[name]
+        for step in where:
+            value = value.get(step) if isinstance(value, dict) else None
+        assert value == (kms_key or None), (name, value)
+        if res["Type"] == "AWS::SQS::Queue":  # SQS-managed encryption exactly when no key is given
+            assert properties[name]["SqsManagedSseEnabled"] is (not kms_key), name
+        if res["Type"] == "AWS::DynamoDB::Table":
+            assert properties[name]["SSESpecification"]["SSEEnabled"] is True
+            assert properties[name]["SSESpecification"].get("SSEType") == ("KMS" if kms_key else None)
+
+
+@pytest.mark.parametrize("kms_key", ["", KEY])
+def test_each_function_is_granted_only_decrypt_and_generate_data_key_on_the_key_through_its_services(kms_key):
+    properties = resolved(kms_key)
+    for function in FUNCTIONS:
+        statements = [s for p in properties[function]["Policies"] for s in p.get("Statement", [])]
+        keys = [s for s in statements if any(a.startswith("kms:") for a in s["Action"])]
+        if not kms_key:
+            assert keys == [], function
+            continue
+        [grant] = keys
+        assert grant["Resource"] == KEY and set(grant["Action"]) <= {"kms:Decrypt", "kms:GenerateDataKey"}
+        services = grant["Condition"]["StringEquals"]["kms:ViaService"]
+        assert services and all(s.endswith(".me-central-1.amazonaws.com") for s in services), function
+
+
+def test_the_key_policy_the_key_needs_is_documented():
+    operations = (ROOT / "docs" / "operations.md").read_text()
+    section = operations[operations.index("## Your own KMS key") :]
+    for needed in (
+        "logs.<region>.amazonaws.com",
+        "kms:EncryptionContext:aws:logs:arn",
+        "events.amazonaws.com",
+        ":root",
+    ):
+        assert needed in section, needed

@@ -18,49 +18,10 @@ from local.harness import samples
 from local.harness.client import wait_for
 from local.harness.story import run_story
 from tests.support.constants import INTEGRATION_SECRET as SECRET
+from tests.support.stack_flows import lean_has, new_customer, post_ok, settle, status_of, wait_status
 
 pytestmark = pytest.mark.integration
 GCM = "fcm-token:APA91b" + "x" * 120
-
-
-def new_customer(stack, devices=("phone",)) -> dict[str, str]:
-    flow = samples.ids()
-    for device in devices:
-        token = f"fcm-{device}-{flow['customer_id'][:8]}:APA91b" + "y" * 100
-        assert stack.register_device(flow["customer_id"], device, "GCM", token).status_code == 200
-    return flow
-
-
-def lean_has(stack, flow, status) -> None:
-    stack.set_payment_source(
-        flow["customer_id"], flow["payment_source_id"], samples.payment_source(flow, local_app_id(), status)
-    )
-
-
-def post_ok(stack, envelope) -> None:
-    response = stack.post_webhook(envelope)
-    assert response.status_code == 200, response.text
-
-
-def status_of(stack, flow) -> str | None:
-    ben = stack.beneficiary(flow["customer_id"], flow["beneficiary_id"])
-    return ben["status"] if ben else None
-
-
-def wait_status(stack, flow, status, timeout_s=40) -> None:
-    wait_for(lambda: status_of(stack, flow) == status, timeout_s=timeout_s, what=f"status {status}")
-
-
-def settle(stack, flow, pushes_expected: int, device="phone", seconds=2.0) -> list:
-    """Wait for the expected pushes, then a little longer to catch any extra one."""
-    if pushes_expected:
-        wait_for(
-            lambda: len(stack.pushes(flow["customer_id"], device)) >= pushes_expected,
-            timeout_s=40,
-            what=f"{pushes_expected} push(es)",
-        )
-    time.sleep(seconds)
-    return stack.pushes(flow["customer_id"], device)
 
 
 def dlq_messages(stack) -> list[dict]:
@@ -370,6 +331,12 @@ def test_the_app_backend_example_signs_with_sigv4_and_reads_everything(stack, mo
     wait_status(stack, flow, samples.ACTIVE)
     sources = api.payment_sources(flow["customer_id"], limit=1)
     assert [s["id"] for s in sources] == [flow["payment_source_id"]]
+    fresh = samples.ids()  # the LinkSDK reported success: the backend refreshes before any webhook
+    lean_has(stack, fresh, samples.AWAITING)
+    status, page = api.refresh(fresh["customer_id"])
+    assert status == 200 and [s["id"] for s in page["payment_sources"]] == [fresh["payment_source_id"]]
+    status, erased = api.erase(fresh["customer_id"])
+    assert status == 200 and erased["deleted"]["payment_sources"] == 1
     assert signed and all(h.startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/") for h in signed)
     assert all("/me-central-1/execute-api/aws4_request" in h for h in signed)
 

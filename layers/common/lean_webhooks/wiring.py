@@ -102,7 +102,6 @@ def webhook_intake() -> WebhookIntake:
     from lean_webhooks.adapters.secrets import webhook_secrets
     from lean_webhooks.adapters.sqs_queue import SqsSyncQueue
     from lean_webhooks.core.intake import WebhookIntake
-    from lean_webhooks.core.ports import PushPlatform
 
     settings = webhook_settings()
     secrets = partial(webhook_secrets, settings.webhook_secret_id, settings.secret_max_age_s)

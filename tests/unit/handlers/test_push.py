@@ -231,6 +231,23 @@ def test_phone_that_changed_hands_never_gets_the_previous_customers_push(aws, ap
     assert endpoints(aws) == {}  # the owner's deletion deletes the endpoint
 
 
+def test_a_phone_sold_after_its_owners_registration_crashed_midway_registers_for_its_new_owner(aws, api):
+    """The previous owner's device was moved to another endpoint by a registration that died before it released
+    the old one: the old endpoint's owner record names a device pointing elsewhere. The buyer still registers."""
+    from datetime import UTC, datetime
+
+    from lean_webhooks.adapters.dynamodb.devices import DynamoDevices
+    from lean_webhooks.adapters.dynamodb.table import Table
+
+    register(api, customer=CUSTOMER, device="a-phone", token=GCM_TOKEN)
+    elsewhere = "arn:aws:sns:us-east-1:123456789012:endpoint/GCM/x/elsewhere"
+    devices = DynamoDevices(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
+    assert devices.put(CUSTOMER, "a-phone", "GCM", elsewhere, datetime.now(UTC))  # the crash's state
+    status, _ = register(api, customer=OTHER, device="b-phone", token=GCM_TOKEN)
+    assert status == 200 and device_items(aws, OTHER) == ["b-phone"]
+    assert devices.get(CUSTOMER, "a-phone").endpoint_arn == elsewhere
+
+
 def test_records_that_are_not_activations_push_nothing(aws, api, notify):
     register(api)
     not_activation = activation(old="ACTIVE")
@@ -627,3 +644,24 @@ def test_bodies_that_are_not_utf8_json_are_refused_not_failed(aws, load_function
         result = function.invoke(event)
         assert result["statusCode"] == expected, (content_type, result)
         assert set(json.loads(result["body"])) == {"error", "message"}
+
+
+def test_apns_pushes_set_the_alert_push_type_and_priority_and_fcm_pushes_do_not(aws, api, notify):
+    register(api, device="iphone", platform="APNS", token=APNS_TOKEN)
+    register(api, device="android", platform="GCM", token=GCM_TOKEN)
+    sns = ScriptedSns(aws["clients"]["sns"])
+    published: list[dict] = []
+
+    def recording(**kwargs):
+        published.append(kwargs)
+        return sns.real.publish(**kwargs)
+
+    sns.publish_with = recording
+    assert notify.invoke({"Records": [activation()]}, push=activation_push(sns)) == {"batchItemFailures": []}
+    apns = next(p for p in published if "/APNS/" in p["TargetArn"])
+    fcm = next(p for p in published if "/GCM/" in p["TargetArn"])
+    assert apns["MessageAttributes"] == {
+        "AWS.SNS.MOBILE.APNS.PUSH_TYPE": {"DataType": "String", "StringValue": "alert"},
+        "AWS.SNS.MOBILE.APNS.PRIORITY": {"DataType": "String", "StringValue": "10"},
+    }
+    assert "MessageAttributes" not in fcm

@@ -132,3 +132,27 @@ def test_a_failed_push_stays_in_the_index_and_a_later_activation_keeps_its_place
     )
     assert notify.invoke({"Records": [first]}) == {"batchItemFailures": []}  # the old record, redelivered
     assert index_key(aws, "b5") == later  # the later activation keeps its place for the reconciler
+
+
+def test_an_activation_that_leaves_the_window_unsettled_is_counted_once_and_taken_out(aws, functions, capsys):
+    from lean_webhooks.adapters.dynamodb.table import activations_pk
+
+    _, _, reconcile = functions
+    activate(aws, "b6", cool_off_seen=True)
+    three_days_ago = "2026-11-28T09:00:00.000000Z"
+    aws["clients"]["dynamodb"].update_item(
+        TableName=aws["refs"]["Table"],
+        Key={"pk": {"S": f"CUSTOMER#{CUSTOMER}"}, "sk": {"S": "PAYMENT_SOURCE#p1#BENEFICIARY#b6"}},
+        UpdateExpression="SET gsi2pk = :day, gsi2sk = :at",
+        ExpressionAttributeValues={":day": {"S": activations_pk(three_days_ago[:10])}, ":at": {"S": three_days_ago}},
+    )
+    capsys.readouterr()
+    first = reconcile.invoke({})
+    assert first["abandoned"] == 1 and first["checked"] == 0  # never pushed by this run: it left the window
+    assert '"ActivationsAbandoned":[1.0]' in capsys.readouterr().out
+    item = aws["clients"]["dynamodb"].get_item(
+        TableName=aws["refs"]["Table"],
+        Key={"pk": {"S": f"CUSTOMER#{CUSTOMER}"}, "sk": {"S": "PAYMENT_SOURCE#p1#BENEFICIARY#b6"}},
+    )["Item"]
+    assert "gsi2pk" not in item and "pushes_abandoned_at" in item
+    assert reconcile.invoke({})["abandoned"] == 0  # counted once

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from lean_webhooks.adapters.dynamodb.table import (
     DEVICE,
@@ -47,10 +48,10 @@ class DynamoDevices:
     ) -> bool:
         """The endpoint's owner becomes this device and the device item points at it. When the endpoint moves
         from another device (same token: SNS hands back the same endpoint), one transaction also removes that
-        device's item. Otherwise two writes, the owner first: a crash between them leaves an owner record without
-        its device item, never a device item pointing at an endpoint it does not own (and a transaction would
-        bill both writes twice). False when the owner changed since `previous_owner` was read (a concurrent
-        registration): read again."""
+        device's item (or, when that item points elsewhere already, checks it still does). Otherwise two writes,
+        the owner first: a crash between them leaves an owner record without its device item, never a device item
+        pointing at an endpoint it does not own (and a transaction would bill both writes twice). False when the
+        owner changed since `previous_owner` was read (a concurrent registration): read again."""
         owner = {"pk": endpoint_pk(endpoint_arn), "sk": ENDPOINT, "entity": ENDPOINT}
         owner |= {"customer_id": customer_id, "device_id": device_id}
         condition, values = "attribute_not_exists(pk)", {}
@@ -75,19 +76,30 @@ class DynamoDevices:
                 return False
             self._table.put(device)
             return True
+        previous = key(customer_pk(previous_owner[0]), device_sk(previous_owner[1]))
         return self._table.transact(
             [
                 {"Put": {"Item": to_item(owner), "ConditionExpression": condition, **values}},
                 {"Put": {"Item": to_item(device)}},
-                {
-                    "Delete": {
-                        "Key": key(customer_pk(previous_owner[0]), device_sk(previous_owner[1])),
-                        "ConditionExpression": "attribute_not_exists(pk) OR endpoint_arn = :arn",
-                        "ExpressionAttributeValues": to_values({":arn": endpoint_arn}),
-                    }
-                },
+                self._previous_device(previous, endpoint_arn),
             ]
         )
+
+    def _previous_device(self, previous: dict[str, Any], endpoint_arn: str) -> dict[str, Any]:
+        """The previous owner's device item: deleted while it points at the endpoint; left alone, but checked not
+        to point at it by the time the transaction runs, when it points elsewhere already (a registration that
+        crashed between its owner write and its device write)."""
+        arn = {"ExpressionAttributeValues": to_values({":arn": endpoint_arn})}
+        stored = self._table.get(previous, projection="endpoint_arn")
+        if stored and stored.get("endpoint_arn") == endpoint_arn:
+            return {"Delete": {"Key": previous, "ConditionExpression": "endpoint_arn = :arn", **arn}}
+        return {
+            "ConditionCheck": {
+                "Key": previous,
+                "ConditionExpression": "attribute_not_exists(pk) OR endpoint_arn <> :arn",
+                **arn,
+            }
+        }
 
     def release_endpoint(self, endpoint_arn: str, customer_id: str, device_id: str) -> bool:
         """Drop the endpoint's owner record if this device owns it (or nobody does); True means the endpoint

@@ -1,0 +1,188 @@
+"""The domain events' publisher: the template's filter lets through every change that is a transition, the
+function puts one event per transition on the bus (moto's EventBridge, read back through a rule's SQS target),
+refused entries are retried then fail the record, and every detail matches its committed JSON Schema."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+
+import jsonschema
+import pytest
+from moto.events.models import EventPattern
+
+from lean_webhooks.adapters.dynamodb.table import from_item, to_item
+from lean_webhooks.adapters.eventbridge import EventBridgeBus
+from lean_webhooks.core.domain_events import DomainEventPublisher, domain_events
+from lean_webhooks.models.domain_events import DETAIL_TYPES, SOURCE, StoredChange
+from local.aws import template as tpl
+from local.aws.resources import TAP
+from tests.support.streams import stream_record
+
+PATTERNS = [EventPattern.load(json.dumps(p)) for p in tpl.filter_patterns("PublishDomainEventsFunction")]
+STATUSES = [None, "AWAITING_BENEFICIARY_COOL_OFF", "ACTIVE", "REMOVED", "DELETED", "SUSPENDED"]
+ACCOUNT_DATA = ("iban", "account_number", "account_name", "AE340260001015528812001", "1015528812001")
+
+
+def beneficiary(status: str | None, **extra) -> dict | None:
+    if status is None:
+        return None
+    return to_item(
+        {
+            "pk": "CUSTOMER#c1",
+            "sk": "PAYMENT_SOURCE#p1#BENEFICIARY#b1",
+            "entity": "BENEFICIARY",
+            "customer_id": "c1",
+            "payment_source_id": "p1",
+            "beneficiary_id": "b1",
+            "payment_destination_id": "d1",
+            "bank_identifier": "ENBD_UAE",
+            "status": status,
+            "updated_at": "2026-12-01T10:00:00.000000Z",
+            **extra,
+        }
+    )
+
+
+def payment_source(deleted: bool) -> dict:
+    item = {"pk": "CUSTOMER#c1", "sk": "PAYMENT_SOURCE#p1", "entity": "PAYMENT_SOURCE", "customer_id": "c1"}
+    item |= {
+        "payment_source_id": "p1",
+        "bank_identifier": "ENBD_UAE",
+        "accounts": [{"iban": "AE340260001015528812001"}],
+    }
+    if deleted:
+        item |= {"deleted_at": "2026-12-01T11:00:00.000000Z", "deleted_reason": "USER_REQUESTED"}
+    return to_item(item)
+
+
+def change_of(record: dict) -> StoredChange:
+    images = record["dynamodb"]
+    return StoredChange(
+        record_id=record["eventID"],
+        kind=record["eventName"],
+        old=from_item(images["OldImage"]) if "OldImage" in images else None,
+        new=from_item(images["NewImage"]) if "NewImage" in images else None,
+        approximate_at="2026-12-01T10:00:01Z",
+    )
+
+
+def passes_filter(record: dict) -> bool:
+    return any(p.matches_event(record) for p in PATTERNS)
+
+
+@pytest.mark.parametrize(("old", "new"), list(itertools.product(STATUSES, STATUSES[1:])))
+def test_the_filter_passes_every_beneficiary_change_that_makes_an_event(old, new):
+    record = stream_record(beneficiary(old), beneficiary(new, cool_off_seen=True))
+    if domain_events(change_of(record)):
+        assert passes_filter(record), (old, new)
+
+
+@pytest.mark.parametrize(("old", "new"), [(None, False), (None, True), (False, False), (False, True), (True, True)])
+def test_the_filter_passes_a_payment_source_recorded_deleted(old, new):
+    record = stream_record(payment_source(old) if old is not None else None, payment_source(new))
+    assert passes_filter(record) == bool(domain_events(change_of(record)))
+
+
+def test_the_filter_drops_deletions_and_other_items():
+    assert not passes_filter(stream_record(beneficiary("ACTIVE"), None))  # an erasure's REMOVE announces nothing
+    device = to_item({"pk": "CUSTOMER#c1", "sk": "DEVICE#d", "entity": "DEVICE", "status": "ACTIVE"})
+    assert not passes_filter(stream_record(None, device))
+    erasure = to_item({"pk": "CUSTOMER#c1", "sk": "ERASURE", "entity": "ERASURE", "customer_id": "c1"})
+    assert passes_filter(stream_record(None, erasure))
+
+
+def tapped(aws) -> list[dict]:
+    """What the bus delivered to the local rule's SQS target."""
+    sqs, url = aws["clients"]["sqs"], aws["refs"][TAP]
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    return [json.loads(m["Body"]) for m in messages]
+
+
+def test_one_event_per_transition_is_put_on_the_bus_without_account_data(aws, load_function):
+    publisher = load_function("PublishDomainEventsFunction")
+    added_active = stream_record(None, beneficiary("ACTIVE", cool_off_seen=False))
+    deleted = stream_record(payment_source(False), payment_source(True))
+    assert publisher.invoke({"Records": [added_active, deleted]}) == {"batchItemFailures": []}
+    events = tapped(aws)
+    assert sorted(e["detail-type"] for e in events) == [
+        "Beneficiary Added",
+        "Beneficiary Chargeable",
+        "Payment Source Deleted",
+    ]
+    assert all(e["source"] == SOURCE for e in events) and len({e["detail"]["event_id"] for e in events}) == 3
+    chargeable = next(e for e in events if e["detail-type"] == "Beneficiary Chargeable")["detail"]
+    assert chargeable["after_cool_off"] is False and chargeable["previous_status"] is None
+    assert not any(word in json.dumps(events) for word in ACCOUNT_DATA)
+
+
+def test_every_delivery_of_a_record_carries_the_same_event_ids(aws, load_function):
+    publisher = load_function("PublishDomainEventsFunction")
+    record = stream_record(beneficiary("AWAITING_BENEFICIARY_COOL_OFF"), beneficiary("ACTIVE", cool_off_seen=True))
+    publisher.invoke({"Records": [record]})
+    publisher.invoke({"Records": [record]})  # redelivered (a retry, a bisection)
+    [first, again] = tapped(aws)
+    assert first["detail"]["event_id"] == again["detail"]["event_id"]
+    assert first["detail"]["after_cool_off"] is True and first["detail"]["previous_status"] == (
+        "AWAITING_BENEFICIARY_COOL_OFF"
+    )
+
+
+class Refusing:
+    """An EventBridge client that refuses every entry, as PutEvents reports it: 200 with FailedEntryCount."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def put_events(self, Entries):
+        self.calls += 1
+        results = [{"ErrorCode": "InternalFailure", "ErrorMessage": "try again"} for _ in Entries]
+        return {"FailedEntryCount": len(Entries), "Entries": results}
+
+
+def test_entries_the_bus_refuses_are_put_again_then_fail_the_record(aws, load_function):
+    publisher = load_function("PublishDomainEventsFunction")
+    refusing = Refusing()
+    bus = EventBridgeBus("lean-local-payment-sources", refusing, sleep=lambda s: None)
+    record = stream_record(None, beneficiary("AWAITING_BENEFICIARY_COOL_OFF"))
+    result = publisher.invoke({"Records": [record]}, publisher=DomainEventPublisher(bus))
+    assert result == {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
+    assert refusing.calls == 3  # the call and two more for the failed entries, then the record is retried
+
+
+def test_the_committed_event_schemas_are_the_models_and_every_detail_matches_its_schema(aws, load_function):
+    result = subprocess.run(
+        [sys.executable, "scripts/event_schemas.py", "--check"], cwd=tpl.ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    schemas = {
+        t: json.loads((tpl.ROOT / "docs" / "events" / (t.lower().replace(" ", "-") + ".json")).read_text())
+        for t in DETAIL_TYPES
+    }
+    publisher = load_function("PublishDomainEventsFunction")
+    erasure = to_item(
+        {
+            "pk": "CUSTOMER#c1",
+            "sk": "ERASURE",
+            "entity": "ERASURE",
+            "customer_id": "c1",
+            "erasure_id": "e1",
+            "erased_at": "2026-12-01T12:00:00.000000Z",
+        }
+    )
+    records = [
+        stream_record(None, beneficiary("ACTIVE", cool_off_seen=True)),
+        stream_record(beneficiary("ACTIVE"), beneficiary("REMOVED")),
+        stream_record(payment_source(False), payment_source(True)),
+        stream_record(None, erasure),
+    ]
+    for index, record in enumerate(records):
+        record["eventID"] = f"r{index}"
+        record["dynamodb"]["SequenceNumber"] = str(index)
+    assert publisher.invoke({"Records": records}) == {"batchItemFailures": []}
+    events = tapped(aws)
+    assert {e["detail-type"] for e in events} == set(DETAIL_TYPES)
+    for event in events:
+        jsonschema.validate(event["detail"], schemas[event["detail-type"]])

@@ -1,0 +1,98 @@
+"""Erasing a customer through the customer API's handler, on moto and the Lean simulator: Lean's DELETE first,
+then every item of the customer and its push endpoints; idempotent; nothing changed when Lean fails."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from lean_webhooks.adapters.dynamodb.table import Table
+from lean_webhooks.models.push import Claim
+from local.aws.resources import local_app_id
+from local.harness import samples
+from local.lean_sim import Fault
+from tests.support.customer_api import call
+from tests.support.streams import activation
+
+TOKEN = "fcm-erase:" + "E" * 140
+ZEROS = {"payment_sources": 0, "beneficiaries": 0, "devices": 0, "push_markers": 0, "refresh_markers": 0, "other": 0}
+
+
+def items_of(aws, customer_id: str) -> list[dict]:
+    """Every item that names the customer, whatever its key: a scan, as an auditor would look."""
+    found = aws["clients"]["dynamodb"].scan(TableName=aws["refs"]["Table"])["Items"]
+    return [i for i in found if customer_id in str(i)]
+
+
+def onboarded(aws, api, notify) -> dict:
+    """A customer with two devices, a payment source (refreshed from Lean), an activation pushed to one device and
+    unsettled for the other (a claim left in flight)."""
+    from lean_webhooks.adapters.dynamodb.push_markers import DynamoPushMarkers
+
+    flow = samples.ids()
+    customer = flow["customer_id"]
+    aws["sim"].state.payment_sources[(customer, flow["payment_source_id"])] = samples.payment_source(
+        flow, local_app_id(), samples.AWAITING
+    )
+    for device in ("phone", "tablet"):
+        body = {"platform": "GCM", "token": f"{TOKEN}{device}{customer[:8]}"}
+        assert call(api, "PUT", f"/customers/{customer}/devices/{device}", body)[0] == 200
+    assert call(api, "POST", f"/customers/{customer}/payment-sources/refresh")[0] == 200
+    assert notify.invoke({"Records": [activation(customer)]}) == {"batchItemFailures": []}
+    markers = DynamoPushMarkers(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
+    held = markers.claim(customer, "b9", "tablet", datetime.now(UTC), timedelta(seconds=60))
+    assert held.claim is Claim.CLAIMED
+    return flow
+
+
+def endpoints_of(aws, customer_id: str) -> list:
+    from moto.sns.models import sns_backends
+
+    found = sns_backends["123456789012"]["us-east-1"].platform_endpoints.values()
+    return [e for e in found if e.attributes.get("CustomUserData", e.custom_user_data).startswith(customer_id)]
+
+
+def test_erasure_deletes_at_lean_then_everything_of_the_customer_and_a_second_call_finds_nothing(aws, load_function):
+    api, notify = load_function("CustomerApiFunction"), load_function("NotifyActiveFunction")
+    flow = onboarded(aws, api, notify)
+    customer = flow["customer_id"]
+    assert items_of(aws, customer) and len(endpoints_of(aws, customer)) == 2
+    status, body = call(api, "DELETE", f"/customers/{customer}")
+    assert status == 200 and body["customer_id"] == customer and body["deleted_at_lean"] == 1
+    assert body["deleted"] == {
+        **ZEROS,
+        "payment_sources": 1,
+        "beneficiaries": 1,
+        "devices": 2,
+        "push_markers": 3,
+        "refresh_markers": 1,
+    }
+    assert body["push_endpoints"] == 2 and body["event_id"]
+    assert (customer, flow["payment_source_id"]) not in aws["sim"].state.payment_sources  # Lean's DELETE
+    assert items_of(aws, customer) == [] and endpoints_of(aws, customer) == []
+    status, again = call(api, "DELETE", f"/customers/{customer}")
+    assert status == 200 and again["deleted"] == ZEROS and again["deleted_at_lean"] == 0 and again["event_id"] is None
+
+
+def test_lean_failing_the_deletion_changes_nothing_here(aws, load_function):
+    api, notify = load_function("CustomerApiFunction"), load_function("NotifyActiveFunction")
+    flow = onboarded(aws, api, notify)
+    customer = flow["customer_id"]
+    before = items_of(aws, customer)
+    aws["sim"].state.faults.append(Fault(status=503, count=None))
+    status, body = call(api, "DELETE", f"/customers/{customer}")
+    assert status == 503 and body["error"] == "lean_error"
+    assert items_of(aws, customer) == before and len(endpoints_of(aws, customer)) == 2
+    aws["sim"].state.faults.clear()
+    aws["sim"].state.faults.append(Fault(status=400, count=None))  # Lean refuses: 502, nothing changed either
+    assert call(api, "DELETE", f"/customers/{customer}")[0] == 502 and items_of(aws, customer) == before
+
+
+def test_an_endpoint_that_moved_to_another_customer_survives_the_erasure(aws, load_function):
+    api = load_function("CustomerApiFunction")
+    first, second = samples.ids()["customer_id"], samples.ids()["customer_id"]
+    body = {"platform": "GCM", "token": TOKEN + "shared"}
+    assert call(api, "PUT", f"/customers/{first}/devices/phone", body)[0] == 200
+    assert call(api, "PUT", f"/customers/{second}/devices/phone", body)[0] == 200  # the phone changed hands
+    status, erased = call(api, "DELETE", f"/customers/{first}")
+    assert status == 200 and erased["push_endpoints"] == 0
+    assert len(endpoints_of(aws, second)) == 1 and call(api, "GET", f"/customers/{second}/devices")[1]["devices"]
