@@ -97,9 +97,10 @@ test-core: $(DEV)
 IAM_CALLS := $(CURDIR)/.iam-calls
 export IAM_CALLS
 
+# One worker per core (pytest-xdist): every test starts its own moto and Lean simulator.
 test-unit: $(DEV)
 	rm -rf $(IAM_CALLS)
-	$(BIN)/pytest tests/unit -q -p no:cacheprovider
+	$(BIN)/pytest tests/unit -q -p no:cacheprovider -n auto
 
 test-infra: $(DEV) .venv-sam/.installed .venv-checkov/.installed
 	SAM=$(SAM) CHECKOV=$(CHECKOV) $(BIN)/pytest tests/infrastructure -q -p no:cacheprovider

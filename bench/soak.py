@@ -46,7 +46,7 @@ class Flow:
     reordered: bool
     disabled_device: bool
     sharing: str = ""  # how the phone's push token is shared: "", "reinstall" or "changed_hands"
-    refreshed: bool = False  # the app backend refreshes on the LinkSDK's success, racing the webhooks
+    refreshed: str = ""  # the app backend refreshes: "" no, "sdk" on the LinkSDK's success, "late" racing the update
     retook_token: bool = False  # changed hands, but this customer's (retried) registration was processed last
     webhooks: int = 0
     retried_5xx: int = 0
@@ -79,7 +79,7 @@ class Plan:
                     rng.random() < 0.2,
                     rng.random() < 0.05,
                     kind,
-                    refreshed=rng.random() < 0.3,
+                    refreshed=rng.choice(("sdk", "late")) if rng.random() < 0.3 else "",
                 )
             )
         return cls(flows)
@@ -131,11 +131,13 @@ def run_flow(stack: RunningStack, flow: Flow) -> None:
     if flow.reordered:
         sends = [sends[0], updated, created]
     stack.set_payment_source(cid, psid, samples.payment_source(flow.ids, local_app_id(), samples.AWAITING))
-    if flow.refreshed:  # a 503 (Lean's faults) says when to retry: the client backs off, as an app backend would
+    if flow.refreshed == "sdk":  # a 503 (Lean's faults) says when to retry: the client backs off, as a backend would
         _until_accepted(flow, lambda: stack.refresh(cid), "refresh")
     for envelope in sends:
         if envelope is updated:
             stack.set_payment_source(cid, psid, samples.payment_source(flow.ids, local_app_id(), samples.ACTIVE))
+            if flow.refreshed == "late":  # the refresh may store the activation before the webhook does
+                _until_accepted(flow, lambda: stack.refresh(cid), "refresh")
         for _ in range(2 if flow.duplicate else 1):
             _until_accepted(flow, lambda envelope=envelope: stack.post_webhook(envelope), "webhook")
             flow.webhooks += 1
@@ -336,7 +338,7 @@ def soak(flows: int, workers: int, seed: int, state_dir: Path, kill: float, sns_
             }
             for f in (lost + unexpected)[:10]
         ],
-        "refreshed_flows": sum(f.refreshed for f in plan.flows),
+        "refreshed_flows": dict(Counter(f.refreshed for f in plan.flows if f.refreshed)),
         **check_events(plan.flows, events),
         "left_in_queues": depths,
         "send_s": round(sent_s, 1),

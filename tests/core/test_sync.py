@@ -215,3 +215,18 @@ def test_lean_answering_for_another_payment_source_is_refused_for_good(
         sync.handle(updated_event(clock.now))
     assert refused.value.reason == "id_mismatch"
     assert stores.table.items == {}
+
+
+def test_an_activation_a_refresh_stored_first_is_pushed_once_when_the_updated_webhook_follows(
+    sync, lean, stores, clock
+):
+    """The refresh sees the beneficiary ACTIVE before any webhook arrived (it cannot tell a cool-off happened);
+    Lean's `beneficiary.updated` that follows says one did: one push-worthy activation, whatever comes after."""
+    lean_lists(lean, (BENEFICIARY, ACTIVE, None))
+    sync.store_whole(lean.get_payment_source(CUSTOMER, SOURCE), "refresh:1", "refresh")
+    assert stored(stores) == {BENEFICIARY: ACTIVE} and pushes(stores) == 0
+    sync.handle(beneficiary_event("updated", ACTIVE, clock.now))
+    assert pushes(stores) == 1
+    sync.handle(beneficiary_event("updated", ACTIVE, clock.now))  # another delivery, another event
+    sync.handle(beneficiary_event("created", AWAITING_COOL_OFF, clock.now))  # a late created
+    assert pushes(stores) == 1 and stored(stores) == {BENEFICIARY: ACTIVE}

@@ -188,7 +188,7 @@ def test_stream_mapping_filters_bisects_and_has_an_on_failure_destination():
     assert props["BisectBatchOnFunctionError"] is True and 0 < props["MaximumRetryAttempts"] <= 10
     assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     assert props["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": ["NotifyFailureQueue", "Arn"]}
-    assert len(tpl.filter_patterns("NotifyActiveFunction")) == 2
+    assert len(tpl.filter_patterns("NotifyActiveFunction")) == 3
 
 
 def _statements(function: str) -> list[dict]:

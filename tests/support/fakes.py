@@ -242,13 +242,20 @@ class InMemoryPaymentSources(Breakable):
         return True
 
     def apply_beneficiary(self, write: BeneficiaryWrite, now: datetime) -> bool:
-        """False when the stored status is ACTIVE or DELETED, or REMOVED and Lean's answer does not list it."""
+        """False when the stored status is ACTIVE or DELETED, or REMOVED and Lean's answer does not list it; but an
+        ACTIVE item stored without evidence of a cool-off takes an ACTIVE write that carries it (once)."""
         self._maybe_fail("apply_beneficiary")
         decision, identity = write.decision, write.identity
         pk, sk = customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)
         existing = self.table.get(pk, sk) or {}
         final = {ACTIVE, DELETED} | (set() if write.seen_in_api else {REMOVED})
-        if "status" in existing and existing["status"] in final:
+        late_evidence = (
+            decision.status == ACTIVE
+            and decision.cool_off_seen
+            and existing.get("status") == ACTIVE
+            and existing.get("cool_off_seen") is False
+        )
+        if "status" in existing and existing["status"] in final and not late_evidence:
             return False
         sets: dict[str, Any] = {
             "status": decision.status,
@@ -267,7 +274,8 @@ class InMemoryPaymentSources(Breakable):
         if write.cool_off_expiry is not None:
             sets["cool_off_expiry"] = iso(write.cool_off_expiry)
         if decision.status == ACTIVE:
-            sets["cool_off_seen"] = existing.get("cool_off_seen", decision.cool_off_seen)  # if_not_exists
+            seen = True if decision.cool_off_seen else existing.get("cool_off_seen", decision.cool_off_seen)
+            sets["cool_off_seen"] = seen  # evidence is set; without it, if_not_exists
             sets.update(activated_at=iso(now), gsi2pk=activations_pk(iso(now)[:10]), gsi2sk=iso(now))
             removes += ["gsi1pk", "gsi1sk"]
         elif decision.status == AWAITING_COOL_OFF and write.recheck_at is not None:

@@ -195,3 +195,21 @@ def test_beneficiaries_of_lists_one_payment_source_only(backend: Backend):
     store.apply_beneficiary(write(ACTIVE, who=identity("b4", customer_id="someone-else")), NOW)
     store.put_payment_source(source(), NOW)
     assert [b.beneficiary_id for b in store.beneficiaries_of(CUSTOMER, SOURCE)] == ["b1", "b2"]
+
+
+def test_an_active_beneficiary_stored_without_cool_off_evidence_takes_it_once_and_enters_the_activations(
+    backend: Backend,
+):
+    """A refresh (or a re-sync) saw it ACTIVE first: no evidence of a cool-off, taken as active at creation. A
+    `beneficiary.updated` (or an AWAITING read) since says the customer did wait: that evidence is written, once,
+    and the activation is indexed for the push reconciliation."""
+    store = backend.payment_sources
+    assert store.apply_beneficiary(write(ACTIVE, cool_off_seen=False), NOW) is True
+    assert the_beneficiary(backend).cool_off_seen is False
+    assert store.apply_beneficiary(write(ACTIVE, cool_off_seen=False), LATER) is False  # no evidence: refused
+    assert store.apply_beneficiary(write(ACTIVE, cool_off_seen=True, event_id="updated"), LATER) is True
+    ben = the_beneficiary(backend)
+    assert ben.status == ACTIVE and ben.cool_off_seen is True and ben.activated_at == iso(LATER)
+    assert [b.beneficiary_id for b in store.unsettled_activations(LATER, LATER, 10)] == [BENEFICIARY]
+    assert store.apply_beneficiary(write(ACTIVE, cool_off_seen=True, event_id="again"), LATER) is False  # once
+    assert store.apply_beneficiary(write(AWAITING_COOL_OFF), LATER) is False  # and never back

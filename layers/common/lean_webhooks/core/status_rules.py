@@ -41,8 +41,10 @@ def recheck_time(now: datetime, cool_off_expiry: datetime | None) -> datetime:
 
 
 def is_push_worthy_activation(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> bool:
-    """True when a stored beneficiary became `ACTIVE` after a cool-off (plain-Python stream images)."""
+    """True when a stored beneficiary became `ACTIVE` after a cool-off (plain-Python stream images), or an `ACTIVE`
+    one stored without evidence of a cool-off (seen active first by a refresh or a re-sync) got that evidence."""
     if not new or new.get("entity") != "BENEFICIARY":
         return False
     was_active = bool(old) and old.get("status") == ACTIVE
-    return new.get("status") == ACTIVE and new.get("cool_off_seen") is True and not was_active
+    evidence_came_late = was_active and old.get("cool_off_seen") is False  # type: ignore[union-attr]
+    return new.get("status") == ACTIVE and new.get("cool_off_seen") is True and (not was_active or evidence_came_late)

@@ -74,7 +74,10 @@ class DynamoPaymentSources:
         `DELETED`, or `REMOVED` while Lean's answer still does not list the beneficiary.
 
         `ACTIVE` writes keep an earlier `cool_off_seen = true` (set while awaiting) and otherwise record the
-        event's evidence; `AWAITING...` writes set `cool_off_seen` and the sparse recovery-index keys.
+        event's evidence; `AWAITING...` writes set `cool_off_seen` and the sparse recovery-index keys. The one
+        write an `ACTIVE` item still takes is that evidence, late: stored `ACTIVE` without it (a refresh or a
+        re-sync saw it active first), a `beneficiary.updated` or an `AWAITING...` seen since says the customer did
+        wait, so the activation becomes push-worthy, once.
         """
         decision, identity = write.decision, write.identity
         values: dict[str, Any] = {
@@ -111,11 +114,20 @@ class DynamoPaymentSources:
         if write.cool_off_expiry is not None:
             sets.append("cool_off_expiry = :expiry")
             values[":expiry"] = iso(write.cool_off_expiry)
+        condition = f"attribute_not_exists(#status) OR NOT (#status IN ({final}))"
         if decision.status == ACTIVE:
-            sets += ["cool_off_seen = if_not_exists(cool_off_seen, :seen)", "activated_at = :now"]
+            seen = (
+                "cool_off_seen = :seen"
+                if decision.cool_off_seen
+                else "cool_off_seen = if_not_exists(cool_off_seen, :seen)"
+            )
+            sets += [seen, "activated_at = :now"]
             sets += ["gsi2pk = :gsi2pk", "gsi2sk = :now"]  # until its pushes are settled (push reconciliation)
             values.update({":seen": decision.cool_off_seen, ":gsi2pk": activations_pk(iso(now)[:10])})
             removes += ["gsi1pk", "gsi1sk"]
+            if decision.cool_off_seen:  # late evidence of a cool-off for an item stored ACTIVE without it
+                condition += " OR (#status = :active AND cool_off_seen = :unseen)"
+                values[":unseen"] = False
         elif decision.status == AWAITING_COOL_OFF and write.recheck_at is not None:
             sets += ["cool_off_seen = :true", "gsi1pk = :gsi1pk", "gsi1sk = :gsi1sk"]
             values.update({":true": True, ":gsi1pk": AWAITING_INDEX_PK, ":gsi1sk": iso(write.recheck_at)})
@@ -124,7 +136,7 @@ class DynamoPaymentSources:
         return self._table.update_if(
             key(customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)),
             "SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes),  # removes: at least the recovery backoff
-            f"attribute_not_exists(#status) OR NOT (#status IN ({final}))",
+            condition,
             ExpressionAttributeNames=_STATUS,
             ExpressionAttributeValues=to_values(values),
         )
