@@ -26,6 +26,7 @@ TARGETS = {
     "WebhookFunction": 1.4,
     "SyncPaymentSourceFunction": 1.5,
     "NotifyActiveFunction": 1.3,
+    "PublishDomainEventsFunction": 1.5,
     "CustomerApiFunction": 1.5,
     "RecoverCoolOffFunction": 1.5,
 }
@@ -99,6 +100,10 @@ FLOOR_CALLS = {
         '    c["dynamodb"].update_item(TableName=args["table"], Key=key, UpdateExpression="SET a = :a", '
         'ExpressionAttributeValues={":a": {"S": "x"}})',
     ),
+    "PublishDomainEventsFunction": (
+        ["events"],
+        'c["events"].put_events(Entries=args["entries"])',
+    ),
     "CustomerApiFunction": (
         ["dynamodb"],
         'c["dynamodb"].query(TableName=args["table"], KeyConditionExpression="pk = :pk", '
@@ -132,7 +137,7 @@ def _services() -> Iterator[dict[str, Any]]:
     os.environ.update(aws)
     try:
         session = boto3.session.Session()
-        clients = {n: session.client(n) for n in ("dynamodb", "sqs", "secretsmanager", "sns")}
+        clients = {n: session.client(n) for n in ("dynamodb", "sqs", "secretsmanager", "sns", "events")}
         refs = create_all(clients, LocalSettings(webhook_secret=SECRET, lean_base_url=sim_url))
         yield {"aws": aws, "clients": clients, "refs": refs, "sim": sim, "sim_url": sim_url}
     finally:
@@ -213,6 +218,13 @@ def _events(svc: dict[str, Any]) -> dict[str, Callable[[], dict[str, Any]]]:
         floor = {"table": table, "pk": f"CUSTOMER#{customer}", "endpoint": endpoint}
         return {"event": {"Records": [record]}, "floor": floor}
 
+    def publisher() -> dict[str, Any]:
+        record = activation(customer, beneficiary_id=str(uuid.uuid4()), old=None)  # added and chargeable: 2 events
+        record["eventSourceARN"] = refs["Table.StreamArn"]
+        entry = {"Source": "lean.payment-sources", "DetailType": "Beneficiary Added", "EventBusName": refs["EventBus"]}
+        floor = {"entries": [{**entry, "Detail": json.dumps(record["dynamodb"]["NewImage"])} for _ in range(2)]}
+        return {"event": {"Records": [record]}, "floor": floor}
+
     def customer_api() -> dict[str, Any]:
         event = http_api_event(
             "GET",
@@ -230,6 +242,7 @@ def _events(svc: dict[str, Any]) -> dict[str, Callable[[], dict[str, Any]]]:
         "WebhookFunction": webhook,
         "SyncPaymentSourceFunction": sync,
         "NotifyActiveFunction": notify,
+        "PublishDomainEventsFunction": publisher,
         "CustomerApiFunction": customer_api,
         "RecoverCoolOffFunction": recovery,
     }
@@ -240,6 +253,7 @@ SUCCEEDED = {
     "WebhookFunction": lambda r: r["statusCode"] == 200,
     "SyncPaymentSourceFunction": lambda r: r == {"batchItemFailures": []},
     "NotifyActiveFunction": lambda r: r == {"batchItemFailures": []},
+    "PublishDomainEventsFunction": lambda r: r == {"batchItemFailures": []},
     "CustomerApiFunction": lambda r: r["statusCode"] == 200,
     "RecoverCoolOffFunction": lambda r: r["failed"] == 0,
 }

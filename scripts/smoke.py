@@ -386,35 +386,35 @@ class Smoke:
             token = secrets.token_hex(32)  # 64 hex: a well-formed APNs token, and an acceptable FCM one
             self.device_registered = self.customer_touched = True
             status, answer = self.api.register_device(customer, device, platform, token)
-            _expect(status, 200, answer, f"PUT /customers/<test>/devices/{device}", self._forbidden_hint)
+            expect(status, 200, answer, f"PUT /customers/<test>/devices/{device}", self._forbidden_hint)
             if answer.get("device_id") != device or _holds(answer, token):
                 raise StepFailed("the registration's answer is not the device (or shows its token)")
             status, listing = self.api.devices(customer)
-            _expect(status, 200, listing, "GET /customers/<test>/devices")
+            expect(status, 200, listing, "GET /customers/<test>/devices")
             if [d.get("device_id") for d in listing.get("devices", [])] != [device]:
                 raise StepFailed("the customer's devices are not the one test device")
             if _holds(listing, token):
                 raise StepFailed("the device list shows the device's token")
             status, answer = self.api.call("DELETE", f"/customers/{customer}/devices/{device}")
-            _expect(status, 204, answer, f"DELETE /customers/<test>/devices/{device}")
+            expect(status, 204, answer, f"DELETE /customers/<test>/devices/{device}")
             self.device_registered = False
             status, listing = self.api.devices(customer)
-            _expect(status, 200, listing, "GET /customers/<test>/devices")
+            expect(status, 200, listing, "GET /customers/<test>/devices")
             if listing.get("devices"):
                 raise StepFailed("the deleted device is still listed")
             done.append(f"device registered ({platform}), listed without its token, deleted (204), gone")
         else:
             names = ", ".join(parameter for _, parameter in PLATFORMS)
             status, listing = self.api.devices(customer)
-            _expect(status, 200, listing, "GET /customers/<test>/devices", self._forbidden_hint)
+            expect(status, 200, listing, "GET /customers/<test>/devices", self._forbidden_hint)
             done.append(f"no push platform configured ({names} empty): device registration skipped")
         status, page = self.api.call("GET", f"/customers/{customer}/payment-sources")
-        _expect(status, 200, page, "GET /customers/<test>/payment-sources")
+        expect(status, 200, page, "GET /customers/<test>/payment-sources")
         if page.get("payment_sources") != [] or page.get("next_token"):
             raise StepFailed("the test customer has payment sources")
         done.append("payment sources 200 (none)")
         status, erasure = self.api.call("DELETE", f"/customers/{customer}")
-        _expect(status, 200, erasure, "DELETE /customers/<test>")
+        expect(status, 200, erasure, "DELETE /customers/<test>")
         self.customer_touched = False
         if not erased_nothing(erasure):
             raise StepFailed(f"the erasure deleted something, so the check had left it behind: {json.dumps(erasure)}")
@@ -534,9 +534,9 @@ def _holds(answer: Any, token: str) -> bool:
     return token in text or '"token"' in text
 
 
-def _expect(status: int, wanted: int, answer: Any, what: str, hint: Callable[[int], str] | None = None) -> None:
+def expect(status: int, wanted: int, answer: Any, what: str, hint: Callable[[int], str] | None = None) -> None:
     if status != wanted:
-        error = _code(answer)
+        error = error_code(answer)
         raise StepFailed(
             f"{what} answered {status}{f' ({error})' if error else ''}, expected {wanted}"
             + (hint(status) if hint else "")
@@ -546,13 +546,13 @@ def _expect(status: int, wanted: int, answer: Any, what: str, hint: Callable[[in
 def _error(response: requests.Response) -> str:
     """The `error` code of a 4xx/5xx body (never the whole body)."""
     try:
-        code = _code(response.json())
+        code = error_code(response.json())
     except ValueError:
         return ""
     return f"({code})" if code else ""
 
 
-def _code(body: Any) -> str | None:
+def error_code(body: Any) -> str | None:
     """Our `{"error", "message"}` body's code, or API Gateway's bare `{"message": "Forbidden"}`; never a message
     naming the caller (IAM's "User: arn:... is not authorized", whose session name may be a person's e-mail)."""
     if not isinstance(body, dict):

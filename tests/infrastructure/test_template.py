@@ -178,7 +178,7 @@ def test_replay_window_outlasts_lean_retries_and_dedupe_outlasts_the_window():
     lean_retry_span_s = (1 + 2 + 5 + 10 + 60 + 180) * 60
     assert params["ReplayWindowSeconds"]["Default"] > lean_retry_span_s
     assert params["ReplayWindowSeconds"]["MinValue"] > lean_retry_span_s
-    from lean_webhooks.adapters.dynamodb.event_ledger import LEDGER_TTL  # the dedupe: the event ledger
+    from lean_webhooks.adapters.dynamodb.keys import LEDGER_TTL  # the dedupe: the event ledger
 
     assert LEDGER_TTL.total_seconds() > params["ReplayWindowSeconds"]["MaxValue"]
 

@@ -18,7 +18,6 @@ Each storage fake keeps the rules its DynamoDB adapter writes as condition expre
 from __future__ import annotations
 
 import copy
-import hashlib
 import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -27,6 +26,33 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from lean_webhooks.adapters.dynamodb.keys import (
+    AWAITING_INDEX_PK,
+    BENEFICIARY,
+    CHECKPOINT,
+    DEVICE,
+    ENDPOINT,
+    ERASURE,
+    EVENT,
+    PAYMENT_SOURCE,
+    PUSH,
+    REFRESH,
+    activations_pk,
+    beneficiary_sk,
+    customer_pk,
+    device_item,
+    device_sk,
+    endpoint_pk,
+    erasure_marker_item,
+    ledger_item,
+    owner_item,
+    payment_source_content,
+    payment_source_sk,
+    push_sk,
+    refresh_claim,
+    refresh_marker_item,
+    stored_item,
+)
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
 from lean_webhooks.models.domain_events import DomainEvent, StoredChange
 from lean_webhooks.models.errors import EndpointDisabled, LeanNotFound, PushOutcomeUnknown
@@ -42,39 +68,7 @@ from lean_webhooks.models.webhook import EventsPage
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 APP_ID = "2c9280887230f322017231b408cf0007"  # an opaque Lean app id, in the format of Lean's own example
 
-# ---------- keys, as the real table spells them (adapters/dynamodb/table.py) ----------
-PAYMENT_SOURCE, BENEFICIARY, DEVICE, PUSH, EVENT = "PAYMENT_SOURCE", "BENEFICIARY", "DEVICE", "PUSH", "EVENT"
-ENDPOINT, CHECKPOINT, REFRESH, ERASURE = "ENDPOINT", "CHECKPOINT", "REFRESH", "ERASURE"
-AWAITING_INDEX_PK = "AWAITING_COOL_OFF"
 CLAIMED, SENT = "CLAIMED", "SENT"
-
-
-def customer_pk(customer_id: str) -> str:
-    return f"CUSTOMER#{customer_id}"
-
-
-def payment_source_sk(payment_source_id: str) -> str:
-    return f"{PAYMENT_SOURCE}#{payment_source_id}"
-
-
-def beneficiary_sk(payment_source_id: str, beneficiary_id: str) -> str:
-    return f"{PAYMENT_SOURCE}#{payment_source_id}#{BENEFICIARY}#{beneficiary_id}"
-
-
-def device_sk(device_id: str) -> str:
-    return f"{DEVICE}#{device_id}"
-
-
-def push_sk(beneficiary_id: str, device_id: str) -> str:
-    return f"{PUSH}#{beneficiary_id}#{device_id}"
-
-
-def endpoint_pk(endpoint_arn: str) -> str:
-    return f"{ENDPOINT}#{endpoint_arn}"
-
-
-def activations_pk(day: str) -> str:
-    return f"ACTIVATED#{day}"
 
 
 # ---------- time ----------
@@ -221,14 +215,7 @@ class InMemoryPaymentSources(Breakable):
     def put_payment_source(self, source: LeanPaymentSource, fetched_at: datetime) -> bool:
         """Unless unchanged (content hash), deleted, or a newer read is stored."""
         self._maybe_fail("put_payment_source")
-        content = {
-            "customer_id": source.customer_id,
-            "payment_source_id": source.id,
-            "app_id": source.app_id,
-            "bank_identifier": source.bank_identifier,
-            "accounts": [a.model_dump(mode="json", exclude_none=True) for a in source.accounts],
-        }
-        digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+        content, digest = payment_source_content(source)
         pk, sk = customer_pk(source.customer_id), payment_source_sk(source.id)
         existing = self.table.get(pk, sk)
         if existing is not None and ("deleted_at" in existing or existing.get("content_hash") == digest):
@@ -442,30 +429,8 @@ class InMemoryDevices(Breakable):
             old_device = self.table.get(customer_pk(moved_from[0]), device_sk(moved_from[1]))
             if old_device is not None and old_device.get("endpoint_arn") != endpoint_arn:
                 moved_from = None  # it points elsewhere already: left alone
-        self.table.put(
-            {
-                "pk": endpoint_pk(endpoint_arn),
-                "sk": ENDPOINT,
-                "entity": ENDPOINT,
-                "customer_id": customer_id,
-                "device_id": device_id,
-            }
-        )
-        self.table.put(
-            {
-                "pk": customer_pk(customer_id),
-                "sk": device_sk(device_id),
-                "entity": DEVICE,
-                "customer_id": customer_id,
-                "device_id": device_id,
-                "platform": platform,
-                "endpoint_arn": endpoint_arn,
-                "enabled": True,
-                "locale": locale,
-                "registered_at": registered_at or iso(now),
-                "updated_at": iso(now),
-            }
-        )
+        self.table.put(owner_item(endpoint_arn, customer_id, device_id))
+        self.table.put(device_item(customer_id, device_id, platform, endpoint_arn, now, locale, registered_at))
         if moved_from is not None:
             self.table.delete(customer_pk(moved_from[0]), device_sk(moved_from[1]))
         return True
@@ -587,18 +552,7 @@ class InMemoryEventLedger(Breakable):
         existing = self.table.get(f"{EVENT}#{event_id}", EVENT)
         if existing is not None and existing.get("outcome") == SYNCED:
             return False
-        self.table.put(
-            {
-                "pk": f"{EVENT}#{event_id}",
-                "sk": EVENT,
-                "entity": EVENT,
-                "event_id": event_id,
-                "event_type": event_type,
-                "outcome": outcome[:256],
-                "processed_at": iso(now),
-                "expires_at": int((now + timedelta(days=100)).timestamp()),
-            }
-        )
+        self.table.put(ledger_item(event_id, event_type, outcome, now))
         return True
 
     def processed(self, event_ids: Iterable[str]) -> set[str]:
@@ -635,18 +589,7 @@ class InMemoryRefreshMarkers(Breakable):
             and ("retry_at" not in existing or existing["retry_at"] <= iso(now))
         ):
             claim_id = str(uuid.uuid4())
-            self.table.put(
-                {
-                    "pk": customer_pk(customer_id),
-                    "sk": REFRESH,
-                    "entity": REFRESH,
-                    "customer_id": customer_id,
-                    "state": RefreshState.CALLING.value,
-                    "claim_id": claim_id,
-                    "called_at": iso(now),
-                    "expires_at": int((now + timedelta(days=1)).timestamp()),
-                }
-            )
+            self.table.put(refresh_marker_item(customer_id, claim_id, RefreshState.CALLING.value, now))
             return RefreshClaim(RefreshState.CALLING, claim_id, called_at=now)
         return self.current(customer_id)
 
@@ -665,14 +608,7 @@ class InMemoryRefreshMarkers(Breakable):
 
     def current(self, customer_id: str) -> RefreshClaim:
         self._maybe_fail("current")
-        item = self.table.get(customer_pk(customer_id), REFRESH)
-        if not item:
-            return RefreshClaim(RefreshState.NONE)
-        return RefreshClaim(
-            RefreshState(item["state"]),
-            called_at=from_iso(item["called_at"]),
-            retry_at=from_iso(item["retry_at"]) if item.get("retry_at") else None,
-        )
+        return refresh_claim(self.table.get(customer_pk(customer_id), REFRESH))
 
 
 # ---------- customer records ----------
@@ -686,18 +622,7 @@ class InMemoryCustomerRecords(Breakable):
 
     def items_of(self, customer_id: str) -> list[StoredItem]:
         self._maybe_fail("items_of")
-        return [
-            StoredItem(
-                customer_id=customer_id,
-                sk=item["sk"],
-                entity=str(item.get("entity") or ""),
-                endpoint_arn=item.get("endpoint_arn"),
-                device_id=item.get("device_id"),
-                payment_source_id=item.get("payment_source_id"),
-                deleted_at=item.get("deleted_at"),
-            )
-            for item in self.table.partition(customer_pk(customer_id))
-        ]
+        return [stored_item(customer_id, item) for item in self.table.partition(customer_pk(customer_id))]
 
     def delete(self, item: StoredItem) -> bool:
         self._maybe_fail("delete")
@@ -710,17 +635,7 @@ class InMemoryCustomerRecords(Breakable):
         if existing is not None:
             return str(existing["erasure_id"])
         erasure_id = str(uuid.uuid4())
-        self.table.put(
-            {
-                "pk": customer_pk(customer_id),
-                "sk": ERASURE,
-                "entity": ERASURE,
-                "customer_id": customer_id,
-                "erasure_id": erasure_id,
-                "erased_at": iso(now),
-                "expires_at": int((now + timedelta(days=1)).timestamp()),
-            }
-        )
+        self.table.put(erasure_marker_item(customer_id, erasure_id, now))
         return erasure_id
 
     def end_erasure(self, customer_id: str) -> None:

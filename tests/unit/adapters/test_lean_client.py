@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lean_webhooks.adapters.lean.client import LeanClient
+from lean_webhooks.adapters.lean.client import LeanClient, build_session
 from lean_webhooks.adapters.lean.credentials import LeanCredentials
 from lean_webhooks.models.errors import (
     LeanAuthError,
@@ -147,17 +147,19 @@ def test_mtls_certificate_chain_and_ca_bundle_are_written_privately_and_used(lea
     creds = LeanCredentials(
         app_token="t", client_cert_pem="CERT", client_key_pem="KEY", client_chain_pem="CHAIN", ca_bundle_pem="CA"
     )
-    client = LeanClient(settings(lean_sim[1], mode="app_token"), creds)
-    cert, key = client._session.cert
+    session = build_session(0)
+    LeanClient(settings(lean_sim[1], mode="app_token"), creds, session=session)
+    cert, key = session.cert
     assert Path(cert).read_text() == "CERT\nCHAIN\n" and Path(key).read_text() == "KEY"
-    assert Path(client._session.verify).read_text() == "CA"
-    for path in (cert, key, client._session.verify):
+    assert Path(session.verify).read_text() == "CA"
+    for path in (cert, key, session.verify):
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
 
 def test_without_a_ca_bundle_the_system_trust_store_verifies_lean(lean_sim):
-    client = LeanClient(settings(lean_sim[1]), LeanCredentials(client_id="a", client_secret="b"))
-    assert client._session.verify is True and client._session.cert is None
+    session = build_session(0)
+    LeanClient(settings(lean_sim[1]), LeanCredentials(client_id="a", client_secret="b"), session=session)
+    assert session.verify is True and session.cert is None
 
 
 def test_production_app_token_without_a_certificate_is_a_start_up_error():
@@ -217,7 +219,7 @@ def test_a_trickling_answer_is_cut_at_the_calls_deadline(lean_sim, flow):
 
     creds = LeanCredentials(client_id=local_app_id(), client_secret=LOCAL_CLIENT_SECRET)
     client = LeanClient(settings(lean_sim[1], read_timeout_s=1.0, call_deadline_s=1.5, max_retries=0), creds)
-    client._access_token()  # the token call is not the one being slowed down
+    client.list_payment_sources(flow["customer_id"])  # the token call is not the one being slowed down
     lean_sim[0].state.faults.append(Fault(trickle_s=0.2, count=1))  # ~60 pieces of 16 bytes: ~12 s
     with pytest.raises(LeanUnavailable) as raised:
         client.get_payment_source(flow["customer_id"], flow["payment_source_id"])
@@ -229,7 +231,7 @@ def test_retry_after_waits_stop_at_the_calls_deadline(lean_sim, flow):
 
     creds = LeanCredentials(client_id=local_app_id(), client_secret=LOCAL_CLIENT_SECRET)
     client = LeanClient(settings(lean_sim[1], call_deadline_s=1.5, max_retries=5, backoff_s=0.01), creds)
-    client._access_token()
+    client.list_payment_sources(flow["customer_id"])  # the token fetched before the faults
     lean_sim[0].state.faults.append(Fault(status=429, count=None))  # each answer says Retry-After: 1
     with pytest.raises(LeanUnavailable) as raised:
         client.get_payment_source(flow["customer_id"], flow["payment_source_id"])

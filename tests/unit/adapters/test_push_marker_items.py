@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from lean_webhooks.adapters.dynamodb.keys import customer_pk, push_sk
 from lean_webhooks.adapters.dynamodb.push_markers import DynamoPushMarkers
-from lean_webhooks.adapters.dynamodb.table import Table, customer_pk, from_item, key, push_sk
+from lean_webhooks.adapters.dynamodb.table import Table, from_item, key
 from lean_webhooks.models.push import Claim
 from lean_webhooks.models.timestamps import iso
 

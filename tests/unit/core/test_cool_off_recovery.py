@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from lean_webhooks.adapters.dynamodb.keys import beneficiary_sk, customer_pk
 from lean_webhooks.adapters.dynamodb.payment_sources import DynamoPaymentSources
-from lean_webhooks.adapters.dynamodb.table import Table, beneficiary_sk, customer_pk, key
+from lean_webhooks.adapters.dynamodb.table import Table, key
 from lean_webhooks.core.cool_off_recovery import CoolOffRecovery
 from lean_webhooks.core.sync import PaymentSourceSync
 from lean_webhooks.models.errors import LeanServerError

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from lean_webhooks.adapters.dynamodb.keys import beneficiary_sk, customer_pk, payment_source_sk
 from lean_webhooks.adapters.dynamodb.payment_sources import DynamoPaymentSources
-from lean_webhooks.adapters.dynamodb.table import Table, beneficiary_sk, customer_pk, key, payment_source_sk
+from lean_webhooks.adapters.dynamodb.table import Table, key
 from lean_webhooks.core.status_rules import is_push_worthy_activation
 from lean_webhooks.core.sync import GONE, PaymentSourceSync
 from lean_webhooks.models.errors import LeanNotFound

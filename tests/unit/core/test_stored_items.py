@@ -5,15 +5,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from lean_webhooks.adapters.dynamodb.keys import beneficiary_sk, customer_pk, payment_source_sk
 from lean_webhooks.adapters.dynamodb.payment_sources import DynamoPaymentSources
-from lean_webhooks.adapters.dynamodb.table import (
-    Table,
-    beneficiary_sk,
-    customer_pk,
-    from_item,
-    key,
-    payment_source_sk,
-)
+from lean_webhooks.adapters.dynamodb.table import Table, from_item, key
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite, StatusDecision
 from lean_webhooks.models.payment_source import LeanPaymentSource
 from lean_webhooks.models.statuses import ACTIVE, AWAITING_COOL_OFF

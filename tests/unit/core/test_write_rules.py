@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from lean_webhooks.adapters.dynamodb.keys import beneficiary_sk, customer_pk
 from lean_webhooks.adapters.dynamodb.payment_sources import DynamoPaymentSources
-from lean_webhooks.adapters.dynamodb.table import Table, beneficiary_sk, customer_pk, key
+from lean_webhooks.adapters.dynamodb.table import Table, key
 from lean_webhooks.core.status_rules import is_push_worthy_activation
 from lean_webhooks.core.sync import PaymentSourceSync
 from lean_webhooks.models.errors import PermanentSyncError

@@ -135,7 +135,7 @@ def test_a_failed_push_stays_in_the_index_and_a_later_activation_keeps_its_place
 
 
 def test_an_activation_that_leaves_the_window_unsettled_is_counted_once_and_taken_out(aws, functions, capsys):
-    from lean_webhooks.adapters.dynamodb.table import activations_pk
+    from lean_webhooks.adapters.dynamodb.keys import activations_pk
 
     _, _, reconcile = functions
     activate(aws, "b6", cool_off_seen=True)

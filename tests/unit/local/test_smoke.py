@@ -371,10 +371,10 @@ def test_an_erasure_that_deleted_anything_means_the_check_left_something_behind(
 
 
 def test_error_answers_are_named_by_their_code_never_by_a_message_naming_the_caller():
-    assert smoke._code({"error": "not_found", "message": "device not registered"}) == "not_found"
-    assert smoke._code({"message": "Forbidden"}) == "Forbidden"
+    assert smoke.error_code({"error": "not_found", "message": "device not registered"}) == "not_found"
+    assert smoke.error_code({"message": "Forbidden"}) == "Forbidden"
     iam = "User: arn:aws:sts::1:assumed-role/ops/jane@example.com is not authorized to perform: execute-api:Invoke"
-    assert smoke._code({"message": iam}) is None
+    assert smoke.error_code({"message": iam}) is None
     with pytest.raises(smoke.StepFailed) as failed:
-        smoke._expect(403, 200, {"message": iam}, "GET /customers/<test>/devices")
+        smoke.expect(403, 200, {"message": iam}, "GET /customers/<test>/devices")
     assert str(failed.value) == "GET /customers/<test>/devices answered 403, expected 200"

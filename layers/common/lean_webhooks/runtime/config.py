@@ -28,27 +28,22 @@ def optional(name: str, default: str = "") -> str:
 
 def env_int(name: str, default: int, minimum: int = 0) -> int:
     """An integer setting of at least `minimum`; `default` when unset, a ConfigError when malformed."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise ConfigError(f"environment variable {name} must be an integer, got {raw!r}") from exc
-    if value < minimum:
-        raise ConfigError(f"environment variable {name} must be at least {minimum}, got {value}")
-    return value
+    return _number(name, default, minimum, int, "an integer")
 
 
 def env_float(name: str, default: float, minimum: float = 0.0) -> float:
-    """A number of seconds (or any positive number); `default` when unset, a ConfigError when malformed."""
+    """A number (of seconds, mostly) of at least `minimum`; `default` when unset, a ConfigError when malformed."""
+    return _number(name, default, minimum, float, "a number")
+
+
+def _number[N: (int, float)](name: str, default: N, minimum: N, parse: type[N], kind: str) -> N:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default
     try:
-        value = float(raw)
+        value = parse(raw)
     except ValueError as exc:
-        raise ConfigError(f"environment variable {name} must be a number, got {raw!r}") from exc
+        raise ConfigError(f"environment variable {name} must be {kind}, got {raw!r}") from exc
     if not value >= minimum:  # also refuses nan
         raise ConfigError(f"environment variable {name} must be at least {minimum}, got {raw!r}")
     return value
@@ -131,7 +126,9 @@ class LeanSettings:
         if auth_mode not in AUTH_MODES:
             raise ConfigError("LEAN_AUTH_MODE must be 'oauth' or 'app_token'")
         if (region, environment, auth_mode) not in LEAN_HOSTS:
-            raise ConfigError(f"unknown Lean region/environment {region}/{environment}")
+            raise ConfigError(
+                f"LEAN_REGION and LEAN_ENVIRONMENT must be uae|ksa and sandbox|production, got {region}/{environment}"
+            )
         api, auth = LEAN_HOSTS[(region, environment, auth_mode)]
         return cls(
             api_base_url=optional("LEAN_API_BASE_URL", api),

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from lean_webhooks.adapters.dynamodb.table import ERASURE, Table, customer_pk, key
+from lean_webhooks.adapters.dynamodb.keys import ERASURE, customer_pk, erasure_marker_item, stored_item
+from lean_webhooks.adapters.dynamodb.table import Table, key
 from lean_webhooks.models.items import StoredItem
-from lean_webhooks.models.timestamps import iso
-
-MARKER_TTL = timedelta(days=1)  # a marker left by a crash and never retried expires
 
 
 class DynamoCustomerRecords:
@@ -17,18 +15,7 @@ class DynamoCustomerRecords:
         self._table = table
 
     def items_of(self, customer_id: str) -> list[StoredItem]:
-        return [
-            StoredItem(
-                customer_id=customer_id,
-                sk=item["sk"],
-                entity=str(item.get("entity") or ""),
-                endpoint_arn=item.get("endpoint_arn"),
-                device_id=item.get("device_id"),
-                payment_source_id=item.get("payment_source_id"),
-                deleted_at=item.get("deleted_at"),
-            )
-            for item in self._table.query_customer(customer_id)
-        ]
+        return [stored_item(customer_id, item) for item in self._table.query_customer(customer_id)]
 
     def delete(self, item: StoredItem) -> bool:
         return self._table.delete(key(customer_pk(item.customer_id), item.sk)) is not None
@@ -37,15 +24,7 @@ class DynamoCustomerRecords:
         """Write the erasure marker (its stream record announces the erasure), or reuse the one a crashed erasure
         left; returns the erasure's id (the `Customer Erased` event's id)."""
         erasure_id = str(uuid.uuid4())
-        marker = {
-            "pk": customer_pk(customer_id),
-            "sk": ERASURE,
-            "entity": ERASURE,
-            "customer_id": customer_id,
-            "erasure_id": erasure_id,
-            "erased_at": iso(now),
-            "expires_at": int((now + MARKER_TTL).timestamp()),
-        }
+        marker = erasure_marker_item(customer_id, erasure_id, now)
         if self._table.put_if(marker, "attribute_not_exists(pk)"):
             return erasure_id
         existing = self._table.get(key(customer_pk(customer_id), ERASURE))

@@ -5,17 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from lean_webhooks.adapters.dynamodb.table import (
+from lean_webhooks.adapters.dynamodb.keys import (
     DEVICE,
     ENDPOINT,
-    Table,
     customer_pk,
+    device_item,
     device_sk,
     endpoint_pk,
-    key,
-    to_item,
-    to_values,
+    owner_item,
 )
+from lean_webhooks.adapters.dynamodb.table import Table, key, to_item, to_values
 from lean_webhooks.models.items import StoredDevice
 from lean_webhooks.models.timestamps import iso
 
@@ -52,25 +51,12 @@ class DynamoDevices:
         the owner first: a crash between them leaves an owner record without its device item, never a device item
         pointing at an endpoint it does not own (and a transaction would bill both writes twice). False when the
         owner changed since `previous_owner` was read (a concurrent registration): read again."""
-        owner = {"pk": endpoint_pk(endpoint_arn), "sk": ENDPOINT, "entity": ENDPOINT}
-        owner |= {"customer_id": customer_id, "device_id": device_id}
+        owner = owner_item(endpoint_arn, customer_id, device_id)
         condition, values = "attribute_not_exists(pk)", {}
         if previous_owner:
             condition += " OR (customer_id = :pc AND device_id = :pd)"
             values = {"ExpressionAttributeValues": to_values({":pc": previous_owner[0], ":pd": previous_owner[1]})}
-        device = {
-            "pk": customer_pk(customer_id),
-            "sk": device_sk(device_id),
-            "entity": DEVICE,
-            "customer_id": customer_id,
-            "device_id": device_id,
-            "platform": platform,
-            "endpoint_arn": endpoint_arn,
-            "enabled": True,
-            "locale": locale,
-            "registered_at": registered_at or iso(now),
-            "updated_at": iso(now),
-        }
+        device = device_item(customer_id, device_id, platform, endpoint_arn, now, locale, registered_at)
         if previous_owner is None or previous_owner == (customer_id, device_id):
             if not self._table.put_if(owner, condition, **values):
                 return False

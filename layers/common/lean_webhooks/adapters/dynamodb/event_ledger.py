@@ -7,13 +7,12 @@ claim-then-complete idempotency record costs two writes per event on top of the 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from lean_webhooks.adapters.dynamodb.table import CHECKPOINT, EVENT, Table, event_pk, key, to_values
+from lean_webhooks.adapters.dynamodb.keys import CHECKPOINT, EVENT, event_pk, ledger_item
+from lean_webhooks.adapters.dynamodb.table import Table, key, to_values
 from lean_webhooks.models.ledger import SYNCED
 from lean_webhooks.models.timestamps import from_iso, iso
-
-LEDGER_TTL = timedelta(days=100)
 
 
 class DynamoEventLedger:
@@ -33,16 +32,7 @@ class DynamoEventLedger:
         """Remember that `event_id` was processed (`outcome`: synced, dead_lettered:<reason>, ...); a `synced`
         entry is final (a later delivery's outcome never replaces it). Returns whether the entry was written."""
         return self._table.put_if(
-            {
-                "pk": event_pk(event_id),
-                "sk": EVENT,
-                "entity": EVENT,
-                "event_id": event_id,
-                "event_type": event_type,
-                "outcome": outcome[:256],
-                "processed_at": iso(now),
-                "expires_at": int((now + LEDGER_TTL).timestamp()),
-            },
+            ledger_item(event_id, event_type, outcome, now),
             "attribute_not_exists(pk) OR outcome <> :synced",
             ExpressionAttributeValues=to_values({":synced": SYNCED}),
         )

@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from lean_webhooks.adapters.dynamodb.table import (
+from lean_webhooks.adapters.dynamodb.keys import (
     ACTIVATIONS_INDEX,
     AWAITING_INDEX,
     AWAITING_INDEX_PK,
     BENEFICIARY,
     PAYMENT_SOURCE,
-    Table,
     activations_pk,
     beneficiary_sk,
     customer_pk,
-    key,
+    payment_source_content,
     payment_source_sk,
-    to_values,
 )
+from lean_webhooks.adapters.dynamodb.table import Table, key, to_values
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
 from lean_webhooks.models.items import StoredBeneficiary, StoredPaymentSource
 from lean_webhooks.models.statuses import ACTIVE, AWAITING_COOL_OFF, DELETED, REMOVED
@@ -42,14 +39,7 @@ class DynamoPaymentSources:
         """Store the payment source and its accounts unless they are unchanged, deleted, or a newer read is
         already stored. Most events re-read a payment source that has not changed: one eventually consistent
         read of its content hash (half a read unit) then saves a rewrite (a write unit or more per KB)."""
-        content = {
-            "customer_id": source.customer_id,
-            "payment_source_id": source.id,
-            "app_id": source.app_id,
-            "bank_identifier": source.bank_identifier,
-            "accounts": [a.model_dump(mode="json", exclude_none=True) for a in source.accounts],
-        }
-        digest = hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+        content, digest = payment_source_content(source)
         pk, sk = customer_pk(source.customer_id), payment_source_sk(source.id)
         stored = self._table.get(key(pk, sk), consistent=False, projection="content_hash, deleted_at") or {}
         if "deleted_at" in stored or stored.get("content_hash") == digest:

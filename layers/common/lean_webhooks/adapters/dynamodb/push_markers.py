@@ -11,7 +11,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from lean_webhooks.adapters.dynamodb.table import PUSH, Table, customer_pk, key, push_sk, to_values
+from lean_webhooks.adapters.dynamodb.keys import PUSH, customer_pk, push_sk
+from lean_webhooks.adapters.dynamodb.table import Table, key, to_values
 from lean_webhooks.models.push import Claim, ClaimResult
 from lean_webhooks.models.timestamps import from_iso, iso
 

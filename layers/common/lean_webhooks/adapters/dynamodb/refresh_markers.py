@@ -6,11 +6,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
-from lean_webhooks.adapters.dynamodb.table import REFRESH, Table, customer_pk, key, to_values
+from lean_webhooks.adapters.dynamodb.keys import REFRESH, customer_pk, refresh_claim, refresh_marker_item
+from lean_webhooks.adapters.dynamodb.table import Table, key, to_values
 from lean_webhooks.models.refresh import RefreshClaim, RefreshState
-from lean_webhooks.models.timestamps import from_iso, iso
+from lean_webhooks.models.timestamps import iso
 
-MARKER_TTL = timedelta(days=1)  # far beyond any refresh interval: the item then expires
 _STATE = {"#state": "state"}
 
 
@@ -23,16 +23,7 @@ class DynamoRefreshMarkers:
         wait longer; otherwise read what that claim is doing or did."""
         claim_id = str(uuid.uuid4())
         claimed = self._table.put_if(
-            {
-                "pk": customer_pk(customer_id),
-                "sk": REFRESH,
-                "entity": REFRESH,
-                "customer_id": customer_id,
-                "state": RefreshState.CALLING.value,
-                "claim_id": claim_id,
-                "called_at": iso(now),
-                "expires_at": int((now + MARKER_TTL).timestamp()),
-            },
+            refresh_marker_item(customer_id, claim_id, RefreshState.CALLING.value, now),
             "attribute_not_exists(pk) OR "
             "(called_at < :cutoff AND (attribute_not_exists(retry_at) OR retry_at <= :now))",
             ExpressionAttributeValues=to_values({":cutoff": iso(now - min_interval), ":now": iso(now)}),
@@ -58,11 +49,4 @@ class DynamoRefreshMarkers:
         )
 
     def current(self, customer_id: str) -> RefreshClaim:
-        item = self._table.get(key(customer_pk(customer_id), REFRESH))
-        if not item:
-            return RefreshClaim(RefreshState.NONE)
-        return RefreshClaim(
-            RefreshState(item["state"]),
-            called_at=from_iso(item["called_at"]),
-            retry_at=from_iso(item["retry_at"]) if item.get("retry_at") else None,
-        )
+        return refresh_claim(self._table.get(key(customer_pk(customer_id), REFRESH)))

@@ -1,4 +1,5 @@
-"""Keys of the single table and (de)serialisation of its items."""
+"""The table: (de)serialisation of its items and the one way into DynamoDB. Its keys and shared item shapes are in
+`keys.py`, re-exported here for the adapters."""
 
 from __future__ import annotations
 
@@ -8,56 +9,10 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from lean_webhooks.adapters.aws import client, error_code
-
-PAYMENT_SOURCE = "PAYMENT_SOURCE"
-BENEFICIARY = "BENEFICIARY"
-DEVICE = "DEVICE"
-PUSH = "PUSH"
-EVENT = "EVENT"
-ENDPOINT = "ENDPOINT"
-CHECKPOINT = "CHECKPOINT"
-REFRESH = "REFRESH"  # one per customer: the last refresh's call to Lean
-ERASURE = "ERASURE"  # one per customer while an erasure runs: its stream record announces it
-AWAITING_INDEX = "AwaitingCoolOff"
-AWAITING_INDEX_PK = "AWAITING_COOL_OFF"
-ACTIVATIONS_INDEX = "RecentActivations"  # sparse: activations whose pushes are not settled yet
-
-
-def activations_pk(day: str) -> str:
-    """One partition per UTC day (`2026-11-25`) of activations."""
-    return f"ACTIVATED#{day}"
-
+from lean_webhooks.adapters.dynamodb.keys import customer_pk
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
-
-
-def customer_pk(customer_id: str) -> str:
-    return f"CUSTOMER#{customer_id}"
-
-
-def payment_source_sk(payment_source_id: str) -> str:
-    return f"{PAYMENT_SOURCE}#{payment_source_id}"
-
-
-def beneficiary_sk(payment_source_id: str, beneficiary_id: str) -> str:
-    return f"{PAYMENT_SOURCE}#{payment_source_id}#{BENEFICIARY}#{beneficiary_id}"
-
-
-def device_sk(device_id: str) -> str:
-    return f"{DEVICE}#{device_id}"
-
-
-def push_sk(beneficiary_id: str, device_id: str) -> str:
-    return f"{PUSH}#{beneficiary_id}#{device_id}"
-
-
-def endpoint_pk(endpoint_arn: str) -> str:
-    return f"{ENDPOINT}#{endpoint_arn}"
-
-
-def event_pk(event_id: str) -> str:
-    return f"{EVENT}#{event_id}"
 
 
 def key(pk: str, sk: str) -> dict[str, Any]:

@@ -1,0 +1,177 @@
+"""The single table's keys, and the items whose shape the adapters and anything standing in for them (the tests'
+in-memory fakes) must agree on, as plain Python: no AWS SDK here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from lean_webhooks.models.items import StoredItem
+from lean_webhooks.models.refresh import RefreshClaim, RefreshState
+from lean_webhooks.models.timestamps import from_iso, iso
+
+if TYPE_CHECKING:
+    from lean_webhooks.models.payment_source import LeanPaymentSource
+
+PAYMENT_SOURCE = "PAYMENT_SOURCE"
+BENEFICIARY = "BENEFICIARY"
+DEVICE = "DEVICE"
+PUSH = "PUSH"
+EVENT = "EVENT"
+ENDPOINT = "ENDPOINT"
+CHECKPOINT = "CHECKPOINT"
+REFRESH = "REFRESH"  # one per customer: the last refresh's call to Lean
+ERASURE = "ERASURE"  # one per customer while an erasure runs: its stream record announces it
+AWAITING_INDEX = "AwaitingCoolOff"
+AWAITING_INDEX_PK = "AWAITING_COOL_OFF"
+ACTIVATIONS_INDEX = "RecentActivations"  # sparse: activations whose pushes are not settled yet
+LEDGER_TTL = timedelta(days=100)  # longer than Lean's 90 days of event history
+MARKER_TTL = timedelta(days=1)  # a refresh or erasure marker, far beyond its use
+
+
+def activations_pk(day: str) -> str:
+    """One partition per UTC day (`2026-11-25`) of activations."""
+    return f"ACTIVATED#{day}"
+
+
+def customer_pk(customer_id: str) -> str:
+    return f"CUSTOMER#{customer_id}"
+
+
+def payment_source_sk(payment_source_id: str) -> str:
+    return f"{PAYMENT_SOURCE}#{payment_source_id}"
+
+
+def beneficiary_sk(payment_source_id: str, beneficiary_id: str) -> str:
+    return f"{PAYMENT_SOURCE}#{payment_source_id}#{BENEFICIARY}#{beneficiary_id}"
+
+
+def device_sk(device_id: str) -> str:
+    return f"{DEVICE}#{device_id}"
+
+
+def push_sk(beneficiary_id: str, device_id: str) -> str:
+    return f"{PUSH}#{beneficiary_id}#{device_id}"
+
+
+def endpoint_pk(endpoint_arn: str) -> str:
+    return f"{ENDPOINT}#{endpoint_arn}"
+
+
+def event_pk(event_id: str) -> str:
+    return f"{EVENT}#{event_id}"
+
+
+def owner_item(endpoint_arn: str, customer_id: str, device_id: str) -> dict[str, Any]:
+    """Which device an SNS endpoint belongs to."""
+    return {
+        "pk": endpoint_pk(endpoint_arn),
+        "sk": ENDPOINT,
+        "entity": ENDPOINT,
+        "customer_id": customer_id,
+        "device_id": device_id,
+    }
+
+
+def device_item(
+    customer_id: str,
+    device_id: str,
+    platform: str,
+    endpoint_arn: str,
+    now: datetime,
+    locale: str,
+    registered_at: str | None,
+) -> dict[str, Any]:
+    """A registered device (enabled): the endpoint it pushes to, never the token."""
+    return {
+        "pk": customer_pk(customer_id),
+        "sk": device_sk(device_id),
+        "entity": DEVICE,
+        "customer_id": customer_id,
+        "device_id": device_id,
+        "platform": platform,
+        "endpoint_arn": endpoint_arn,
+        "enabled": True,
+        "locale": locale,
+        "registered_at": registered_at or iso(now),
+        "updated_at": iso(now),
+    }
+
+
+def ledger_item(event_id: str, event_type: str, outcome: str, now: datetime) -> dict[str, Any]:
+    """An event the sync path finished, and how."""
+    return {
+        "pk": event_pk(event_id),
+        "sk": EVENT,
+        "entity": EVENT,
+        "event_id": event_id,
+        "event_type": event_type,
+        "outcome": outcome[:256],
+        "processed_at": iso(now),
+        "expires_at": int((now + LEDGER_TTL).timestamp()),
+    }
+
+
+def refresh_marker_item(customer_id: str, claim_id: str, state: str, now: datetime) -> dict[str, Any]:
+    """A customer's refresh claimed: who calls Lean, since when."""
+    return {
+        "pk": customer_pk(customer_id),
+        "sk": REFRESH,
+        "entity": REFRESH,
+        "customer_id": customer_id,
+        "state": state,
+        "claim_id": claim_id,
+        "called_at": iso(now),
+        "expires_at": int((now + MARKER_TTL).timestamp()),
+    }
+
+
+def erasure_marker_item(customer_id: str, erasure_id: str, now: datetime) -> dict[str, Any]:
+    """An erasure under way: its INSERT on the stream announces it (`Customer Erased`)."""
+    return {
+        "pk": customer_pk(customer_id),
+        "sk": ERASURE,
+        "entity": ERASURE,
+        "customer_id": customer_id,
+        "erasure_id": erasure_id,
+        "erased_at": iso(now),
+        "expires_at": int((now + MARKER_TTL).timestamp()),
+    }
+
+
+def stored_item(customer_id: str, item: dict[str, Any]) -> StoredItem:
+    """Any item of a customer's partition, as erasure sees it."""
+    return StoredItem(
+        customer_id=customer_id,
+        sk=item["sk"],
+        entity=str(item.get("entity") or ""),
+        endpoint_arn=item.get("endpoint_arn"),
+        device_id=item.get("device_id"),
+        payment_source_id=item.get("payment_source_id"),
+        deleted_at=item.get("deleted_at"),
+    )
+
+
+def payment_source_content(source: LeanPaymentSource) -> tuple[dict[str, Any], str]:
+    """What a payment source item holds of Lean's answer, and its hash (rewritten only when that changes)."""
+    content = {
+        "customer_id": source.customer_id,
+        "payment_source_id": source.id,
+        "app_id": source.app_id,
+        "bank_identifier": source.bank_identifier,
+        "accounts": [a.model_dump(mode="json", exclude_none=True) for a in source.accounts],
+    }
+    return content, hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def refresh_claim(item: dict[str, Any] | None) -> RefreshClaim:
+    """What a customer's refresh marker says (NONE when there is none)."""
+    if not item:
+        return RefreshClaim(RefreshState.NONE)
+    return RefreshClaim(
+        RefreshState(item["state"]),
+        called_at=from_iso(item["called_at"]),
+        retry_at=from_iso(item["retry_at"]) if item.get("retry_at") else None,
+    )
