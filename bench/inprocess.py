@@ -229,8 +229,9 @@ def _patched(fn: Any) -> Iterator[None]:
 
 
 def _flow(env: dict[str, Any], timed: Any, label: str, records_seen: int) -> list[dict]:
-    """One onboarding flow (a device, 3 webhooks and their syncs, the activation's push) with fresh ids and a
-    fresh device token; returns the table's stream records since `records_seen`, this flow's."""
+    """One onboarding flow (a device, the app backend's refresh, 3 webhooks and their syncs, the activation's push,
+    the domain events) with fresh ids and a fresh device token; returns the table's stream records since
+    `records_seen`, this flow's."""
     from local.aws.lambda_events import device_registration_event, http_api_event
 
     clients, refs, sim = env["clients"], env["refs"], env["sim"]

@@ -228,6 +228,8 @@ class LocalStack:
         from local.aws.resources import TAP
 
         self.event_tap = EventTap(self.clients["sqs"], self.refs[TAP])
+        self.event_tap.start()
+        self._pollers.append(self.event_tap)
         self.api = ApiEmulator(
             self.functions, self.health, self.schedules, self.chaos_stats, self.event_tap.events, self.describe
         )

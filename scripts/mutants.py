@@ -1,7 +1,7 @@
 """Mutation testing of the rules that keep the promises: the signature check (and the raw body it reads), the
-status rules, the conditional writes of beneficiaries and the push markers. Each module is mutated by mutmut,
-one mutant at a time, and only the tests that exercise it run against each mutant. Prints each module's score
-and every survivor's diff.
+status rules, the conditional writes of beneficiaries and the push markers, and the items they write. Each module
+is mutated by mutmut, one mutant at a time, and only the tests that exercise it run against each mutant. Prints
+each module's score and every survivor's diff.
 
     python scripts/mutants.py [--mutmut .venv-mutants/bin/mutmut] [module ...]
 
@@ -42,8 +42,21 @@ TARGETS: dict[str, list[str]] = {
         "tests/unit/core/test_write_rules.py",
         "tests/unit/core/test_resync_and_deletion.py",
         "tests/unit/handlers/test_recovery.py",
+        "tests/unit/contract/test_sync_writes.py",
+        "tests/unit/contract/test_activation_index.py",
+        "tests/unit/contract/test_recovery_index.py",
+        "tests/unit/contract/test_payment_source_reader.py",
+    ],
+    # the items the adapters write (and the fakes mirror): keys, TTLs, the content hash, devices, ledger, markers
+    f"{LAYER}/adapters/dynamodb/keys.py": [
+        "tests/unit/core/test_stored_items.py",
+        "tests/unit/adapters/test_push_marker_items.py",
+        "tests/unit/core/test_write_rules.py",
+        "tests/unit/contract",
+        "tests/unit/core/test_resync_and_deletion.py",
     ],
     f"{LAYER}/adapters/dynamodb/push_markers.py": [
+        "tests/unit/contract/test_push_markers.py",
         "tests/unit/adapters/test_push_marker_items.py",
         "tests/unit/handlers/test_push.py",
         "tests/unit/handlers/test_push_reconciliation.py",
@@ -58,11 +71,11 @@ EXPLAINED: dict[tuple[str, str], str] = {
         "equivalent: a lost answer ends the lease at any instant before its `now`; every later claim (at `now`"
         " or after, as the test checks) takes it over"
     ),
-    ("payment_sources.py", "exclude_none=False"): (
+    ("keys.py", "exclude_none=False"): (
         "equivalent: to_item drops None values, so the stored accounts are the same; the content hash differs but"
         " stays the same from one read to the next"
     ),
-    ("payment_sources.py", "sort_keys=False"): (
+    ("keys.py", "sort_keys=False"): (
         "equivalent: the content dict is built in one fixed order (and accounts in the model's field order), so"
         " the hash of an unchanged payment source stays the same"
     ),

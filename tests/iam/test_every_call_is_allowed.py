@@ -2,8 +2,8 @@
 as CloudFormation gets it (template.yaml through the SAM transform), and so are the requests of its event source
 mappings and, with a customer managed key, the key uses those bring.
 
-moto and DynamoDB Local enforce no IAM: a grant missing for a path only some test runs (the cool-off recovery's
-GetItem was one) passes every other test and fails in AWS. The calls are recorded by `local.aws.aws_calls` under
+moto and DynamoDB Local enforce no IAM: a grant missing for a path only some test runs (such as the cool-off recovery's
+GetItem) passes every other test and fails in AWS. The calls are recorded by `local.aws.aws_calls` under
 IAM_CALLS (`make test-unit`, `make test-integration`); `make test-iam` runs this after both.
 """
 

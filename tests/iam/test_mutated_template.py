@@ -14,7 +14,7 @@ def denied(report) -> set[tuple[str, str, str]]:
 
 
 def test_without_the_cool_off_recoverys_get_item_its_recorded_reads_are_refused(calls):
-    """The grant the deploy rehearsal found missing."""
+    """A grant only a rare path needs: the recovery reads an item only when a recheck finds one overdue."""
     sam = remove_action(sam_template(), "RecoverCoolOffFunction", "dynamodb:GetItem")
     report = check(calls, sam=sam)
     assert not report.problems, report.text()

@@ -9,7 +9,16 @@ import pytest
 
 from local.harness import samples
 from local.harness.client import wait_for
-from tests.support.stack_flows import lean_has, new_customer, post_ok, scan_for, settle, unsettle, wait_status
+from tests.support.stack_flows import (
+    events_of,
+    lean_has,
+    new_customer,
+    post_ok,
+    scan_for,
+    settle,
+    unsettle,
+    wait_status,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -103,3 +112,7 @@ def test_an_activation_a_refresh_saw_first_is_pushed_once_when_leans_update_arri
     assert settle(stack, flow, 0, seconds=2) == []  # taken as active at creation for now
     post_ok(stack, samples.beneficiary_webhook(flow, "updated", samples.ACTIVE))
     assert len(settle(stack, flow, 1, seconds=3)) == 1
+    events = events_of(stack, flow, 2)  # announced once, when stored: whether the customer waited was not known
+    assert sorted(e["detail-type"] for e in events) == ["Beneficiary Added", "Beneficiary Chargeable"]
+    chargeable = next(e["detail"] for e in events if e["detail-type"] == "Beneficiary Chargeable")
+    assert chargeable["after_cool_off"] is None

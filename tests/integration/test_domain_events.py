@@ -9,22 +9,10 @@ import json
 import pytest
 
 from local.harness import samples
-from local.harness.client import wait_for
-from tests.support.stack_flows import lean_has, new_customer, post_ok, settle, status_of, wait_status
+from tests.support.stack_flows import events_of, lean_has, new_customer, post_ok, settle, status_of, wait_status
 
 pytestmark = pytest.mark.integration
 ACCOUNT_DATA = ("iban", "account_number", "account_name", "AE340260001015528812001", "1015528812001", "fcm-")
-
-
-def events_of(stack, flow, count: int) -> list[dict]:
-    """The flow's events once `count` have arrived (then a moment more, to catch any extra one)."""
-
-    def found() -> list[dict]:
-        return [e for e in stack.domain_events() if e["detail"].get("customer_id") == flow["customer_id"]]
-
-    wait_for(lambda: len(found()) >= count, timeout_s=40, what=f"{count} domain event(s)")
-    settle(stack, flow, 0, seconds=2)
-    return found()
 
 
 def test_duplicated_and_reordered_webhooks_publish_each_transition_once(stack):

@@ -91,3 +91,14 @@ def scan_for(stack, text: str) -> list[dict[str, Any]]:
         if "LastEvaluatedKey" not in page:
             return found
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def events_of(stack, flow, count: int) -> list[dict]:
+    """The flow's domain events once `count` have arrived (then a moment more, to catch any extra one)."""
+
+    def found() -> list[dict]:
+        return [e for e in stack.domain_events() if e["detail"].get("customer_id") == flow["customer_id"]]
+
+    wait_for(lambda: len(found()) >= count, timeout_s=40, what=f"{count} domain event(s)")
+    settle(stack, flow, 0, seconds=2)
+    return found()

@@ -103,7 +103,9 @@ def tapped(aws) -> list[dict]:
 
 def test_one_event_per_transition_is_put_on_the_bus_without_account_data(aws, load_function):
     publisher = load_function("PublishDomainEventsFunction")
-    added_active = stream_record(None, beneficiary("ACTIVE", cool_off_seen=False))
+    added_active = stream_record(
+        None, beneficiary("ACTIVE", cool_off_seen=False, last_event_type="payment_source.beneficiary.created")
+    )
     deleted = stream_record(payment_source(False), payment_source(True))
     assert publisher.invoke({"Records": [added_active, deleted]}) == {"batchItemFailures": []}
     events = tapped(aws)

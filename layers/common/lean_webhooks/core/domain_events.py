@@ -26,6 +26,7 @@ from lean_webhooks.models.domain_events import (
     StoredChange,
 )
 from lean_webhooks.models.statuses import ACTIVE, REMOVED
+from lean_webhooks.models.webhook import BENEFICIARY_CREATED
 
 EVENT_IDS = uuid.UUID("6f0c1d52-7a43-4c8e-9d55-1b7f4f1c2a90")  # the namespace of domain event ids
 
@@ -72,7 +73,7 @@ def _beneficiary_events(change: StoredChange, old: dict[str, Any] | None, new: d
         events.append(DomainEvent(BENEFICIARY_ADDED, BeneficiaryAdded(event_id(change, BENEFICIARY_ADDED), **common)))
     if status == ACTIVE and previous != ACTIVE:
         detail = BeneficiaryChargeable(
-            event_id(change, BENEFICIARY_CHARGEABLE), **common, after_cool_off=new.get("cool_off_seen") is True
+            event_id(change, BENEFICIARY_CHARGEABLE), **common, after_cool_off=_cool_off(new)
         )
         events.append(DomainEvent(BENEFICIARY_CHARGEABLE, detail))
     if status == REMOVED and previous != REMOVED:
@@ -80,6 +81,15 @@ def _beneficiary_events(change: StoredChange, old: dict[str, Any] | None, new: d
             DomainEvent(BENEFICIARY_REMOVED, BeneficiaryRemoved(event_id(change, BENEFICIARY_REMOVED), **common))
         )
     return events
+
+
+def _cool_off(new: dict[str, Any]) -> bool | None:
+    """Whether the customer waited for a cool-off before this activation: true on evidence of one, false when
+    Lean's creation webhook said `ACTIVE` (as the API did), None when a read stored it `ACTIVE` first (a refresh,
+    a payment source re-sync): Lean's webhooks may still report a cool-off, and the push follows that report."""
+    if new.get("cool_off_seen") is True:
+        return True
+    return False if new.get("last_event_type") == BENEFICIARY_CREATED else None
 
 
 def _payment_source_events(change: StoredChange, old: dict[str, Any], new: dict[str, Any]) -> list[DomainEvent]:

@@ -41,7 +41,7 @@ class BeneficiaryAdded(BeneficiaryDetail):
 class BeneficiaryChargeable(BeneficiaryDetail):
     """A beneficiary entered `ACTIVE`: the customer can be charged through it."""
 
-    after_cool_off: bool
+    after_cool_off: bool | None
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,10 @@ FIELD_DOCS = {
     "status Lean sends",
     "previous_status": "the status before this transition (null when first stored)",
     "cool_off_expiry": "when the bank's cool-off ends or ended, as Lean reports it (null when unknown)",
-    "after_cool_off": "true when a cool-off was seen (the customer is pushed); false when ACTIVE at creation",
+    "after_cool_off": "true when a cool-off was seen (the customer is pushed); false when Lean's creation webhook"
+    " said ACTIVE (no cool-off, no push); null when a read (a refresh, a payment source re-sync) stored it ACTIVE"
+    " first and nothing had said yet whether the customer waited (if Lean then reports a cool-off, the customer is"
+    " pushed then, and no second event is published)",
     "reason": "USER_REQUESTED (deleted through the customer API) or lean_not_found (gone at Lean)",
 }
 
