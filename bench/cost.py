@@ -34,8 +34,9 @@ HTTP_API_REQUESTS = 5
 SQS_REQUESTS = 6
 TRACED_REQUESTS = 0  # X-Ray tracing is off (PassThrough): no trace is recorded or billed
 # Monthly, whatever the traffic.
+ALARMS = len(tpl.of_type("AWS::CloudWatch::Alarm"))
 FIXED_MONTHLY = {
-    "alarms (30 x $0.10)": 3.00,
+    f"alarms ({ALARMS} x $0.10)": round(ALARMS * 0.10, 2),
     "dashboard": 3.00,
     "custom metrics (~32 metric/dimension pairs x $0.30)": 9.60,
     "secrets (2 x $0.40)": 0.80,
