@@ -95,21 +95,20 @@ test-core: $(DEV)
 # Every AWS call the functions make in the unit and integration tests is recorded here (IAM_CALLS), then held to
 # the function's policy in the SAM-transformed template (test-iam, after both).
 IAM_CALLS := $(CURDIR)/.iam-calls
-export IAM_CALLS
 
 # One worker per core (pytest-xdist): every test starts its own moto and Lean simulator.
 test-unit: $(DEV)
 	rm -rf $(IAM_CALLS)
-	$(BIN)/pytest tests/unit -q -p no:cacheprovider -n auto
+	IAM_CALLS=$(IAM_CALLS) $(BIN)/pytest tests/unit -q -p no:cacheprovider -n auto
 
 test-infra: $(DEV) .venv-sam/.installed .venv-checkov/.installed
 	SAM=$(SAM) CHECKOV=$(CHECKOV) $(BIN)/pytest tests/infrastructure -q -p no:cacheprovider
 
 test-integration: install
-	$(BIN)/pytest tests/integration -q -p no:cacheprovider
+	IAM_CALLS=$(IAM_CALLS) $(BIN)/pytest tests/integration -q -p no:cacheprovider
 
 test-iam: $(DEV)
-	$(BIN)/pytest tests/iam -q -p no:cacheprovider
+	IAM_CALLS=$(IAM_CALLS) $(BIN)/pytest tests/iam -q -p no:cacheprovider
 
 test: lint test-core test-unit test-infra test-integration test-iam
 
