@@ -86,6 +86,18 @@ def test_a_deleted_payment_source_is_not_even_tried_again(aws):
     assert "put_item" not in recording.calls  # a write whose condition fails is still billed
 
 
+def test_an_unchanged_payment_source_is_checked_with_an_eventually_consistent_read(aws):
+    """Half a read unit: a stale answer only costs a rewrite that changes nothing (the write's condition keeps
+    the newer read)."""
+    flow = samples.ids()
+    data = samples.payment_source(flow, local_app_id(), samples.AWAITING)
+    recording = Recording(aws["clients"]["dynamodb"])
+    store = DynamoPaymentSources(Table(aws["refs"]["Table"], recording))
+    assert store.put_payment_source(LeanPaymentSource.model_validate(data), NOW) is True
+    assert store.put_payment_source(LeanPaymentSource.model_validate(data), NOW + timedelta(seconds=1)) is False
+    assert recording.reads and all(read["ConsistentRead"] is False for read in recording.reads)
+
+
 def test_awaiting_then_active_moves_the_beneficiary_between_the_indexes(aws):
     store = store_of(aws)
     identity, pk, sk = new_beneficiary()
@@ -207,14 +219,19 @@ def test_awaiting_past_expiry_finds_only_what_is_due_up_to_the_limit(aws):
 
 
 class Recording:
-    """A DynamoDB client that names each call it passes on."""
+    """A DynamoDB client that names each call it passes on, and keeps the arguments of its reads."""
 
     def __init__(self, real) -> None:
-        self.real, self.calls = real, []
+        self.real, self.calls, self.reads = real, [], []
 
     def __getattr__(self, name):
         self.calls.append(name)
         return getattr(self.real, name)
+
+    def get_item(self, **kwargs):
+        self.calls.append("get_item")
+        self.reads.append(kwargs)
+        return self.real.get_item(**kwargs)
 
 
 class QueryCounter:
@@ -257,3 +274,12 @@ def test_settling_for_an_activation_time_spares_a_later_activation(aws):
     assert store.settle_activation(identity, NOW, activated_at=iso(NOW))
     item = raw(aws, pk, sk)
     assert "gsi2pk" not in item and "gsi2sk" not in item and item["pushes_settled_at"] == iso(NOW)
+
+
+def test_an_abandoned_activation_is_stamped_as_abandoned_not_settled(aws):
+    store = store_of(aws)
+    identity = activate(store, NOW)
+    assert store.settle_activation(identity, NOW + timedelta(days=8), abandoned=True)
+    item = raw(aws, *item_key(identity))
+    assert item["pushes_abandoned_at"] == iso(NOW + timedelta(days=8)) and "pushes_settled_at" not in item
+    assert "gsi2pk" not in item
