@@ -3,7 +3,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 # The first python3.13 that actually runs (a pyenv shim may exist without a selected version).
-PYTHON ?= $(shell for p in python3.13 $$(ls -d /root/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null); do \
+PYTHON ?= $(shell for p in python3.13 $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.13*/bin/python3.13 /root/.pyenv/versions/3.13*/bin/python3.13 2>/dev/null); do \
   "$$p" -c 'import sys' 2>/dev/null && { command -v "$$p"; break; }; done)
 VENV := .venv
 DEV := $(VENV)/.layer-path

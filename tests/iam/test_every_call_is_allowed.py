@@ -15,10 +15,13 @@ from local.aws import template as tpl
 from tests.support.iam_policy import EXAMPLE_KEY_ARN, calls_directory, check, local_parameters
 
 
-def test_the_suites_recorded_calls_of_every_function(calls):
+def test_the_suites_recorded_calls_of_every_function(calls, figures):
     assert calls, f"no call recorded in {calls_directory()}: run the unit and integration tests with IAM_CALLS set"
     silent = sorted(set(tpl.functions()) - {call.function for call in calls})
     assert not silent, f"no test ran these functions (their grants would go unchecked): {silent}"
+    figures["distinct requests recorded"] = len(calls)
+    figures["functions"] = len({call.function for call in calls})
+    figures["function/action pairs"] = len({(call.function, call.action) for call in calls})
 
 
 @pytest.mark.parametrize(
@@ -29,15 +32,20 @@ def test_the_suites_recorded_calls_of_every_function(calls):
         pytest.param({"EventBusName": "lean-local-payment-sources"}, id="existing-bus"),
     ],
 )
-def test_every_recorded_call_and_every_event_source_mapping_is_allowed(calls, parameters):
+def test_every_recorded_call_and_every_event_source_mapping_is_allowed(calls, parameters, figures):
     report = check(calls, local_parameters(**parameters))
     assert report.ok, f"{report.checked} requests checked:\n{report.text()}"
+    if not parameters:
+        figures["requests checked (with the mappings')"] = report.checked
 
 
 @pytest.mark.parametrize("bus", [{}, {"EventBusName": "lean-local-payment-sources"}], ids=["stack-bus", "existing-bus"])
-def test_with_a_customer_managed_key_every_key_use_of_the_calls_is_allowed(calls, bus):
+def test_with_a_customer_managed_key_every_key_use_of_the_calls_is_allowed(calls, bus, figures):
     report = check(calls, local_parameters(KmsKeyArn=EXAMPLE_KEY_ARN, **bus))
     assert report.ok, f"{report.checked} requests checked (KmsKeyArn set):\n{report.text()}"
+    if not bus:
+        figures["key uses"] = len(report.key_uses)
+        figures["requests checked with KmsKeyArn"] = report.checked
     derived = {(use.function, use.action, use.context) for use in report.key_uses}
     assert derived, "no key use derived from the calls: the key check would pass vacuously"
     via = (("kms:ViaService", ("sqs.us-east-1.amazonaws.com",)),)
