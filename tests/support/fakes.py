@@ -48,6 +48,7 @@ from lean_webhooks.adapters.dynamodb.keys import (
     owner_item,
     payment_source_content,
     payment_source_sk,
+    payment_sources_of,
     push_sk,
     refresh_claim,
     refresh_marker_item,
@@ -275,20 +276,7 @@ class InMemoryPaymentSources(Breakable):
     def list_for_customer(self, customer_id: str) -> list[StoredPaymentSource]:
         """Payment sources with their beneficiaries nested; deleted ones left out."""
         self._maybe_fail("list_for_customer")
-        sources: dict[str, StoredPaymentSource] = {}
-        beneficiaries: list[StoredBeneficiary] = []
-        for item in self.table.partition(customer_pk(customer_id), f"{PAYMENT_SOURCE}#"):
-            if item.get("entity") == PAYMENT_SOURCE:
-                sources[item["payment_source_id"]] = StoredPaymentSource.from_item(item)
-            elif item.get("entity") == BENEFICIARY:
-                beneficiaries.append(StoredBeneficiary.from_item(item))
-        for ben in beneficiaries:
-            source = sources.get(ben.payment_source_id)
-            if source is None:  # stored before its payment source item: shown
-                source = StoredPaymentSource(customer_id, ben.payment_source_id, ben.bank_identifier)
-                sources[ben.payment_source_id] = source
-            source.beneficiaries.append(ben)
-        return [source for source in sources.values() if not source.deleted_at]
+        return payment_sources_of(customer_id, self.table.partition(customer_pk(customer_id), f"{PAYMENT_SOURCE}#"))
 
     def beneficiaries_of(self, customer_id: str, payment_source_id: str) -> list[StoredBeneficiary]:
         self._maybe_fail("beneficiaries_of")

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from lean_webhooks.models.items import StoredItem
+from lean_webhooks.models.items import StoredBeneficiary, StoredItem, StoredPaymentSource
 from lean_webhooks.models.refresh import RefreshClaim, RefreshState
 from lean_webhooks.models.timestamps import from_iso, iso
 
@@ -152,6 +153,25 @@ def stored_item(customer_id: str, item: dict[str, Any]) -> StoredItem:
         payment_source_id=item.get("payment_source_id"),
         deleted_at=item.get("deleted_at"),
     )
+
+
+def payment_sources_of(customer_id: str, items: Iterable[dict[str, Any]]) -> list[StoredPaymentSource]:
+    """A customer's payment-source and beneficiary items as payment sources with their beneficiaries nested; deleted
+    payment sources (removed at Lean, by the customer API or found gone) left out."""
+    sources: dict[str, StoredPaymentSource] = {}
+    beneficiaries: list[StoredBeneficiary] = []
+    for item in items:
+        if item.get("entity") == PAYMENT_SOURCE:
+            sources[item["payment_source_id"]] = StoredPaymentSource.from_item(item)
+        elif item.get("entity") == BENEFICIARY:
+            beneficiaries.append(StoredBeneficiary.from_item(item))
+    for ben in beneficiaries:
+        source = sources.get(ben.payment_source_id)
+        if source is None:  # beneficiary stored before its payment source item (a failed put): show it
+            source = StoredPaymentSource(customer_id, ben.payment_source_id, ben.bank_identifier)
+            sources[ben.payment_source_id] = source
+        source.beneficiaries.append(ben)
+    return [source for source in sources.values() if not source.deleted_at]
 
 
 def payment_source_content(source: LeanPaymentSource) -> tuple[dict[str, Any], str]:

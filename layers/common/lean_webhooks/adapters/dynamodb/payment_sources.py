@@ -16,6 +16,7 @@ from lean_webhooks.adapters.dynamodb.keys import (
     customer_pk,
     payment_source_content,
     payment_source_sk,
+    payment_sources_of,
 )
 from lean_webhooks.adapters.dynamodb.table import Table, key, to_values
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
@@ -132,22 +133,8 @@ class DynamoPaymentSources:
         )
 
     def list_for_customer(self, customer_id: str) -> list[StoredPaymentSource]:
-        """Stored payment sources of a customer, each with its beneficiaries nested; deleted payment sources
-        (removed at Lean, by the customer API or found gone) are left out."""
-        sources: dict[str, StoredPaymentSource] = {}
-        beneficiaries: list[StoredBeneficiary] = []
-        for item in self._table.query_customer(customer_id, f"{PAYMENT_SOURCE}#"):
-            if item.get("entity") == PAYMENT_SOURCE:
-                sources[item["payment_source_id"]] = StoredPaymentSource.from_item(item)
-            elif item.get("entity") == BENEFICIARY:
-                beneficiaries.append(StoredBeneficiary.from_item(item))
-        for ben in beneficiaries:
-            source = sources.get(ben.payment_source_id)
-            if source is None:  # beneficiary stored before its payment source item (a failed put): show it
-                source = StoredPaymentSource(customer_id, ben.payment_source_id, ben.bank_identifier)
-                sources[ben.payment_source_id] = source
-            source.beneficiaries.append(ben)
-        return [source for source in sources.values() if not source.deleted_at]
+        """Stored payment sources of a customer, each with its beneficiaries nested; deleted ones left out."""
+        return payment_sources_of(customer_id, self._table.query_customer(customer_id, f"{PAYMENT_SOURCE}#"))
 
     def beneficiaries_of(self, customer_id: str, payment_source_id: str) -> list[StoredBeneficiary]:
         """Stored beneficiaries of one payment source."""
