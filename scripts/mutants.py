@@ -49,6 +49,7 @@ TARGETS: dict[str, list[str]] = {
     ],
     # the items the adapters write (and the fakes mirror): keys, TTLs, the content hash, devices, ledger, markers
     f"{LAYER}/adapters/dynamodb/keys.py": [
+        "tests/unit/adapters/test_item_layout.py",
         "tests/unit/core/test_stored_items.py",
         "tests/unit/adapters/test_push_marker_items.py",
         "tests/unit/core/test_write_rules.py",

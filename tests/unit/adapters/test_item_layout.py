@@ -1,0 +1,85 @@
+"""The table's item layout is a stored format: a deployed table already holds items under these keys, the
+template's `dynamodb:LeadingKeys` conditions and stream filters name them, and the TTLs are promises
+(docs/guarantees.md). A key spelled differently orphans every item written before an upgrade."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from lean_webhooks.adapters.dynamodb import keys
+from local.aws import template as tpl
+
+NOW = datetime(2026, 11, 25, 23, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("built", "spelled"),
+    [
+        (keys.customer_pk("c1"), "CUSTOMER#c1"),
+        (keys.payment_source_sk("p1"), "PAYMENT_SOURCE#p1"),
+        (keys.beneficiary_sk("p1", "b1"), "PAYMENT_SOURCE#p1#BENEFICIARY#b1"),
+        (keys.device_sk("d1"), "DEVICE#d1"),
+        (keys.push_sk("b1", "d1"), "PUSH#b1#d1"),
+        (keys.endpoint_pk("arn:e"), "ENDPOINT#arn:e"),
+        (keys.event_pk("e1"), "EVENT#e1"),
+        (keys.activations_pk("2026-11-25"), "ACTIVATED#2026-11-25"),
+        (keys.AWAITING_INDEX_PK, "AWAITING_COOL_OFF"),
+    ],
+)
+def test_keys_keep_their_spelling(built, spelled):
+    assert built == spelled
+
+
+def test_the_single_item_kinds_keep_their_sort_keys():
+    assert (keys.CHECKPOINT, keys.REFRESH, keys.ERASURE, keys.ENDPOINT, keys.EVENT) == (
+        "CHECKPOINT",
+        "REFRESH",
+        "ERASURE",
+        "ENDPOINT",
+        "EVENT",
+    )
+    assert keys.ledger_item("e1", "payment_source.created", "synced", NOW)["sk"] == "EVENT"
+    assert keys.owner_item("arn:e", "c1", "d1")["sk"] == "ENDPOINT"
+
+
+def leading_keys(node: object) -> list[str]:
+    """Every `dynamodb:LeadingKeys` pattern anywhere under `node`."""
+    if isinstance(node, dict):
+        found = list(node.get("dynamodb:LeadingKeys", []))
+        return found + [pattern for value in node.values() for pattern in leading_keys(value)]
+    if isinstance(node, list):
+        return [pattern for value in node for pattern in leading_keys(value)]
+    return []
+
+
+def test_the_customer_api_s_leading_keys_condition_names_the_prefixes_it_writes():
+    policies = tpl.resources()["CustomerApiFunction"]["Properties"]["Policies"]
+    prefixes = sorted(pattern.rstrip("*") for pattern in leading_keys(policies))
+    assert prefixes == sorted([keys.customer_pk(""), keys.endpoint_pk("")])
+
+
+def test_the_indexes_are_the_template_s():
+    table = tpl.resources()["Table"]["Properties"]
+    assert {index["IndexName"] for index in table["GlobalSecondaryIndexes"]} == {
+        keys.AWAITING_INDEX,
+        keys.ACTIVATIONS_INDEX,
+    }
+
+
+def test_the_event_ledger_keeps_an_event_100_days():
+    item = keys.ledger_item("e1", "payment_source.created", "synced", NOW)
+    assert item["expires_at"] == int((NOW + timedelta(days=100)).timestamp())
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        lambda: keys.refresh_marker_item("c1", "claim", "calling", NOW),
+        lambda: keys.erasure_marker_item("c1", "erasure", NOW),
+    ],
+    ids=["refresh", "erasure"],
+)
+def test_a_customer_s_marker_expires_a_day_after_it_is_written(marker):
+    assert marker()["expires_at"] == int((NOW + timedelta(days=1)).timestamp())
