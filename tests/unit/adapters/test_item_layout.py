@@ -83,3 +83,41 @@ def test_the_event_ledger_keeps_an_event_100_days():
 )
 def test_a_customer_s_marker_expires_a_day_after_it_is_written(marker):
     assert marker()["expires_at"] == int((NOW + timedelta(days=1)).timestamp())
+
+
+def test_the_items_an_operator_reads_keep_their_attributes():
+    """Each item names its kind in `entity` (the stream filters select by it) and keeps the attributes that other
+    versions of the functions, and operators looking into the table, read."""
+    at = "2026-11-25T23:30:00.000000Z"
+    assert keys.device_item("c1", "d1", "GCM", "arn:e", NOW, "ar", None) == {
+        "pk": "CUSTOMER#c1",
+        "sk": "DEVICE#d1",
+        "entity": "DEVICE",
+        "customer_id": "c1",
+        "device_id": "d1",
+        "platform": "GCM",
+        "endpoint_arn": "arn:e",
+        "enabled": True,
+        "locale": "ar",
+        "registered_at": at,
+        "updated_at": at,
+    }
+    assert keys.owner_item("arn:e", "c1", "d1") == {
+        "pk": "ENDPOINT#arn:e",
+        "sk": "ENDPOINT",
+        "entity": "ENDPOINT",
+        "customer_id": "c1",
+        "device_id": "d1",
+    }
+    assert keys.ledger_item("e1", "payment_source.created", "synced", NOW) == {
+        "pk": "EVENT#e1",
+        "sk": "EVENT",
+        "entity": "EVENT",
+        "event_id": "e1",
+        "event_type": "payment_source.created",
+        "outcome": "synced",
+        "processed_at": at,
+        "expires_at": int((NOW + timedelta(days=100)).timestamp()),
+    }
+    assert keys.refresh_marker_item("c1", "claim", "calling", NOW)["entity"] == "REFRESH"
+    assert keys.erasure_marker_item("c1", "erasure", NOW)["entity"] == "ERASURE"
