@@ -121,3 +121,7 @@ def test_the_items_an_operator_reads_keep_their_attributes():
     }
     assert keys.refresh_marker_item("c1", "claim", "calling", NOW)["entity"] == "REFRESH"
     assert keys.erasure_marker_item("c1", "erasure", NOW)["entity"] == "ERASURE"
+
+
+def test_a_ledger_outcome_is_cut_to_256_characters():
+    assert keys.ledger_item("e1", "payment_source.created", "x" * 300, NOW)["outcome"] == "x" * 256
