@@ -119,8 +119,26 @@ def test_the_items_an_operator_reads_keep_their_attributes():
         "processed_at": at,
         "expires_at": int((NOW + timedelta(days=100)).timestamp()),
     }
-    assert keys.refresh_marker_item("c1", "claim", "calling", NOW)["entity"] == "REFRESH"
-    assert keys.erasure_marker_item("c1", "erasure", NOW)["entity"] == "ERASURE"
+    a_day_later = int((NOW + timedelta(days=1)).timestamp())
+    assert keys.refresh_marker_item("c1", "claim", "calling", NOW) == {
+        "pk": "CUSTOMER#c1",
+        "sk": "REFRESH",
+        "entity": "REFRESH",
+        "customer_id": "c1",
+        "state": "calling",
+        "claim_id": "claim",
+        "called_at": at,
+        "expires_at": a_day_later,
+    }
+    assert keys.erasure_marker_item("c1", "erasure", NOW) == {
+        "pk": "CUSTOMER#c1",
+        "sk": "ERASURE",
+        "entity": "ERASURE",
+        "customer_id": "c1",
+        "erasure_id": "erasure",
+        "erased_at": at,
+        "expires_at": a_day_later,
+    }
 
 
 def test_a_ledger_outcome_is_cut_to_256_characters():
