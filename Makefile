@@ -15,13 +15,14 @@ export PATH := $(BIN):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install run demo test lint format openapi schemas test-core test-unit test-integration test-infra test-iam build deploy smoke bench soak mutants redrive webhook events clean
+.PHONY: help install run demo test lint format openapi schemas test-core test-unit test-future test-integration test-infra test-iam build deploy smoke bench soak mutants redrive webhook events clean
 
 help:
 	@echo "make run    - local stack (DynamoDB Local, moto, Lean simulator, API on :3000) + onboarding demo; Ctrl-C stops"
 	@echo "make demo   - the onboarding story against a fresh local stack; exits non-zero on failure"
 	@echo "make test   - everything CI checks: lint, core, unit, infrastructure, integration tests, IAM coverage, smoke"
 	@echo "make test-core - the use cases on in-memory fakes (seconds)"
+	@echo "make test-future - the core and unit suites with the process clock two years ahead (FUTURE_DAYS=730)"
 	@echo "make bench  - benchmarks (cold start, warm handling, AWS calls, end to end, cost)"
 	@echo "make soak   - chaos soak through the local stack (N=2000 flows; KILL=0.02 SNS_FAULTS=0.05 add crashes, SNS faults)"
 	@echo "make mutants - mutation testing (mutmut) of the signature check, status rules, conditional writes, push markers"
@@ -110,7 +111,12 @@ test-integration: install
 test-iam: $(DEV)
 	IAM_CALLS=$(IAM_CALLS) $(BIN)/pytest tests/iam -q -p no:cacheprovider
 
-test: lint test-core test-unit test-infra test-integration test-iam
+# The core and unit suites with every clock of the process two years ahead: no test may depend on today's date.
+FUTURE_DAYS ?= 730
+test-future: $(DEV)
+	TEST_CLOCK_SHIFT_DAYS=$(FUTURE_DAYS) $(BIN)/pytest tests/core tests/unit -q -p no:cacheprovider -n auto
+
+test: lint test-core test-unit test-future test-infra test-integration test-iam
 
 build: .venv-sam/.installed $(DEV)
 	$(SAM) build --parallel

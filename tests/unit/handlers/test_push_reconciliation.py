@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -31,15 +31,15 @@ def register(api, device: str) -> None:
     assert api.invoke(event)["statusCode"] == 200
 
 
-def activate(aws, beneficiary_id: str, cool_off_seen: bool) -> dict:
-    """Store an activation as the sync would, and return the stream record it makes."""
+def activate(aws, beneficiary_id: str, cool_off_seen: bool, at: datetime | None = None) -> dict:
+    """Store an activation as the sync would (at `at`, by default now), and return the stream record it makes."""
     store = DynamoPaymentSources(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
     identity = BeneficiaryIdentity(CUSTOMER, "p1", beneficiary_id)
     store.apply_beneficiary(
         BeneficiaryWrite(
             identity, StatusDecision("ACTIVE", cool_off_seen), "e1", "payment_source.beneficiary.updated", None
         ),
-        datetime.now(UTC),
+        at or datetime.now(UTC),
     )
     item = aws["clients"]["dynamodb"].get_item(
         TableName=aws["refs"]["Table"],
@@ -135,19 +135,22 @@ def test_a_failed_push_stays_in_the_index_and_a_later_activation_keeps_its_place
 
 
 def test_an_activation_that_leaves_the_window_unsettled_is_counted_once_and_taken_out(aws, functions, capsys):
-    from lean_webhooks.adapters.dynamodb.keys import activations_pk
+    from lean_webhooks import wiring
+    from lean_webhooks.core.push_reconciliation import PushReconciler
+    from lean_webhooks.runtime.config import PushReconcileSettings
 
     _, _, reconcile = functions
-    activate(aws, "b6", cool_off_seen=True)
-    three_days_ago = "2026-11-28T09:00:00.000000Z"
-    aws["clients"]["dynamodb"].update_item(
-        TableName=aws["refs"]["Table"],
-        Key={"pk": {"S": f"CUSTOMER#{CUSTOMER}"}, "sk": {"S": "PAYMENT_SOURCE#p1#BENEFICIARY#b6"}},
-        UpdateExpression="SET gsi2pk = :day, gsi2sk = :at",
-        ExpressionAttributeValues={":day": {"S": activations_pk(three_days_ago[:10])}, ":at": {"S": three_days_ago}},
+    now = datetime.now(UTC).replace(microsecond=0)
+    activate(aws, "b6", cool_off_seen=True, at=now - timedelta(days=3))  # unsettled since; the scan looks back 9 days
+    settings = PushReconcileSettings.from_env()
+    reconciler = PushReconciler(
+        wiring.payment_sources(settings.push.table_name),
+        wiring.build_activation_push(settings.push),
+        grace=timedelta(0),
+        clock=lambda: now,
     )
     capsys.readouterr()
-    first = reconcile.invoke({})
+    first = reconcile.invoke({}, reconciler=reconciler)
     assert first["abandoned"] == 1 and first["checked"] == 0  # never pushed by this run: it left the window
     assert '"ActivationsAbandoned":[1.0]' in capsys.readouterr().out
     item = aws["clients"]["dynamodb"].get_item(
@@ -155,4 +158,4 @@ def test_an_activation_that_leaves_the_window_unsettled_is_counted_once_and_take
         Key={"pk": {"S": f"CUSTOMER#{CUSTOMER}"}, "sk": {"S": "PAYMENT_SOURCE#p1#BENEFICIARY#b6"}},
     )["Item"]
     assert "gsi2pk" not in item and "pushes_abandoned_at" in item
-    assert reconcile.invoke({})["abandoned"] == 0  # counted once
+    assert reconcile.invoke({}, reconciler=reconciler)["abandoned"] == 0  # counted once
