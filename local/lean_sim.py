@@ -8,6 +8,8 @@ GET    /events/v1?page=&size=&from=&to=&type=                           events L
 
 Controls for tests and the demo:
 PUT    /_sim/customers/{customer_id}/payment-sources/{payment_source_id}   body: a Lean payment source
+GET    /_sim/customers/{customer_id}/payment-sources                        what Lean holds for the customer
+DELETE /_sim/customers/{customer_id}/payment-sources/{payment_source_id}   Lean deletes it on its side (no webhook)
 POST   /_sim/faults    {"status": 503, "count": 2} | {"delay_s": 12, "count": 1} | {"status": 429, "probability": 0.1}
                        | {"trickle_s": 0.5, "count": 1} (the answer's body dribbles out, 16 bytes at a time)
 DELETE /_sim/faults
@@ -163,6 +165,8 @@ class LeanSimulator(BackgroundWsgiApp):
                 Rule(source, methods=["DELETE"], endpoint="delete"),
                 Rule("/events/v1", methods=["GET"], endpoint="events"),
                 Rule("/_sim" + source.replace("/v1", ""), methods=["PUT"], endpoint="put"),
+                Rule("/_sim" + source.replace("/v1", ""), methods=["DELETE"], endpoint="forget"),
+                Rule("/_sim/customers/<customer_id>/payment-sources", methods=["GET"], endpoint="held"),
                 Rule("/_sim/faults", methods=["POST", "DELETE"], endpoint="faults"),
                 Rule("/_sim/webhooks", methods=["POST"], endpoint="webhook"),
                 Rule("/_sim/events-api", methods=["PUT"], endpoint="events_form"),
@@ -289,6 +293,19 @@ class LeanSimulator(BackgroundWsgiApp):
         with self.state.lock:
             self.state.payment_sources[(customer_id.lower(), payment_source_id.lower())] = body
         return _json({"stored": True})
+
+    def _on_held(self, request: Request, customer_id: str) -> Response:
+        """What Lean holds for the customer (no credentials, no faults, not counted as an API call)."""
+        with self.state.lock:
+            return _json([v for (cid, _), v in self.state.payment_sources.items() if cid == customer_id.lower()])
+
+    def _on_forget(self, request: Request, customer_id: str, payment_source_id: str) -> Response:
+        """Lean deletes the payment source on its side (dashboard, bank): no webhook; its GET answers 404 since."""
+        with self.state.lock:
+            removed = self.state.payment_sources.pop((customer_id.lower(), payment_source_id.lower()), None)
+        if removed is None:
+            return _error(404, "Payment source not found", payment_source_id=payment_source_id)
+        return _json({"deleted": True})
 
     def _on_faults(self, request: Request) -> Response:
         with self.state.lock:
