@@ -2,18 +2,22 @@
 with the credentials of a role that has the stack's `CustomerApiInvokePolicyArn` policy attached.
 
     python examples/app_backend_client.py --api-url <ApiUrl output> --customer-id <Lean customer id> \\
-        [--region me-central-1] [--device-id phone-1 --platform GCM --token <FCM token> --locale ar] \\
+        [--region <the stack's region>] [--device-id phone-1 --platform GCM --token <FCM token> --locale ar] \\
         [--refresh] [--erase]
 
 It registers the device (if a token is given), refreshes the payment sources from Lean (`--refresh`: what to call
 when the LinkSDK reports success), lists the customer's devices and reads the payment sources page by page,
 printing what a backend would act on (chargeable beneficiaries); `--erase` then erases the customer.
+
+The region is the stack's: `--region`, else AWS_REGION, else your AWS configuration's (AWS_DEFAULT_REGION, the
+profile's `region`). With none, it stops rather than guess: a signature scoped to another region gets 403.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 from urllib.parse import urlencode
@@ -28,6 +32,8 @@ class CustomerApi:
     """A SigV4-signing client for the customer API (service `execute-api`)."""
 
     def __init__(self, api_url: str, region: str, session: Any = None, timeout_s: float = 15):
+        if not region:
+            raise ValueError("no AWS region: the signature must be scoped to the stack's region")
         self.api_url, self.region, self.timeout_s = api_url.rstrip("/"), region, timeout_s
         self.credentials = (session or boto3.session.Session()).get_credentials()
         if self.credentials is None:
@@ -79,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--api-url", required=True, help="the stack's ApiUrl output")
     parser.add_argument("--customer-id", required=True)
-    parser.add_argument("--region", default=None, help="the stack's region (default: your AWS configuration's)")
+    parser.add_argument("--region", default=None, help="the stack's region (else your AWS configuration's)")
     parser.add_argument("--device-id")
     parser.add_argument("--platform", choices=("GCM", "APNS", "APNS_SANDBOX"), default="GCM")
     parser.add_argument("--token", help="the device's push token (registers the device when given)")
@@ -88,7 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--erase", action="store_true", help="erase the customer at the end")
     args = parser.parse_args(argv)
     session = boto3.session.Session()
-    api = CustomerApi(args.api_url, args.region or session.region_name or "us-east-1", session)
+    region = args.region or os.environ.get("AWS_REGION") or session.region_name
+    if not region:
+        parser.error("no AWS region: pass --region or configure one (AWS_REGION, AWS_DEFAULT_REGION, a profile)")
+    api = CustomerApi(args.api_url, region, session)
     if args.token:
         status, device = api.register_device(
             args.customer_id, args.device_id or "device-1", args.platform, args.token, args.locale

@@ -7,12 +7,14 @@ import json
 import logging
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from werkzeug.wrappers import Request, Response
 
 from local.aws import template as tpl
 from local.aws.functions import LocalFunction
 from local.aws.lambda_events import http_api_event
+from local.aws.sigv4 import SigV4Verifier
 from local.aws.wsgi import BackgroundWsgiApp
 
 log = logging.getLogger("local.aws.api_gateway")
@@ -33,8 +35,10 @@ class ApiEmulator(BackgroundWsgiApp):
         chaos: Callable[[], dict[str, Any]] | None = None,
         domain_events: Callable[[], list[dict[str, Any]]] | None = None,
         description: Callable[[], dict[str, Any]] | None = None,
+        verifier: SigV4Verifier | None = None,
     ):
         self._functions = functions
+        self._verifier = verifier or SigV4Verifier()  # the IAM routes' SigV4 check, as API Gateway makes it
         self._chaos = chaos
         self._schedules = schedules or {}
         self._health = health
@@ -74,6 +78,12 @@ class ApiEmulator(BackgroundWsgiApp):
         if (request.content_length or 0) > MAX_PAYLOAD_BYTES:
             return _json({"message": "Request Entity Too Large"}, 413)
         body = request.get_data(cache=False)
+        if route.iam_auth:
+            refusal = self._verifier.check(request.method, _url_as_sent(request), request.headers, body)
+            if refusal:
+                response = _json({"message": refusal.message}, 403)
+                response.headers["x-amzn-ErrorType"] = refusal.error_type
+                return response
         event = http_api_event(
             request.method,
             request.path,
@@ -98,6 +108,15 @@ class ApiEmulator(BackgroundWsgiApp):
             if found and route.method == method:
                 return route, found.groupdict()
         return None, {}  # as in AWS, a known path with another method is "Not Found" too
+
+
+def _url_as_sent(request: Request) -> str:
+    """The URL the client signed: its Host header, and the path and query as on the request line."""
+    target = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if not target:
+        query = request.query_string.decode()
+        target = quote(request.path) + (f"?{query}" if query else "")
+    return f"{request.scheme}://{request.host}{target}"
 
 
 def _json(body: Any, status: int) -> Response:

@@ -10,16 +10,27 @@ from typing import Any
 import requests
 
 from local.harness import samples
+from local.harness.signing import SigV4
 
 
 class StackClient:
-    """Webhooks in, read API and pushes out, Lean simulator controls: all over HTTP."""
+    """Webhooks in, read API and pushes out, Lean simulator controls: all over HTTP. Calls to the customer API
+    are SigV4-signed with the local credentials (`signer`), as the emulator requires on its IAM routes."""
 
-    def __init__(self, api_url: str, moto_url: str, lean_url: str, webhook_secret: str, timeout_s: float = 15):
+    def __init__(
+        self,
+        api_url: str,
+        moto_url: str,
+        lean_url: str,
+        webhook_secret: str,
+        timeout_s: float = 15,
+        signer: SigV4 | None = None,
+    ):
         self.api_url, self.moto_url, self.lean_url = api_url, moto_url, lean_url
         self.webhook_secret = webhook_secret
         self.http = requests.Session()
         self.timeout_s = timeout_s
+        self.signer = signer or SigV4()
 
     # ----- webhooks -----
     def post_webhook(self, envelope: dict[str, Any], secret: str | None = None) -> requests.Response:
@@ -29,26 +40,27 @@ class StackClient:
     def post_raw(self, body: bytes, headers: dict[str, str]) -> requests.Response:
         return self.http.post(f"{self.api_url}/webhooks/lean", data=body, headers=headers, timeout=self.timeout_s)
 
-    # ----- customer API -----
+    # ----- customer API (SigV4-signed) -----
+    def customer_api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """One signed call to the customer API (`path` starts with `/customers/`); `kwargs` go to requests."""
+        return self.http.request(method, f"{self.api_url}{path}", auth=self.signer, timeout=self.timeout_s, **kwargs)
+
     def register_device(self, customer_id: str, device_id: str, platform: str, token: str) -> requests.Response:
-        return self.http.put(
-            f"{self.api_url}/customers/{customer_id}/devices/{device_id}",
-            json={"platform": platform, "token": token},
-            timeout=self.timeout_s,
-        )
+        body = {"platform": platform, "token": token}
+        return self.customer_api("PUT", f"/customers/{customer_id}/devices/{device_id}", json=body)
 
     def payment_sources(self, customer_id: str) -> dict[str, Any]:
-        response = self.http.get(f"{self.api_url}/customers/{customer_id}/payment-sources", timeout=self.timeout_s)
+        response = self.customer_api("GET", f"/customers/{customer_id}/payment-sources")
         response.raise_for_status()
         return response.json()
 
     def refresh(self, customer_id: str) -> requests.Response:
         """`POST /customers/{customer_id}/payment-sources/refresh`: what the app backend calls on the SDK's success."""
-        return self.http.post(f"{self.api_url}/customers/{customer_id}/payment-sources/refresh", timeout=self.timeout_s)
+        return self.customer_api("POST", f"/customers/{customer_id}/payment-sources/refresh")
 
     def erase(self, customer_id: str) -> requests.Response:
         """`DELETE /customers/{customer_id}`: erase everything stored for the customer."""
-        return self.http.delete(f"{self.api_url}/customers/{customer_id}", timeout=self.timeout_s)
+        return self.customer_api("DELETE", f"/customers/{customer_id}")
 
     def domain_events(self, detail_type: str | None = None) -> list[dict[str, Any]]:
         """Every domain event put on the bus so far, as EventBridge delivers it to a target, oldest first."""
@@ -78,8 +90,7 @@ class StackClient:
         return response.json()
 
     def delete_payment_source(self, customer_id: str, payment_source_id: str) -> requests.Response:
-        url = f"{self.api_url}/customers/{customer_id}/payment-sources/{payment_source_id}"
-        return self.http.delete(url, timeout=self.timeout_s)
+        return self.customer_api("DELETE", f"/customers/{customer_id}/payment-sources/{payment_source_id}")
 
     def run_schedule(self, logical_id: str) -> dict[str, Any]:
         """Run a scheduled function now (the local API emulator's `/_local/schedules/<id>`); returns its result."""
