@@ -42,8 +42,10 @@ class StackClient:
 
     # ----- customer API (SigV4-signed) -----
     def customer_api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """One signed call to the customer API (`path` starts with `/customers/`); `kwargs` go to requests."""
-        return self.http.request(method, f"{self.api_url}{path}", auth=self.signer, timeout=self.timeout_s, **kwargs)
+        """One call to the customer API (`path` starts with `/customers/`), signed unless `auth` says otherwise
+        (None: unsigned); `kwargs` go to requests."""
+        kwargs.setdefault("auth", self.signer)
+        return self.http.request(method, f"{self.api_url}{path}", timeout=self.timeout_s, **kwargs)
 
     def register_device(self, customer_id: str, device_id: str, platform: str, token: str) -> requests.Response:
         body = {"platform": platform, "token": token}

@@ -1,14 +1,23 @@
-"""The app backend's calls through the local stack: a refresh right after the LinkSDK's success (before, or
-instead of, Lean's webhook), coalesced refreshes, and the erasure of a customer."""
+"""The app backend's calls through the local stack: the example client, SigV4-signed and verified by the
+emulator as API Gateway verifies it (a wrong key gets 403); a refresh right after the LinkSDK's success (before,
+or instead of, Lean's webhook), coalesced refreshes, and the erasure of a customer."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
 
+import boto3
 import pytest
 
+from examples import app_backend_client as example
+from local.aws.template import ROOT
 from local.harness import samples
 from local.harness.client import wait_for
+from local.harness.signing import SigV4
 from tests.support.stack_flows import (
     events_of,
     lean_has,
@@ -21,6 +30,76 @@ from tests.support.stack_flows import (
 )
 
 pytestmark = pytest.mark.integration
+LOCAL = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}  # the stack's credentials (local/stack.py)
+
+
+def example_api(stack, region: str = "us-east-1", **credentials: str) -> example.CustomerApi:
+    session = boto3.session.Session(**(credentials or LOCAL), region_name=region)
+    return example.CustomerApi(stack.api_url, region, session)
+
+
+def test_the_example_client_passes_the_emulators_sigv4_check_and_reads_everything(stack):
+    """Register a device (Arabic), list it without its token, page through the payment sources, refresh a
+    customer before any webhook, erase them: every call signed by the example and verified by the emulator."""
+    api = example_api(stack)
+    flow = samples.ids()
+    token = "fcm-example:" + "E" * 140
+    status, device = api.register_device(flow["customer_id"], "phone-1", "GCM", token, locale="ar")
+    assert status == 200 and device["locale"] == "ar"
+    status, devices = api.devices(flow["customer_id"])
+    assert status == 200 and [d["device_id"] for d in devices["devices"]] == ["phone-1"]
+    assert token not in json.dumps(devices)
+    lean_has(stack, flow, samples.ACTIVE)
+    post_ok(stack, samples.beneficiary_webhook(flow, "created", samples.ACTIVE))
+    wait_status(stack, flow, samples.ACTIVE)
+    assert [s["id"] for s in api.payment_sources(flow["customer_id"], limit=1)] == [flow["payment_source_id"]]
+    fresh = samples.ids()  # the LinkSDK reported success: the backend refreshes before any webhook
+    lean_has(stack, fresh, samples.AWAITING)
+    status, page = api.refresh(fresh["customer_id"])
+    assert status == 200 and [s["id"] for s in page["payment_sources"]] == [fresh["payment_source_id"]]
+    status, erased = api.erase(fresh["customer_id"])
+    assert status == 200 and erased["deleted"]["payment_sources"] == 1
+
+
+@pytest.mark.parametrize(
+    ("credentials", "region", "error_type"),
+    [
+        ({"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "local"}, "us-east-1", "AccessDeniedException"),
+        ({"aws_access_key_id": "local", "aws_secret_access_key": "wrong"}, "us-east-1", "InvalidSignatureException"),
+        (LOCAL, "me-central-1", "InvalidSignatureException"),
+    ],
+    ids=["wrong key", "wrong secret", "wrong region"],
+)
+def test_a_wrong_key_secret_or_region_gets_403_and_changes_nothing(stack, credentials, region, error_type):
+    customer = samples.ids()["customer_id"]
+    refused = example_api(stack, region, **credentials)
+    status, answer = refused.register_device(customer, "phone-1", "GCM", "fcm-refused:" + "R" * 140)
+    assert status == 403 and set(answer) == {"message"}
+    signer = SigV4(credentials["aws_access_key_id"], credentials["aws_secret_access_key"], region)
+    response = stack.customer_api("GET", f"/customers/{customer}/devices", auth=signer)
+    assert response.status_code == 403 and response.headers["x-amzn-ErrorType"] == error_type
+    status, devices = example_api(stack).devices(customer)
+    assert status == 200 and devices["devices"] == []  # nothing was registered
+
+
+def test_an_unsigned_call_gets_403_missing_authentication_token(stack):
+    response = stack.customer_api("GET", f"/customers/{samples.ids()['customer_id']}/devices", auth=None)
+    assert response.status_code == 403 and response.json() == {"message": "Missing Authentication Token"}
+    assert response.headers["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+
+
+def test_the_example_script_runs_against_the_local_stack(stack):
+    flow = samples.ids()
+    lean_has(stack, flow, samples.AWAITING)
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_REGION": "us-east-1"}
+    args = ["--api-url", stack.api_url, "--customer-id", flow["customer_id"], "--refresh"]
+    args += ["--device-id", "phone-1", "--token", "fcm-script:" + "S" * 140, "--locale", "ar", "--erase"]
+    run = subprocess.run(
+        [sys.executable, "examples/app_backend_client.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    assert "register device: 200" in run.stdout and "refresh: 200 1 payment source(s)" in run.stdout
+    assert "erase: 200" in run.stdout
 
 
 def refreshed(stack, flow) -> dict:
