@@ -31,7 +31,7 @@ def documented() -> dict[str, Any]:
     return blocks
 
 
-def register(function, device: str, platform: str, token: str, locale: str) -> None:
+def register(function, device: str, platform: str, token: str, locale: str) -> dict[str, Any]:
     event = http_api_event(
         "PUT",
         f"/customers/{CUSTOMER}/devices/{device}",
@@ -41,7 +41,7 @@ def register(function, device: str, platform: str, token: str, locale: str) -> N
         path_parameters={"customer_id": CUSTOMER, "device_id": device},
         iam_authorised=True,
     )
-    assert function.invoke(event)["statusCode"] == 200
+    return function.invoke(event)
 
 
 def activation() -> dict:
@@ -65,8 +65,8 @@ def activation() -> dict:
 def published(aws, load_function) -> dict[str, dict[str, Any]]:
     """Every SNS Publish call of one activation, by platform of the endpoint (GCM, APNS)."""
     api = load_function("CustomerApiFunction")
-    register(api, "android", "GCM", "fcm-token:" + "A" * 140, "en")
-    register(api, "iphone", "APNS", "ab" * 32, "ar")
+    assert register(api, "android", "GCM", "fcm-token:" + "A" * 140, "en")["statusCode"] == 200
+    assert register(api, "iphone", "APNS", "ab" * 32, "ar")["statusCode"] == 200
     notify = load_function("NotifyActiveFunction")
     sns = ScriptedSns(aws["clients"]["sns"])
     calls: list[dict[str, Any]] = []
@@ -107,3 +107,14 @@ def test_an_apns_device_gets_the_documented_headers_and_the_payload_in_its_langu
 
 def test_the_documented_texts_are_the_shipped_ones():
     assert documented()["texts"] == json.loads(SHIPPED.read_text(encoding="utf-8"))
+
+
+def test_a_platform_without_an_application_answers_the_documented_400_and_stores_nothing(aws, load_function):
+    api = load_function("CustomerApiFunction", GCM_PLATFORM_APPLICATION_ARN="")
+    answer = register(api, "android", "GCM", "fcm-token:" + "A" * 140, "en")
+    body = {"error": "bad_request", "message": "platform GCM is not configured"}
+    assert answer["statusCode"] == 400 and json.loads(answer["body"]) == body
+    assert f"`400 {json.dumps(body)}`" in DOC.read_text(encoding="utf-8")
+    from moto.sns.models import sns_backends
+
+    assert not sns_backends["123456789012"]["us-east-1"].platform_endpoints  # no SNS endpoint was made
