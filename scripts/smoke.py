@@ -49,7 +49,7 @@ from local.harness import samples
 ROOT = Path(__file__).resolve().parents[1]
 SAMCONFIG = ROOT / "samconfig.toml"
 HTTP_TIMEOUT_S = 30  # every HTTP call of the check (API Gateway's own limit is 30 s)
-LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}  # moto accepts anything
+LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}  # the API emulator verifies SigV4
 LOCAL_REGION = "us-east-1"
 # The template's push platforms, in the order the check picks the first configured one.
 PLATFORMS = (
