@@ -4,6 +4,7 @@ deploy without the values the template requires stops before calling SAM."""
 from __future__ import annotations
 
 import importlib.util
+import shlex
 
 import pytest
 
@@ -29,13 +30,12 @@ def test_local_values_are_merged_over_samconfig_not_in_place_of_it(tmp_path):
         ("sandbox", "", "LeanAppId"),
         ("production", "LeanAppId=abc\n", "AlarmTopicArn"),
         ("production", "LeanAppId=<your Lean application id>\nAlarmTopicArn=arn:x\n", "LeanAppId"),  # placeholder
+        ("production", "LeanAppId=abc\nAlarmTopicArn=\n", "AlarmTopicArn"),  # cleared, but production needs it
     ],
 )
-def test_a_deploy_without_required_values_stops_with_a_clear_message(tmp_path, monkeypatch, env, content, missing):
-    local = tmp_path / "deploy" / f"{env}.env"
-    local.parent.mkdir()
+def test_a_deploy_without_required_values_stops_with_a_clear_message(tmp_path, env, content, missing):
+    local = tmp_path / f"{env}.env"
     local.write_text(content)
-    monkeypatch.setattr(deploy, "ROOT", tmp_path)
     with pytest.raises(SystemExit, match=missing):
         deploy.merged_overrides(env, ROOT / "samconfig.toml", local)
 
@@ -45,3 +45,45 @@ def test_the_examples_name_what_each_environment_requires():
         example = (ROOT / "deploy" / f"{env}.env.example").read_text()
         assert all(f"\n{name}=" in "\n" + example for name in required), env
     assert "deploy/*.env" in (ROOT / ".gitignore").read_text()
+
+
+def test_an_emptied_line_clears_a_setting_and_a_missing_line_leaves_it_alone(tmp_path):
+    local = tmp_path / "sandbox.env"
+    local.write_text('LeanAppId=abc\nKmsKeyArn=\nAlarmTopicArn=""\nPushReconcileSchedule= rate(5 minutes) \n')
+    merged = deploy.merged_overrides("sandbox", ROOT / "samconfig.toml", local)
+    assert merged["KmsKeyArn"] == "" and merged["AlarmTopicArn"] == ""
+    assert merged["PushReconcileSchedule"] == "rate(5 minutes)"
+    assert "GcmPlatformApplicationArn" not in merged
+    assert deploy.override_args({"KmsKeyArn": "", "S": "rate(5 minutes)"}) == ['KmsKeyArn=""', 'S="rate(5 minutes)"']
+
+
+def test_the_summary_names_what_cloudformation_gets_and_what_keeps_its_previous_value():
+    text = deploy.summary({"LeanAppId": "abc", "KmsKeyArn": ""})
+    assert "  LeanAppId = 'abc'" in text and "  KmsKeyArn = ''" in text
+    kept = text.splitlines()[-1]
+    assert kept.startswith("Previous value on an update") and "AlarmTopicArn" in kept and "LeanAppId" not in kept
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("LeanAppID=abc", "not a parameter"),  # a typo would otherwise be sent and refused by CloudFormation
+        ("Lean-App=abc", "not a parameter"),
+        ('AllowedSourceCidrs=a"b', "cannot pass"),
+        ("AllowedSourceCidrs=a\\b", "cannot pass"),
+    ],
+)
+def test_a_name_the_template_lacks_or_a_value_sam_cannot_carry_stops_the_deploy(tmp_path, line, reason):
+    local = tmp_path / "sandbox.env"
+    local.write_text(f"LeanAppId=abc\n{line}\n")
+    with pytest.raises(SystemExit, match=reason):
+        deploy.merged_overrides("sandbox", ROOT / "samconfig.toml", local)
+
+
+def test_the_printed_command_quotes_every_value_and_keeps_flags_after_the_overrides(tmp_path, capsys):
+    local = tmp_path / "sandbox.env"
+    local.write_text("LeanAppId=abc\nPushReconcileSchedule=rate(5 minutes)\n")
+    assert deploy.main(["sandbox", "--dry-run", "--env-file", str(local), "--", "--no-confirm-changeset"]) == 0
+    command = shlex.split(capsys.readouterr().out.strip().splitlines()[-1])
+    assert command[1:5] == ["deploy", "--config-env", "sandbox", "--parameter-overrides"]
+    assert 'PushReconcileSchedule="rate(5 minutes)"' in command and command[-1] == "--no-confirm-changeset"
