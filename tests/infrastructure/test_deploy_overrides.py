@@ -79,3 +79,21 @@ def test_samconfig_overrides_read_the_same_by_sam_and_by_the_script(env):
     config = tomllib.loads((ROOT / "samconfig.toml").read_text())
     text = config[env]["deploy"]["parameters"]["parameter_overrides"]
     assert sam_parse({"config": text}) == deploy.parse_overrides(text)
+
+
+def test_ci_takes_every_deploy_setting_from_repository_variables(tmp_path, capsys):
+    """The deploy job writes deploy/sandbox.env from repository variables only; run its lines (all but `make`) with
+    LEAN_APP_ID and a multi-line DEPLOY_SETTINGS, and the settings reach SAM CLI's parser whole."""
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text())
+    (step,) = [s for s in workflow["jobs"]["deploy-sandbox"]["steps"] if "make deploy" in s.get("run", "")]
+    assert all(v.startswith(("${{ vars.", "${{ secrets.")) for v in step["env"].values()), step["env"]
+    script = "\n".join(line for line in step["run"].splitlines() if not line.startswith("make "))
+    (tmp_path / "deploy").mkdir()
+    settings = "PushReconcileSchedule=rate(5 minutes)\nKmsKeyArn=\nAppBackendPrincipals=111122223333"
+    env = {"PATH": "/usr/bin:/bin", "LEAN_APP_ID": APP_ID, "DEPLOY_SETTINGS": settings}
+    subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, env=env, check=True)
+    parsed = sam_parse({"argv": produced_command("sandbox", tmp_path / "deploy" / "sandbox.env", capsys)})
+    assert parsed["LeanAppId"] == APP_ID and parsed["PushReconcileSchedule"] == "rate(5 minutes)"
+    assert parsed["KmsKeyArn"] == "" and parsed["AppBackendPrincipals"] == "111122223333"

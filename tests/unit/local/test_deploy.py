@@ -4,6 +4,7 @@ deploy without the values the template requires stops before calling SAM."""
 from __future__ import annotations
 
 import importlib.util
+import re
 import shlex
 
 import pytest
@@ -87,3 +88,34 @@ def test_the_printed_command_quotes_every_value_and_keeps_flags_after_the_overri
     command = shlex.split(capsys.readouterr().out.strip().splitlines()[-1])
     assert command[1:5] == ["deploy", "--config-env", "sandbox", "--parameter-overrides"]
     assert 'PushReconcileSchedule="rate(5 minutes)"' in command and command[-1] == "--no-confirm-changeset"
+
+
+def _documents() -> dict[str, str]:
+    paths = [ROOT / "README.md", ROOT / "template.yaml", *(ROOT / "docs").glob("*.md")]
+    paths += (ROOT / "layers" / "common").rglob("*.py")
+    return {str(p.relative_to(ROOT)): p.read_text() for p in paths}
+
+
+def test_lean_retry_span_is_one_figure_from_leans_webhooks_page_everywhere():
+    """Lean retries 1, 2, 5, 10, 60 and 180 minutes after the first attempt (docs.leantech.me/docs/webhooks)."""
+    other_figures = re.compile(r"4\.3 ?h|about 4 ?h|~ ?4 ?h|\b4 hours|retr\w* for about", re.IGNORECASE)
+    assert {
+        path: other_figures.findall(text) for path, text in _documents().items() if other_figures.search(text)
+    } == {}
+    contract = (ROOT / "docs" / "lean-contract.md").read_text()
+    row = next(line for line in contract.splitlines() if "180 minutes" in line)
+    assert "1, 2, 5, 10, 60 and 180 minutes after the first attempt" in row and "[W]" in row
+    assert "<https://docs.leantech.me/docs/webhooks>" in contract
+
+
+def test_every_source_of_the_lean_contract_is_public_or_marked_unconfirmed():
+    contract = (ROOT / "docs" / "lean-contract.md").read_text()
+    sources_part = contract[contract.index("Sources:") : contract.index("## Webhooks")]
+    defined = dict(re.findall(r"^- \*\*\[(\w)\]\*\* (.*?)(?=^- \*\*|\Z)", sources_part, re.MULTILINE | re.DOTALL))
+    assert "U" in defined and "nconfirmed" in defined["U"]
+    for marker, text in defined.items():
+        public = "<https://" in text or re.search(r"public .*?`[\w.-]+/[\w.-]+`", text, re.DOTALL)  # a URL or a repo
+        assert marker == "U" or public, marker
+    cited = set(re.findall(r"\[(\w)\]", contract[contract.index("## Webhooks") :]))
+    assert cited <= set(defined), cited - set(defined)
+    assert "outside this repository" not in contract and "design specification" not in contract
