@@ -34,6 +34,7 @@ from local.aws import template as tpl
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIRED = {"sandbox": ("LeanAppId",), "production": ("LeanAppId", "AlarmTopicArn")}
+REQUIRED_NAMES = {name for names in REQUIRED.values() for name in names}  # their emptiness is reported below
 # CloudFormation parameter names are alphanumeric; SAM CLI's parser cannot carry a `"` or `\` inside a value whole.
 NAME = re.compile(r"^[A-Za-z0-9]+$")
 UNSAFE = ('"', "\\")
@@ -66,11 +67,14 @@ def local_values(path: Path) -> dict[str, str]:
     return values
 
 
-def check(overrides: dict[str, str], parameters: set[str], source: str) -> None:
+def check(overrides: dict[str, str], parameters: dict[str, dict], source: str) -> None:
     """Stop on a name the template does not declare or a value SAM CLI would not pass whole."""
     for name, value in overrides.items():
         if not NAME.match(name) or name not in parameters:
             raise SystemExit(f"{source}: {name!r} is not a parameter of template.yaml")
+        default = str(parameters[name].get("Default", ""))
+        if value == "" and default != "" and name not in REQUIRED_NAMES:
+            raise SystemExit(f"{source}: {name} cannot be empty; its template default is {name}={default}")
         if any(char in value for char in UNSAFE):
             raise SystemExit(f"{source}: {name}: a value with {' or '.join(UNSAFE)} cannot pass through sam deploy")
 
@@ -85,8 +89,7 @@ def merged_overrides(env: str, samconfig: Path, local_file: Path) -> dict[str, s
         raise SystemExit(f"{samconfig} has no [{env}] environment (have: {', '.join(sorted(config))})")
     base = config[env].get("deploy", {}).get("parameters", {}).get("parameter_overrides", "")
     mine = local_values(local_file)
-    parameters = set(tpl.load()["Parameters"])
-    check(mine, parameters, str(local_file))
+    check(mine, tpl.load()["Parameters"], str(local_file))
     merged = {**parse_overrides(base), **mine}
     missing = [name for name in REQUIRED[env] if not merged.get(name) or merged[name].startswith("<")]
     if missing:

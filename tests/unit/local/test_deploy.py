@@ -72,6 +72,7 @@ def test_the_summary_names_what_cloudformation_gets_and_what_keeps_its_previous_
         ("Lean-App=abc", "not a parameter"),
         ('AllowedSourceCidrs=a"b', "cannot pass"),
         ("AllowedSourceCidrs=a\\b", "cannot pass"),
+        ("LogRetentionDays=", "template default is LogRetentionDays=30"),  # CloudFormation would refuse ""
     ],
 )
 def test_a_name_the_template_lacks_or_a_value_sam_cannot_carry_stops_the_deploy(tmp_path, line, reason):
