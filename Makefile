@@ -26,7 +26,7 @@ help:
 	@echo "make bench  - benchmarks (cold start, warm handling, AWS calls, end to end, cost)"
 	@echo "make soak   - chaos soak through the local stack (N=2000 flows; KILL=0.02 SNS_FAULTS=0.05 add crashes, SNS faults)"
 	@echo "make mutants - mutation testing (mutmut) of the signature check, status rules, conditional writes, push markers"
-	@echo "make webhook TYPE=payment_source.beneficiary.updated [URL=...] [SECRET=...] - sign and POST a fresh Lean webhook"
+	@echo "make webhook TYPE=payment_source.beneficiary.updated [URL=...] [SECRET=...] [CONFIRM=1] - sign and POST a fresh Lean webhook (to a deployed URL, types that change data need CONFIRM=1)"
 	@echo "make events [SECRET=...] - re-sign events/ with fresh timestamps (for sam local invoke, which needs Docker)"
 	@echo "make deploy ENV=sandbox|production - sam build, then sam deploy with deploy/<ENV>.env merged over samconfig.toml"
 	@echo "make openapi - regenerate docs/openapi.json from the customer API's code"
@@ -149,7 +149,7 @@ soak: install
 webhook: $(DEV)
 	@test -n "$(TYPE)" || { echo "TYPE= one of: payment_source.created payment_source.updated payment_source.beneficiary.created payment_source.beneficiary.updated"; exit 2; }
 	$(BIN)/python -m local.harness.send_webhook $(TYPE) $(if $(URL),--url $(URL),) $(if $(SECRET),--secret '$(SECRET)',) \
-	  $(if $(STATUS),--status $(STATUS),) $(if $(CUSTOMER),--customer-id $(CUSTOMER),)
+	  $(if $(STATUS),--status $(STATUS),) $(if $(CUSTOMER),--customer-id $(CUSTOMER),) $(if $(CONFIRM),--confirm,)
 
 events: $(DEV)
 	$(BIN)/python -m local.harness.seed_events $(if $(SECRET),--secret '$(SECRET)',) --fresh

@@ -7,6 +7,12 @@ a deployed `WebhookUrl`.
 TYPE: payment_source.created, payment_source.updated, payment_source.beneficiary.created,
 payment_source.beneficiary.updated. Ids default to fresh UUIDs; the event id and timestamp are always fresh, and
 the body is signed (`lean-signature`, HMAC-SHA512 of the exact bytes) with the secret, as Lean signs it.
+
+Against a URL that is not this machine's, the types that change stored data (`payment_source.updated` and
+`payment_source.beneficiary.*`) are refused unless `--confirm` (`make webhook CONFIRM=1`): the deployed stack asks
+Lean for the made-up payment source, Lean answers 404, and after the 15-minute grace the stack records the payment
+source as gone and publishes `Payment Source Deleted` on the fintech's bus. `payment_source.created` is answered 200
+and ignored, so it is always allowed.
 """
 
 from __future__ import annotations
@@ -14,10 +20,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
+from lean_webhooks.core.sync import NOT_FOUND_GRACE
 from local.aws.resources import LOCAL_WEBHOOK_SECRET
 from local.harness import samples
 
@@ -28,6 +37,21 @@ TYPES = (
     "payment_source.beneficiary.updated",
 )
 LOCAL_URL = "http://127.0.0.1:3000/webhooks/lean"
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+CHANGES_STORED_DATA = {t for t in TYPES if t != "payment_source.created"}
+
+
+def refusal(kind: str, url: str) -> str | None:
+    """Why sending `kind` to `url` needs `--confirm`, or None when it does not."""
+    if kind not in CHANGES_STORED_DATA or urlsplit(url).hostname in LOCAL_HOSTS:
+        return None
+    minutes = NOT_FOUND_GRACE.seconds // 60
+    return (
+        f"refused: {kind} to {url} changes the deployed stack's data. Its ids are made up, so the stack asks Lean "
+        f"for the payment source, Lean answers 404, and {minutes} minutes later the stack records the payment source "
+        "as gone and publishes 'Payment Source Deleted' on your event bus. Send payment_source.created (answered 200, "
+        "ignored) to check the wiring, or repeat with --confirm (make webhook ... CONFIRM=1) if that is what you want."
+    )
 
 
 def build(kind: str, flow: dict[str, str], status: str) -> dict[str, Any]:
@@ -39,7 +63,7 @@ def build(kind: str, flow: dict[str, str], status: str) -> dict[str, Any]:
     return samples.beneficiary_webhook(flow, kind.rsplit(".", 1)[1], status)
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, post: Callable[..., Any] = requests.post) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("type", choices=TYPES)
     parser.add_argument("--url", default=LOCAL_URL, help=f"the stack's WebhookUrl (default {LOCAL_URL})")
@@ -49,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--payment-source-id")
     parser.add_argument("--beneficiary-id")
     parser.add_argument("--print", action="store_true", help="print the signed request instead of sending it")
+    parser.add_argument("--confirm", action="store_true", help="send a data-changing type to a non-local URL")
     args = parser.parse_args(argv)
     flow = samples.ids()
     for name in ("customer_id", "payment_source_id", "beneficiary_id"):
@@ -59,7 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.print:
         print(json.dumps({"url": args.url, "headers": headers, "body": envelope}, indent=2))
         return 0
-    response = requests.post(args.url, data=body, headers=headers, timeout=30)
+    reason = refusal(args.type, args.url)
+    if reason and not args.confirm:
+        print(reason, file=sys.stderr)
+        return 2
+    response = post(args.url, data=body, headers=headers, timeout=30)
     print(f"{response.status_code} {response.text}")
     print(json.dumps({"event_id": envelope["event_id"], **{k: flow[k] for k in ("customer_id", "payment_source_id")}}))
     return 0 if response.ok else 1

@@ -121,7 +121,8 @@ def parse(raw_body: bytes) -> WebhookEnvelope:
 
 
 def check_freshness(timestamp: datetime, settings: WebhookSettings, now: datetime) -> None:
-    """Refuse replays older than the window (longer than Lean's ~4.3 h of retries) and far-future stamps."""
+    """Refuse replays older than the window (longer than Lean's retries: the last is 3 h after the first attempt)
+    and far-future stamps."""
     if timestamp < now - timedelta(seconds=settings.replay_window_s):
         raise WebhookRejected(Rejection.STALE, f"timestamp older than {settings.replay_window_s} s")
     if timestamp > now + timedelta(seconds=settings.future_skew_s):
