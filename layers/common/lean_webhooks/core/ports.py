@@ -13,7 +13,7 @@ from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWri
 from lean_webhooks.models.domain_events import DomainEvent
 from lean_webhooks.models.items import StoredBeneficiary, StoredDevice, StoredItem, StoredPaymentSource
 from lean_webhooks.models.push import ClaimResult
-from lean_webhooks.models.refresh import RefreshClaim
+from lean_webhooks.models.refresh import PaymentSourceListing, RefreshClaim
 
 if TYPE_CHECKING:  # pydantic models: a function that only pushes never imports pydantic
     from lean_webhooks.models.payment_source import LeanPaymentSource
@@ -30,9 +30,15 @@ class LeanReader(Protocol):
 
 
 class LeanCustomerApi(Protocol):
-    """What the app backend's calls ask of Lean, within a total deadline (`within`) that fits an HTTP answer."""
+    """What the app backend's calls ask of Lean, within a total deadline (`within`) that fits an HTTP answer.
+    `read_payment_sources` is the list with its unreadable items set apart; `list_payment_sources` refuses the
+    whole list when one item cannot be read."""
 
     def list_payment_sources(self, customer_id: str) -> list[LeanPaymentSource]: ...
+
+    def read_payment_sources(self, customer_id: str) -> PaymentSourceListing: ...
+
+    def get_payment_source(self, customer_id: str, payment_source_id: str) -> LeanPaymentSource: ...
 
     def delete_payment_source(self, customer_id: str, payment_source_id: str) -> bool: ...
 
@@ -90,6 +96,15 @@ class PaymentSourceReader(Protocol):
     """What the app backend reads: a customer's payment sources, deleted ones left out."""
 
     def list_for_customer(self, customer_id: str) -> list[StoredPaymentSource]: ...
+
+
+class RefreshedPaymentSources(PaymentSourceReader, Protocol):
+    """A refresh's view of what is stored: the customer's payment sources, and marking gone (with its
+    beneficiaries) one that Lean no longer knows."""
+
+    def mark_payment_source_deleted(
+        self, customer_id: str, payment_source_id: str, reason: str, now: datetime
+    ) -> int: ...
 
 
 # ---------- devices and pushes ----------
@@ -193,7 +208,13 @@ class RefreshMarkers(Protocol):
     def claim(self, customer_id: str, now: datetime, min_interval: timedelta) -> RefreshClaim: ...
 
     def finish(
-        self, customer_id: str, claim_id: str, failed: bool, retry_at: datetime | None, now: datetime
+        self,
+        customer_id: str,
+        claim_id: str,
+        failed: bool,
+        retry_at: datetime | None,
+        now: datetime,
+        retryable: bool = True,
     ) -> None: ...
 
     def current(self, customer_id: str) -> RefreshClaim: ...
