@@ -57,6 +57,7 @@ from lean_webhooks.adapters.dynamodb.keys import (
     stored_item,
 )
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
+from lean_webhooks.models.devices import DeviceRecord
 from lean_webhooks.models.domain_events import DomainEvent, StoredChange
 from lean_webhooks.models.errors import EndpointDisabled, LeanNotFound, LeanResponseInvalid, PushOutcomeUnknown
 from lean_webhooks.models.items import StoredBeneficiary, StoredDevice, StoredItem, StoredPaymentSource
@@ -394,21 +395,12 @@ class InMemoryDevices(Breakable):
         owner = self.table.get(endpoint_pk(endpoint_arn), ENDPOINT)
         return (owner["customer_id"], owner["device_id"]) if owner else None
 
-    def put(
-        self,
-        customer_id: str,
-        device_id: str,
-        platform: str,
-        endpoint_arn: str,
-        now: datetime,
-        previous_owner: tuple[str, str] | None = None,
-        locale: str = "en",
-        registered_at: str | None = None,
-    ) -> bool:
+    def put(self, device: DeviceRecord, now: datetime, previous_owner: tuple[str, str] | None = None) -> bool:
         """The endpoint's owner becomes this device (unless the owner changed since `previous_owner` was read)
         and the device points at it; an endpoint moved from another device removes that device's item while it
         points at the endpoint, and leaves it alone when it points elsewhere already."""
         self._maybe_fail("put")
+        customer_id, device_id, endpoint_arn = device.customer_id, device.device_id, device.endpoint_arn
         owner = self.table.get(endpoint_pk(endpoint_arn), ENDPOINT)
         if owner is not None and (
             previous_owner is None or (owner.get("customer_id"), owner.get("device_id")) != previous_owner
@@ -420,7 +412,9 @@ class InMemoryDevices(Breakable):
             if old_device is not None and old_device.get("endpoint_arn") != endpoint_arn:
                 moved_from = None  # it points elsewhere already: left alone
         self.table.put(owner_item(endpoint_arn, customer_id, device_id))
-        self.table.put(device_item(customer_id, device_id, platform, endpoint_arn, now, locale, registered_at))
+        self.table.put(
+            device_item(customer_id, device_id, device.platform, endpoint_arn, now, device.locale, device.registered_at)
+        )
         if moved_from is not None:
             self.table.delete(customer_pk(moved_from[0]), device_sk(moved_from[1]))
         return True
@@ -705,16 +699,13 @@ class RecordingPushPlatform(Breakable):
             raise PushOutcomeUnknown("ReadTimeoutError")
         return message_id
 
-    def ensure_endpoint(self, application_arn: str, token: str, known_arn: str | None, user_data: str) -> str:
-        """The known endpoint if it still exists, else the token's (created if none); then enabled, with this
-        token and user data."""
+    def ensure_endpoint(self, application_arn: str, token: str, user_data: str) -> str:
+        """The token's endpoint (created if none), enabled, with this user data."""
         self._maybe_fail("ensure_endpoint")
-        arn = known_arn if known_arn in self.endpoints else None
-        if arn is None:
-            same_token = (
-                a for a, e in self.endpoints.items() if (e["application_arn"], e["token"]) == (application_arn, token)
-            )
-            arn = next(same_token, None) or f"{application_arn.replace(':app/', ':endpoint/', 1)}/{uuid.uuid4()}"
+        same_token = (
+            a for a, e in self.endpoints.items() if (e["application_arn"], e["token"]) == (application_arn, token)
+        )
+        arn = next(same_token, None) or f"{application_arn.replace(':app/', ':endpoint/', 1)}/{uuid.uuid4()}"
         self.endpoints[arn] = {
             "application_arn": application_arn,
             "token": token,

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
+from lean_webhooks.models.devices import DeviceRecord
 from lean_webhooks.models.domain_events import DomainEvent
 from lean_webhooks.models.items import StoredBeneficiary, StoredDevice, StoredItem, StoredPaymentSource
 from lean_webhooks.models.push import ClaimResult
@@ -115,17 +116,7 @@ class Devices(Protocol):
 
     def owner_of(self, endpoint_arn: str) -> tuple[str, str] | None: ...
 
-    def put(
-        self,
-        customer_id: str,
-        device_id: str,
-        platform: str,
-        endpoint_arn: str,
-        now: datetime,
-        previous_owner: tuple[str, str] | None = None,
-        locale: str = "en",
-        registered_at: str | None = None,
-    ) -> bool: ...
+    def put(self, device: DeviceRecord, now: datetime, previous_owner: tuple[str, str] | None = None) -> bool: ...
 
     def release_endpoint(self, endpoint_arn: str, customer_id: str, device_id: str) -> bool: ...
 
@@ -157,11 +148,11 @@ class PushMarkers(Protocol):
 
 class PushPlatform(Protocol):
     """Mobile push endpoints and publishing (SNS); `publish` raises `models.errors.EndpointDisabled` or
-    `PushOutcomeUnknown`."""
+    `PushOutcomeUnknown`. `ensure_endpoint` answers the one endpoint of a token, enabled, with `user_data`."""
 
     def publish(self, endpoint_arn: str, message: str) -> str: ...
 
-    def ensure_endpoint(self, application_arn: str, token: str, known_arn: str | None, user_data: str) -> str: ...
+    def ensure_endpoint(self, application_arn: str, token: str, user_data: str) -> str: ...
 
     def delete_endpoint(self, endpoint_arn: str) -> None: ...
 
