@@ -138,3 +138,17 @@ def test_registering_again_enables_a_disabled_device(backend: Backend):
     devices.put(DeviceRecord(CUSTOMER, "phone", "GCM", ARN), LATER, previous_owner=(CUSTOMER, "phone"))
     assert devices.get(CUSTOMER, "phone").enabled is True
     assert [d.device_id for d in devices.enabled_devices(CUSTOMER)] == ["phone"]
+
+
+def test_an_endpoint_moves_between_two_customers_devices_of_the_same_id(backend: Backend):
+    """An app that calls every phone `primary`: B's `primary` pointed at its own phone's endpoint, then takes the
+    endpoint of A's `primary` (the same token). A keeps no device; B's older endpoint is B's to release."""
+    devices = backend.devices
+    devices.put(DeviceRecord(OTHER_CUSTOMER, "primary", "GCM", OTHER_ARN), NOW)
+    devices.put(DeviceRecord(CUSTOMER, "primary", "GCM", ARN), NOW)
+    moved = DeviceRecord(OTHER_CUSTOMER, "primary", "GCM", ARN)
+    assert devices.put(moved, LATER, previous_owner=devices.owner_of(ARN)) is True
+    assert devices.devices_of(CUSTOMER) == [] and devices.owner_of(ARN) == moved.owner
+    assert [d.endpoint_arn for d in devices.devices_of(OTHER_CUSTOMER)] == [ARN]
+    assert devices.release_endpoint(OTHER_ARN, OTHER_CUSTOMER, "primary") is True
+    assert devices.release_endpoint(ARN, CUSTOMER, "primary") is False  # not A's any more
