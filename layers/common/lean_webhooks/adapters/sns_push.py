@@ -1,4 +1,4 @@
-"""SNS mobile push: platform endpoints (AWS's create/get/set-attributes algorithm) and publishing."""
+"""SNS mobile push: platform endpoints (one per token: create, read, set its attributes) and publishing."""
 
 from __future__ import annotations
 
