@@ -171,6 +171,8 @@ def refresh_payment_sources(customer_id: CustomerId, limit: Limit = 50) -> Payme
     customer_id = customer_id.lower()
     outcome = use("payment_source_refresh").refresh(customer_id)
     metrics.add_metric(name="RefreshesCoalesced" if outcome.coalesced else "Refreshes", unit=MetricUnit.Count, value=1)
+    if outcome.unreadable:
+        metrics.add_metric(name="LeanItemsUnreadable", unit=MetricUnit.Count, value=outcome.unreadable)
     logger.info(
         "payment sources refreshed",
         extra={"called_lean": outcome.called_lean, "stored": outcome.stored, "foreign": outcome.foreign},

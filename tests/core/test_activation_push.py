@@ -12,6 +12,7 @@ import pytest
 from lean_webhooks.core.activation_notifier import ActivationNotifier, PushFailed
 from lean_webhooks.core.activation_push import ActivationPush
 from lean_webhooks.models.beneficiary import BeneficiaryActivation, BeneficiaryWrite, StatusDecision
+from lean_webhooks.models.devices import DeviceRecord
 from lean_webhooks.models.push import Claim, PushText
 from lean_webhooks.models.statuses import ACTIVE
 from lean_webhooks.models.timestamps import iso
@@ -55,8 +56,8 @@ def notifier(
 
 def register(stores: InMemoryStores, platform: RecordingPushPlatform, clock: FakeClock, device_id: str, **kw) -> str:
     """A registered device of the customer; returns its endpoint."""
-    arn = platform.ensure_endpoint(APPLICATION, f"token-{device_id}", None, f"{CUSTOMER}/{device_id}")
-    stores.devices.put(CUSTOMER, device_id, "GCM", arn, clock.now, **kw)
+    arn = platform.ensure_endpoint(APPLICATION, f"token-{device_id}", f"{CUSTOMER}/{device_id}")
+    stores.devices.put(DeviceRecord(CUSTOMER, device_id, "GCM", arn, **kw), clock.now)
     return arn
 
 

@@ -8,9 +8,11 @@ from datetime import timedelta
 import pytest
 
 from lean_webhooks.core.cool_off_recovery import MAX_RECHECK_FAILURES, CoolOffRecovery
+from lean_webhooks.core.domain_events import domain_events
 from lean_webhooks.core.status_rules import is_push_worthy_activation
 from lean_webhooks.core.sync import PaymentSourceSync
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite, StatusDecision
+from lean_webhooks.models.domain_events import PAYMENT_SOURCE_DELETED
 from lean_webhooks.models.errors import LeanServerError
 from lean_webhooks.models.statuses import ACTIVE, AWAITING_COOL_OFF, DELETED
 from lean_webhooks.models.timestamps import iso
@@ -67,6 +69,9 @@ def test_a_payment_source_lean_no_longer_has_is_recorded_gone(recovery, stores, 
     outcome = recovery.run()
     assert (outcome.checked, outcome.gone) == (1, 1)
     assert the_beneficiary(stores).status == DELETED and due(stores, clock.now + 100 * HOUR) == []
+    events = [e for c in stores.table.changes for e in domain_events(c) if e.detail_type == PAYMENT_SOURCE_DELETED]
+    assert [(e.detail.payment_source_id, e.detail.reason) for e in events] == [(SOURCE, "lean_not_found")]
+    assert recovery.run().checked == 0  # out of the index: read once
 
 
 @pytest.mark.usefixtures("overdue")

@@ -4,12 +4,14 @@ customer's device, unregistering that leaves a moved endpoint alone, and a confl
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import pytest
 
 from lean_webhooks.core.device_registry import REGISTRATION_ATTEMPTS, DeviceRegistrationConflict, DeviceRegistry
+from lean_webhooks.models.devices import DeviceRecord
 from lean_webhooks.models.errors import PlatformNotConfigured
 from lean_webhooks.models.items import StoredDevice
 from lean_webhooks.models.timestamps import iso
@@ -44,13 +46,37 @@ def test_registering_again_refreshes_the_device_and_keeps_its_first_registration
     platform.disable(first.endpoint_arn)
     stores.devices.mark_disabled(CUSTOMER, "phone", first.endpoint_arn, clock.now)
     clock.advance(days=3)
-    again = registry.register(CUSTOMER, "phone", "GCM", "fcm-token-renewed", "ar")
-    assert again.endpoint_arn == first.endpoint_arn  # the known endpoint, its token updated
+    again = registry.register(CUSTOMER, "phone", "GCM", TOKEN, "ar")
+    assert again.endpoint_arn == first.endpoint_arn  # the token's endpoint, enabled again
     assert (again.registered_at, again.updated_at, again.locale) == (iso(registered), iso(clock.now), "ar")
     stored = stores.devices.get(CUSTOMER, "phone")
     assert stored.enabled is True and stored.registered_at == iso(registered)
-    assert platform.endpoints[first.endpoint_arn]["token"] == "fcm-token-renewed"
-    assert platform.endpoints[first.endpoint_arn]["enabled"] is True
+    assert platform.endpoints[first.endpoint_arn]["enabled"] is True and platform.deleted == []
+
+
+def test_a_renewed_token_gets_its_own_endpoint_and_the_old_one_is_deleted(registry, stores, platform, clock):
+    first = registry.register(CUSTOMER, "phone", "GCM", TOKEN, "en")
+    renewed = registry.register(CUSTOMER, "phone", "GCM", "fcm-token-renewed", "en")
+    assert renewed.endpoint_arn != first.endpoint_arn and renewed.registered_at == first.registered_at
+    assert platform.deleted == [first.endpoint_arn] and stores.devices.owner_of(first.endpoint_arn) is None
+    assert [e["token"] for e in platform.endpoints.values()] == ["fcm-token-renewed"]  # no endpoint took a token
+
+
+def test_a_token_belongs_to_whoever_registered_it_last_across_customers_with_the_same_device_id(
+    registry, stores, platform
+):
+    """An app that calls every phone `primary`: the second customer's phone had its own token; then the first
+    customer's phone (its token) is registered by the second customer. Every endpoint and device item that held
+    the token is checked: only the second customer's `primary` holds it, and the first customer has no device."""
+    registry.register(OTHER_CUSTOMER, "primary", "GCM", OTHER_TOKEN, "en")  # B's own phone
+    phone = registry.register(CUSTOMER, "primary", "GCM", TOKEN, "en")  # A's phone
+    now_b = registry.register(OTHER_CUSTOMER, "primary", "GCM", TOKEN, "en")  # A's phone, now B's
+    holding = [arn for arn, e in platform.endpoints.items() if e["token"] == TOKEN]
+    assert holding == [phone.endpoint_arn] == [now_b.endpoint_arn]
+    assert stores.devices.owner_of(phone.endpoint_arn) == (OTHER_CUSTOMER, "primary")
+    assert stores.devices.devices_of(CUSTOMER) == [] and stores.devices.enabled_devices(CUSTOMER) == []
+    assert [d.endpoint_arn for d in stores.devices.devices_of(OTHER_CUSTOMER)] == [phone.endpoint_arn]
+    assert [e["token"] for e in platform.endpoints.values()] == [TOKEN]  # B's old phone's endpoint deleted
 
 
 def test_a_platform_without_an_application_is_refused(registry, stores):
@@ -120,13 +146,11 @@ class AlwaysOutraced(InMemoryDevices):
         super().__init__(stores.table)
         self.puts = 0
 
-    def put(
-        self, customer_id: str, device_id: str, platform: str, endpoint_arn: str, now: datetime, *args: Any, **kw: Any
-    ) -> bool:
+    def put(self, device: DeviceRecord, now: datetime, *args: Any, **kw: Any) -> bool:
         self.puts += 1
-        previous = self.owner_of(endpoint_arn)
-        super().put(OTHER_CUSTOMER, f"racer-{self.puts}", platform, endpoint_arn, now, previous)
-        return super().put(customer_id, device_id, platform, endpoint_arn, now, *args, **kw)
+        previous = self.owner_of(device.endpoint_arn)
+        super().put(replace(device, customer_id=OTHER_CUSTOMER, device_id=f"racer-{self.puts}"), now, previous)
+        return super().put(device, now, *args, **kw)
 
 
 def test_a_registration_outraced_every_time_gives_up_with_a_conflict(stores, platform, clock):
@@ -161,7 +185,9 @@ def test_a_phone_that_changed_hands_after_a_crashed_registration_can_be_register
     the old token must still move it (not fail until the old device registers again, which may be never)."""
     old = registry.register(CUSTOMER, "phone", "GCM", TOKEN, "en")
     elsewhere = "arn:aws:sns:us-east-1:123456789012:endpoint/GCM/lean/elsewhere"
-    assert stores.devices.put(CUSTOMER, "phone", "GCM", elsewhere, clock.now)  # its owner record: the old one stays
+    assert stores.devices.put(
+        DeviceRecord(CUSTOMER, "phone", "GCM", elsewhere), clock.now
+    )  # its owner record: the old one stays
     assert stores.devices.owner_of(old.endpoint_arn) == (CUSTOMER, "phone")
     moved = registry.register(OTHER_CUSTOMER, "phone", "GCM", TOKEN, "en")  # the phone changed hands
     assert moved.endpoint_arn == old.endpoint_arn

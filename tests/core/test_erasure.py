@@ -12,6 +12,7 @@ from lean_webhooks.core.device_registry import DeviceRegistry
 from lean_webhooks.core.domain_events import domain_events
 from lean_webhooks.core.erasure import CustomerErasure
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite, StatusDecision
+from lean_webhooks.models.devices import DeviceRecord
 from lean_webhooks.models.domain_events import CUSTOMER_ERASED
 from lean_webhooks.models.errors import LeanServerError
 from lean_webhooks.models.items import StoredItem
@@ -53,8 +54,8 @@ def store_customer(stores: InMemoryStores, lean: ScriptedLean, platform: Recordi
         write = BeneficiaryWrite(BeneficiaryIdentity(CUSTOMER, psid, ben), StatusDecision(ACTIVE, True), "e", "u", None)
         stores.payment_sources.apply_beneficiary(write, clock.now)
     for customer_id, device_id in ((CUSTOMER, "phone"), (CUSTOMER, "tablet"), (OTHER_CUSTOMER, "laptop")):
-        arn = platform.ensure_endpoint(APPLICATION, f"token-{device_id}", None, f"{customer_id}/{device_id}")
-        stores.devices.put(customer_id, device_id, "GCM", arn, clock.now)
+        arn = platform.ensure_endpoint(APPLICATION, f"token-{device_id}", f"{customer_id}/{device_id}")
+        stores.devices.put(DeviceRecord(customer_id, device_id, "GCM", arn), clock.now)
     stores.push_markers.claim(CUSTOMER, BENEFICIARY, "phone", clock.now, timedelta(seconds=60))
     stores.refresh_markers.claim(CUSTOMER, clock.now, timedelta(seconds=30))
     stores.ledger.record("event-1", "payment_source.beneficiary.updated", SYNCED, clock.now)

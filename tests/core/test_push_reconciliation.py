@@ -12,6 +12,7 @@ from lean_webhooks.core.activation_notifier import ActivationNotifier
 from lean_webhooks.core.activation_push import ActivationPush
 from lean_webhooks.core.push_reconciliation import GRACE, LOOKBACK, PushReconciler
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite, StatusDecision
+from lean_webhooks.models.devices import DeviceRecord
 from lean_webhooks.models.statuses import ACTIVE, AWAITING_COOL_OFF
 from lean_webhooks.models.timestamps import iso
 from tests.core.builders import CUSTOMER, SOURCE
@@ -28,8 +29,8 @@ def reconciler(stores: InMemoryStores, platform: RecordingPushPlatform, clock: F
 
 @pytest.fixture
 def phone(stores: InMemoryStores, platform: RecordingPushPlatform, clock: FakeClock) -> str:
-    arn = platform.ensure_endpoint(APPLICATION, "token-phone", None, f"{CUSTOMER}/phone")
-    stores.devices.put(CUSTOMER, "phone", "GCM", arn, clock.now)
+    arn = platform.ensure_endpoint(APPLICATION, "token-phone", f"{CUSTOMER}/phone")
+    stores.devices.put(DeviceRecord(CUSTOMER, "phone", "GCM", arn), clock.now)
     return arn
 
 

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
+
 from lean_webhooks.adapters.dynamodb.keys import (
     AWAITING_INDEX_PK,
     BENEFICIARY,
@@ -55,13 +57,14 @@ from lean_webhooks.adapters.dynamodb.keys import (
     stored_item,
 )
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
+from lean_webhooks.models.devices import DeviceRecord
 from lean_webhooks.models.domain_events import DomainEvent, StoredChange
-from lean_webhooks.models.errors import EndpointDisabled, LeanNotFound, PushOutcomeUnknown
+from lean_webhooks.models.errors import EndpointDisabled, LeanNotFound, LeanResponseInvalid, PushOutcomeUnknown
 from lean_webhooks.models.items import StoredBeneficiary, StoredDevice, StoredItem, StoredPaymentSource
 from lean_webhooks.models.ledger import SYNCED
 from lean_webhooks.models.payment_source import LeanPaymentSource
 from lean_webhooks.models.push import Claim, ClaimResult
-from lean_webhooks.models.refresh import RefreshClaim, RefreshState
+from lean_webhooks.models.refresh import PaymentSourceListing, RefreshClaim, RefreshState, readable_id
 from lean_webhooks.models.statuses import ACTIVE, AWAITING_COOL_OFF, DELETED, REMOVED
 from lean_webhooks.models.timestamps import from_iso, iso, parse_rfc3339
 from lean_webhooks.models.webhook import EventsPage
@@ -392,21 +395,12 @@ class InMemoryDevices(Breakable):
         owner = self.table.get(endpoint_pk(endpoint_arn), ENDPOINT)
         return (owner["customer_id"], owner["device_id"]) if owner else None
 
-    def put(
-        self,
-        customer_id: str,
-        device_id: str,
-        platform: str,
-        endpoint_arn: str,
-        now: datetime,
-        previous_owner: tuple[str, str] | None = None,
-        locale: str = "en",
-        registered_at: str | None = None,
-    ) -> bool:
+    def put(self, device: DeviceRecord, now: datetime, previous_owner: tuple[str, str] | None = None) -> bool:
         """The endpoint's owner becomes this device (unless the owner changed since `previous_owner` was read)
         and the device points at it; an endpoint moved from another device removes that device's item while it
         points at the endpoint, and leaves it alone when it points elsewhere already."""
         self._maybe_fail("put")
+        customer_id, device_id, endpoint_arn = device.customer_id, device.device_id, device.endpoint_arn
         owner = self.table.get(endpoint_pk(endpoint_arn), ENDPOINT)
         if owner is not None and (
             previous_owner is None or (owner.get("customer_id"), owner.get("device_id")) != previous_owner
@@ -418,7 +412,9 @@ class InMemoryDevices(Breakable):
             if old_device is not None and old_device.get("endpoint_arn") != endpoint_arn:
                 moved_from = None  # it points elsewhere already: left alone
         self.table.put(owner_item(endpoint_arn, customer_id, device_id))
-        self.table.put(device_item(customer_id, device_id, platform, endpoint_arn, now, locale, registered_at))
+        self.table.put(
+            device_item(customer_id, device_id, device.platform, endpoint_arn, now, device.locale, device.registered_at)
+        )
         if moved_from is not None:
             self.table.delete(customer_pk(moved_from[0]), device_sk(moved_from[1]))
         return True
@@ -571,17 +567,25 @@ class InMemoryRefreshMarkers(Breakable):
     def claim(self, customer_id: str, now: datetime, min_interval: timedelta) -> RefreshClaim:
         self._maybe_fail("claim")
         existing = self.table.get(customer_pk(customer_id), REFRESH)
-        if existing is None or (
-            "called_at" in existing
-            and existing["called_at"] < iso(now - min_interval)
-            and ("retry_at" not in existing or existing["retry_at"] <= iso(now))
+        if (
+            existing is None
+            or ("retry_at" in existing and existing["retry_at"] <= iso(now))
+            or ("retry_at" not in existing and existing["called_at"] < iso(now - min_interval))
         ):
             claim_id = str(uuid.uuid4())
             self.table.put(refresh_marker_item(customer_id, claim_id, RefreshState.CALLING.value, now))
             return RefreshClaim(RefreshState.CALLING, claim_id, called_at=now)
         return self.current(customer_id)
 
-    def finish(self, customer_id: str, claim_id: str, failed: bool, retry_at: datetime | None, now: datetime) -> None:
+    def finish(
+        self,
+        customer_id: str,
+        claim_id: str,
+        failed: bool,
+        retry_at: datetime | None,
+        now: datetime,
+        retryable: bool = True,
+    ) -> None:
         self._maybe_fail("finish")
         existing = self.table.get(customer_pk(customer_id), REFRESH)
         if existing is None or existing.get("claim_id") != claim_id:
@@ -592,6 +596,8 @@ class InMemoryRefreshMarkers(Breakable):
         }
         if retry_at is not None:
             sets["retry_at"] = iso(retry_at)
+        if failed:
+            sets["retryable"] = retryable
         self.table.update(customer_pk(customer_id), REFRESH, sets)
 
     def current(self, customer_id: str) -> RefreshClaim:
@@ -693,16 +699,13 @@ class RecordingPushPlatform(Breakable):
             raise PushOutcomeUnknown("ReadTimeoutError")
         return message_id
 
-    def ensure_endpoint(self, application_arn: str, token: str, known_arn: str | None, user_data: str) -> str:
-        """The known endpoint if it still exists, else the token's (created if none); then enabled, with this
-        token and user data."""
+    def ensure_endpoint(self, application_arn: str, token: str, user_data: str) -> str:
+        """The token's endpoint (created if none), enabled, with this user data."""
         self._maybe_fail("ensure_endpoint")
-        arn = known_arn if known_arn in self.endpoints else None
-        if arn is None:
-            same_token = (
-                a for a, e in self.endpoints.items() if (e["application_arn"], e["token"]) == (application_arn, token)
-            )
-            arn = next(same_token, None) or f"{application_arn.replace(':app/', ':endpoint/', 1)}/{uuid.uuid4()}"
+        same_token = (
+            a for a, e in self.endpoints.items() if (e["application_arn"], e["token"]) == (application_arn, token)
+        )
+        arn = next(same_token, None) or f"{application_arn.replace(':app/', ':endpoint/', 1)}/{uuid.uuid4()}"
         self.endpoints[arn] = {
             "application_arn": application_arn,
             "token": token,
@@ -798,7 +801,8 @@ class ScriptedLean(Breakable):
     """Lean's API as a test scripts it (LeanReader, LeanCustomerApi, LeanEvents). Payment sources are set with
     `put` (under their own ids, or under others to answer for another request), deleted with `remove` or by the
     DELETE; events are added with `add_event` (bare or wrapped, as the Events API may serve them). Faults are
-    `fail_next(method, error)` with `models.errors.LeanApiError` subclasses. `within` records its budget."""
+    `fail_next(method, error)` with `models.errors.LeanApiError` subclasses. `within` records its budget.
+    `put_unreadable` lists an item that cannot be read; `unlisted` holds the payment sources the list lags on."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -806,6 +810,7 @@ class ScriptedLean(Breakable):
         self.events: list[tuple[str, datetime, Any]] = []
         self.calls: list[tuple[Any, ...]] = []
         self.budgets: list[float] = []
+        self.unlisted: set[tuple[str, str]] = set()  # (customer, payment source) the list lags on: GET answers
 
     # -- the test's side --
     def put(self, source: dict[str, Any], customer_id: str | None = None, payment_source_id: str | None = None) -> None:
@@ -816,6 +821,10 @@ class ScriptedLean(Breakable):
 
     def remove(self, customer_id: str, payment_source_id: str) -> None:
         self.sources.pop((customer_id.lower(), payment_source_id.lower()), None)
+
+    def put_unreadable(self, customer_id: str, item: dict[str, Any], key: str | None = None) -> None:
+        """Lean lists (and answers for `key` or the item's id) an item in a shape that cannot be read."""
+        self.sources[(customer_id.lower(), (key or str(item.get("id") or uuid.uuid4())).lower())] = item
 
     def add_event(self, envelope: dict[str, Any], form: str = "bare") -> None:
         """An event Lean created: served bare, `wrapped` (the request an object) or `wrapped_text` (JSON text)."""
@@ -846,16 +855,34 @@ class ScriptedLean(Breakable):
         source = self.sources.get((customer_id.lower(), payment_source_id.lower()))
         if source is None:
             raise LeanNotFound("Lean API 404", http_status=404, lean_status="RESOURCE_NOT_FOUND")
-        return LeanPaymentSource.model_validate(source)
+        try:
+            return LeanPaymentSource.model_validate(source)
+        except ValidationError:
+            raise LeanResponseInvalid("unexpected payment source shape") from None
 
     def list_payment_sources(self, customer_id: str) -> list[LeanPaymentSource]:
         self.calls.append(("list_payment_sources", customer_id))
         self._maybe_fail("list_payment_sources")
-        return [
-            LeanPaymentSource.model_validate(source)
-            for (customer, _), source in sorted(self.sources.items())
-            if customer == customer_id.lower()
-        ]
+        listing = self._listing(customer_id)
+        if listing.unreadable_ids:
+            raise LeanResponseInvalid("unreadable item(s) in the payment-sources list")
+        return listing.sources
+
+    def read_payment_sources(self, customer_id: str) -> PaymentSourceListing:
+        """The list, its unreadable items set apart by id (when the id is readable: see `LeanClient`)."""
+        self.calls.append(("list_payment_sources", customer_id))
+        self._maybe_fail("list_payment_sources")
+        return self._listing(customer_id)
+
+    def _listing(self, customer_id: str) -> PaymentSourceListing:
+        listing = PaymentSourceListing()
+        for (customer, payment_source_id), source in sorted(self.sources.items()):
+            if customer == customer_id.lower() and (customer, payment_source_id) not in self.unlisted:
+                try:
+                    listing.sources.append(LeanPaymentSource.model_validate(source))
+                except ValidationError:
+                    listing.unreadable_ids.append(readable_id(source))
+        return listing
 
     def delete_payment_source(self, customer_id: str, payment_source_id: str) -> bool:
         """True when it was deleted now, False when Lean no longer knew it (404)."""

@@ -72,6 +72,32 @@ def test_list_payment_sources(oauth_client, flow):
     assert source.id == flow["payment_source_id"]
 
 
+def test_an_unreadable_list_item_is_set_apart_by_its_id_and_the_others_read(lean_sim, oauth_client, flow):
+    held = lean_sim[0].state.payment_sources
+    unreadable = {
+        "4F0A6B6E-1C2D-4E5F-8A9B-0C1D2E3F4A5B": {"id": "4F0A6B6E-1C2D-4E5F-8A9B-0C1D2E3F4A5B", "beneficiaries": 7},
+        "no-id": {"id": "not-a-lean-id", "iban": "AE070331234567890123456"},
+        "not-an-object": ["AE070331234567890123456"],
+    }
+    for key, item in unreadable.items():
+        held[(flow["customer_id"], key.lower())] = item
+    listing = oauth_client.read_payment_sources(flow["customer_id"])
+    assert [s.id for s in listing.sources] == [flow["payment_source_id"]]
+    assert listing.unreadable_ids == ["4f0a6b6e-1c2d-4e5f-8a9b-0c1d2e3f4a5b", None, None]
+    with pytest.raises(LeanResponseInvalid):  # the strict list refuses it whole
+        oauth_client.list_payment_sources(flow["customer_id"])
+
+
+def test_a_list_answer_that_is_not_a_list_is_invalid():
+    import responses
+
+    client = LeanClient(settings("https://lean.test", mode="app_token"), LeanCredentials(app_token="t"))
+    with responses.RequestsMock() as lean:
+        lean.get("https://lean.test/customers/v1/c1/payment-sources", json={"data": []})
+        with pytest.raises(LeanResponseInvalid):
+            client.read_payment_sources("c1")
+
+
 def test_transient_5xx_is_retried_with_backoff(lean_sim, oauth_client, flow):
     oauth_client.get_payment_source(flow["customer_id"], flow["payment_source_id"])  # token first
     from local.lean_sim import Fault

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from lean_webhooks.models.devices import DeviceRecord
 from lean_webhooks.models.items import StoredItem
 from lean_webhooks.models.ledger import SYNCED
 from lean_webhooks.models.statuses import AWAITING_COOL_OFF
@@ -30,7 +31,7 @@ def store_everything(backend: Backend, customer_id: str = CUSTOMER) -> None:
     backend.payment_sources.put_payment_source(source(customer_id=customer_id), NOW)
     backend.payment_sources.apply_beneficiary(write(AWAITING_COOL_OFF, who=identity(customer_id=customer_id)), NOW)
     backend.payment_sources.mark_payment_source_deleted(customer_id, GONE, "USER_REQUESTED", NOW)
-    backend.devices.put(customer_id, "phone", "GCM", f"{ARN}/{customer_id}", NOW)
+    backend.devices.put(DeviceRecord(customer_id, "phone", "GCM", f"{ARN}/{customer_id}"), NOW)
     backend.push_markers.claim(customer_id, BENEFICIARY, "phone", NOW, timedelta(seconds=35))
     backend.refresh_markers.claim(customer_id, NOW, timedelta(seconds=30))
 

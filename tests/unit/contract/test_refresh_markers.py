@@ -1,5 +1,5 @@
 """RefreshMarkers contract: one claim of the call to Lean per customer per interval, the marker saying what the
-last call does or did, and a failed call holding every claim back until its `retry_at`."""
+last call does or did, and a failed call holding every claim back until its `retry_at`, no longer."""
 
 from __future__ import annotations
 
@@ -53,12 +53,26 @@ def test_a_failed_call_holds_every_claim_back_until_its_retry_time(backend: Back
     assert markers.current(CUSTOMER) == RefreshClaim(RefreshState.CALLING, called_at=retry_at)  # retry time gone
 
 
-def test_a_failure_with_a_short_retry_time_still_waits_for_the_interval(backend: Backend):
+def test_a_failure_with_a_short_retry_time_is_claimable_again_at_that_time(backend: Backend):
+    """The wait a failed refresh announced (Retry-After) is the one that holds, even within the interval."""
     markers = backend.refresh_markers
     first = markers.claim(CUSTOMER, NOW, INTERVAL)
-    markers.finish(CUSTOMER, first.claim_id, failed=True, retry_at=NOW + timedelta(seconds=1), now=NOW)
-    assert not markers.claim(CUSTOMER, NOW + timedelta(seconds=2), INTERVAL).claimed
-    assert markers.claim(CUSTOMER, JUST_AFTER, INTERVAL).claimed
+    retry_at = NOW + timedelta(seconds=5)
+    markers.finish(CUSTOMER, first.claim_id, failed=True, retry_at=retry_at, now=NOW)
+    assert not markers.claim(CUSTOMER, retry_at - timedelta(microseconds=1), INTERVAL).claimed
+    assert markers.claim(CUSTOMER, retry_at, INTERVAL).claimed
+
+
+def test_a_failed_call_says_whether_retrying_can_help(backend: Backend):
+    markers = backend.refresh_markers
+    first = markers.claim(CUSTOMER, NOW, INTERVAL)
+    retry_at = NOW + timedelta(seconds=5)
+    markers.finish(CUSTOMER, first.claim_id, failed=True, retry_at=retry_at, now=NOW, retryable=False)
+    assert markers.current(CUSTOMER) == RefreshClaim(
+        RefreshState.FAILED, called_at=NOW, retry_at=retry_at, retryable=False
+    )
+    markers.claim(CUSTOMER, retry_at, INTERVAL)
+    assert markers.current(CUSTOMER).retryable is True  # a new claim starts afresh
 
 
 def test_a_stale_claimant_cannot_finish_a_newer_claim(backend: Backend):

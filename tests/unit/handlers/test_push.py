@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from lean_webhooks.adapters.dynamodb.table import to_item
+from lean_webhooks.models.devices import DeviceRecord
 from local.aws import template as tpl
 from local.aws.lambda_events import device_registration_event, http_api_event
 from tests.support.streams import activation as activation_of
@@ -96,8 +97,8 @@ def test_register_update_and_delete_a_device(aws, api):
     arn = endpoints(aws)[f"{CUSTOMER}/phone-1"].arn
     new_token = "fcm-token:" + "B" * 140
     assert register(api, token=new_token)[0] == 200
-    endpoint = endpoints(aws)[f"{CUSTOMER}/phone-1"]
-    assert endpoint.arn == arn and endpoint.attributes["Token"] == new_token  # same endpoint, token refreshed
+    (endpoint,) = endpoints(aws).values()  # the new token's endpoint; the old token's deleted
+    assert endpoint.arn != arn and endpoint.token == new_token
     assert api("DELETE", f"/customers/{CUSTOMER}/devices/phone-1")[0] == 204
     assert f"{CUSTOMER}/phone-1" not in endpoints(aws)
     assert api("DELETE", f"/customers/{CUSTOMER}/devices/phone-1")[0] == 404
@@ -231,6 +232,25 @@ def test_phone_that_changed_hands_never_gets_the_previous_customers_push(aws, ap
     assert endpoints(aws) == {}  # the owner's deletion deletes the endpoint
 
 
+@pytest.mark.parametrize("b_had_a_primary_already", [False, True])
+def test_two_customers_registering_device_primary_with_one_token_leave_it_to_the_last(
+    aws, api, notify, b_had_a_primary_already
+):
+    """An app that calls every phone `primary`: the token belongs to whoever registered it last, even when the
+    second customer's `primary` pointed at another phone's endpoint before."""
+    if b_had_a_primary_already:
+        register(api, customer=OTHER, device="primary", token="fcm-token:" + "B" * 140)  # B's own phone
+    register(api, customer=CUSTOMER, device="primary", token=GCM_TOKEN)
+    assert register(api, customer=OTHER, device="primary", token=GCM_TOKEN)[0] == 200  # the same phone, now B's
+    holding = [e for e in endpoints(aws).values() if e.attributes.get("Token", e.token) == GCM_TOKEN]
+    assert len(holding) == 1 and list(endpoints(aws)) == [f"{OTHER}/primary"]
+    assert device_items(aws, CUSTOMER) == [] and device_items(aws, OTHER) == ["primary"]
+    assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": []}  # A's activation
+    assert [len(e.messages) for e in endpoints(aws).values()] == [0]  # nothing reaches the phone
+    assert notify.invoke({"Records": [activation(OTHER)]}) == {"batchItemFailures": []}  # B's activation
+    assert [len(e.messages) for e in endpoints(aws).values()] == [1]
+
+
 def test_a_phone_sold_after_its_owners_registration_crashed_midway_registers_for_its_new_owner(aws, api):
     """The previous owner's device was moved to another endpoint by a registration that died before it released
     the old one: the old endpoint's owner record names a device pointing elsewhere. The buyer still registers."""
@@ -242,7 +262,7 @@ def test_a_phone_sold_after_its_owners_registration_crashed_midway_registers_for
     register(api, customer=CUSTOMER, device="a-phone", token=GCM_TOKEN)
     elsewhere = "arn:aws:sns:us-east-1:123456789012:endpoint/GCM/x/elsewhere"
     devices = DynamoDevices(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
-    assert devices.put(CUSTOMER, "a-phone", "GCM", elsewhere, datetime.now(UTC))  # the crash's state
+    assert devices.put(DeviceRecord(CUSTOMER, "a-phone", "GCM", elsewhere), datetime.now(UTC))  # the crash's state
     status, _ = register(api, customer=OTHER, device="b-phone", token=GCM_TOKEN)
     assert status == 200 and device_items(aws, OTHER) == ["b-phone"]
     assert devices.get(CUSTOMER, "a-phone").endpoint_arn == elsewhere

@@ -3,11 +3,14 @@ simulator: stored under the webhook's write rules, one Lean call per interval, n
 
 from __future__ import annotations
 
+import json
+
 from local.aws.resources import local_app_id
 from local.harness import samples
 from local.lean_sim import Fault
 from tests.support.customer_api import answer, call
 from tests.support.queues import beneficiary_items
+from tests.unit.handlers.test_correlation import Captured, log_lines
 
 
 def refresh_path(flow: dict) -> str:
@@ -102,3 +105,59 @@ def test_a_refresh_path_with_another_method_is_405(aws, load_function):
     api = load_function("CustomerApiFunction")
     found = answer(api, "DELETE", refresh_path(samples.ids()))
     assert found.status == 405 and found.headers["allow"] == "POST" and set(found.body) == {"error", "message"}
+
+
+def stored(aws, flow: dict):
+    """The payment source item as stored (deleted ones included), and its beneficiaries."""
+    from lean_webhooks.adapters.dynamodb.keys import customer_pk, payment_source_sk
+    from lean_webhooks.adapters.dynamodb.payment_sources import DynamoPaymentSources
+    from lean_webhooks.adapters.dynamodb.table import Table, key
+
+    table = Table(aws["refs"]["Table"], aws["clients"]["dynamodb"])
+    item = table.get(key(customer_pk(flow["customer_id"]), payment_source_sk(flow["payment_source_id"])))
+    return item, DynamoPaymentSources(table).beneficiaries_of(flow["customer_id"], flow["payment_source_id"])
+
+
+def test_a_payment_source_lean_deleted_on_its_side_is_marked_gone_by_a_refresh(aws, load_function):
+    api = load_function("CustomerApiFunction", REFRESH_MIN_INTERVAL_SECONDS="0")
+    flow = samples.ids()
+    lean_has(aws, flow, samples.ACTIVE)
+    assert call(api, "POST", refresh_path(flow))[1]["payment_sources"][0]["beneficiaries"][0]["chargeable"] is True
+    del aws["sim"].state.payment_sources[(flow["customer_id"], flow["payment_source_id"])]  # no webhook
+    status, body = call(api, "POST", refresh_path(flow))
+    assert status == 200 and body["payment_sources"] == []
+    item, beneficiaries = stored(aws, flow)
+    assert item["deleted_reason"] == "lean_not_found" and [b.status for b in beneficiaries] == ["DELETED"]
+
+
+def test_one_unreadable_item_in_leans_list_is_skipped_counted_and_logged_by_id(aws, load_function, monkeypatch, capsys):
+    logs = Captured(monkeypatch)
+    api = load_function("CustomerApiFunction")
+    flow = samples.ids()
+    lean_has(aws, flow, samples.ACTIVE)
+    broken = samples.ids()["payment_source_id"]
+    aws["sim"].state.payment_sources[(flow["customer_id"], broken)] = {
+        "id": broken,
+        "customer_id": flow["customer_id"],
+        "accounts": [{"iban": "AE070331234567890123456"}],
+        "beneficiaries": "not a list",
+    }
+    result = answer(api, "POST", refresh_path(flow))
+    assert result.status == 200 and [s["id"] for s in result.body["payment_sources"]] == [flow["payment_source_id"]]
+    assert [b["status"] for b in beneficiary_items(aws, flow["customer_id"])] == [samples.ACTIVE]
+    lines = logs.readouterr().out
+    [skipped] = [line for line in log_lines(lines) if "cannot be read" in line["message"]]
+    assert skipped["payment_source_id"] == broken and "AE07" not in lines and "not a list" not in lines
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert [m["LeanItemsUnreadable"] for m in emitted if "LeanItemsUnreadable" in m] == [[1.0]]
+
+
+def test_a_coalesced_refresh_after_leans_refusal_is_502_too(aws, load_function):
+    api = load_function("CustomerApiFunction")
+    flow = samples.ids()
+    aws["sim"].state.faults.append(Fault(status=403, count=None))  # Lean refuses the credentials
+    first = answer(api, "POST", refresh_path(flow))
+    calls = lean_calls(aws)
+    again = answer(api, "POST", refresh_path(flow))  # within the interval: answered from the marker
+    assert (first.status, again.status) == (502, 502) and "retry-after" not in again.headers
+    assert lean_calls(aws) == calls

@@ -1,4 +1,4 @@
-"""SNS mobile push: platform endpoints (AWS's create/get/set-attributes algorithm) and publishing."""
+"""SNS mobile push: platform endpoints (one per token: create, read, set its attributes) and publishing."""
 
 from __future__ import annotations
 
@@ -43,15 +43,18 @@ class SnsPushPlatform:
                 raise EndpointDisabled(endpoint_arn) from None
             raise
 
-    def ensure_endpoint(self, application_arn: str, token: str, known_arn: str | None, user_data: str) -> str:
-        """Create or refresh the endpoint for `token`, following AWS's recommended algorithm."""
-        arn = known_arn or self._create(application_arn, token, user_data)
+    def ensure_endpoint(self, application_arn: str, token: str, user_data: str) -> str:
+        """The endpoint of `token`, enabled, its user data naming its owner. CreatePlatformEndpoint is idempotent
+        per token: it answers the endpoint that already holds the token, or names it when that endpoint's
+        attributes differ (SNS API reference, CreatePlatformEndpoint). A token is never set on another endpoint
+        (the known-ARN step of AWS's mobile-token guide would do so), so one token has one endpoint."""
+        arn = self._create(application_arn, token, user_data)
         try:
             attributes = self._sns.get_endpoint_attributes(EndpointArn=arn)["Attributes"]
         except Exception as exc:
             if error_code(exc) != "NotFound":
                 raise
-            arn = self._create(application_arn, token, user_data)
+            arn = self._create(application_arn, token, user_data)  # deleted meanwhile
             attributes = self._sns.get_endpoint_attributes(EndpointArn=arn)["Attributes"]
         wanted = {"Token": token, "Enabled": "true", "CustomUserData": user_data}
         current = {k: str(attributes.get(k, "")) for k in wanted}

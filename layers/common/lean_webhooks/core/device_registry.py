@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from lean_webhooks.core.ports import Devices, PushPlatform
+from lean_webhooks.models.devices import DeviceRecord
 from lean_webhooks.models.errors import PlatformNotConfigured
 from lean_webhooks.models.items import StoredDevice
 from lean_webhooks.models.timestamps import iso
@@ -34,28 +35,28 @@ class DeviceRegistry:
         self._clock = clock
 
     def register(self, customer_id: str, device_id: str, platform: str, token: str, locale: str) -> StoredDevice:
-        """Point the device at the SNS endpoint of its token. One endpoint belongs to one device: SNS hands back
-        the existing endpoint for a token registered before (a reinstalled app, a phone that changed hands), so
-        the endpoint moves to this device and the previous owner's device item is removed with it."""
+        """Point the device at the SNS endpoint of its token: a token belongs to whoever registered it last.
+
+        SNS keeps one endpoint per token (CreatePlatformEndpoint answers the one that holds it), and this never
+        moves a token onto another endpoint, so every endpoint that holds the token is that one: it moves to this
+        device, and the device item of its previous owner (another device id, another customer, the same device
+        id under another customer) is removed with it. The endpoint this device pointed at before (an older token,
+        another platform) is released, and deleted if it is still this device's."""
         application_arn = self._apps.get(platform)
         if not application_arn:
             raise PlatformNotConfigured(platform)
         for _ in range(REGISTRATION_ATTEMPTS):
             stored = self._store.get(customer_id, device_id)
-            known_arn = None
-            if stored and stored.platform == platform:
-                known_arn = stored.endpoint_arn
-            elif stored:
-                self._release(stored.endpoint_arn, customer_id, device_id)  # platform changed: old one is useless
-            arn = self._gateway.ensure_endpoint(
-                application_arn, token, known_arn, user_data=f"{customer_id}/{device_id}"
-            )
+            arn = self._gateway.ensure_endpoint(application_arn, token, user_data=f"{customer_id}/{device_id}")
             previous = self._store.owner_of(arn)
             now = self._clock()
             registered_at = stored.registered_at if stored and stored.registered_at else iso(now)
-            if self._store.put(customer_id, device_id, platform, arn, now, previous, locale, registered_at):
-                if previous and previous != (customer_id, device_id):
+            record = DeviceRecord(customer_id, device_id, platform, arn, locale, registered_at)
+            if self._store.put(record, now, previous):
+                if previous and previous != record.owner:
                     logger.info("push endpoint moved to this device", extra={"device_id": device_id})
+                if stored and stored.endpoint_arn != arn:
+                    self._release(stored.endpoint_arn, customer_id, device_id)  # its older token's endpoint
                 return StoredDevice(
                     customer_id, device_id, platform, arn, True, iso(now), locale=locale, registered_at=registered_at
                 )

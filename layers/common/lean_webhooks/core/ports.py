@@ -10,10 +10,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
+from lean_webhooks.models.devices import DeviceRecord
 from lean_webhooks.models.domain_events import DomainEvent
 from lean_webhooks.models.items import StoredBeneficiary, StoredDevice, StoredItem, StoredPaymentSource
 from lean_webhooks.models.push import ClaimResult
-from lean_webhooks.models.refresh import RefreshClaim
+from lean_webhooks.models.refresh import PaymentSourceListing, RefreshClaim
 
 if TYPE_CHECKING:  # pydantic models: a function that only pushes never imports pydantic
     from lean_webhooks.models.payment_source import LeanPaymentSource
@@ -30,9 +31,15 @@ class LeanReader(Protocol):
 
 
 class LeanCustomerApi(Protocol):
-    """What the app backend's calls ask of Lean, within a total deadline (`within`) that fits an HTTP answer."""
+    """What the app backend's calls ask of Lean, within a total deadline (`within`) that fits an HTTP answer.
+    `read_payment_sources` is the list with its unreadable items set apart; `list_payment_sources` refuses the
+    whole list when one item cannot be read."""
 
     def list_payment_sources(self, customer_id: str) -> list[LeanPaymentSource]: ...
+
+    def read_payment_sources(self, customer_id: str) -> PaymentSourceListing: ...
+
+    def get_payment_source(self, customer_id: str, payment_source_id: str) -> LeanPaymentSource: ...
 
     def delete_payment_source(self, customer_id: str, payment_source_id: str) -> bool: ...
 
@@ -92,6 +99,15 @@ class PaymentSourceReader(Protocol):
     def list_for_customer(self, customer_id: str) -> list[StoredPaymentSource]: ...
 
 
+class RefreshedPaymentSources(PaymentSourceReader, Protocol):
+    """A refresh's view of what is stored: the customer's payment sources, and marking gone (with its
+    beneficiaries) one that Lean no longer knows."""
+
+    def mark_payment_source_deleted(
+        self, customer_id: str, payment_source_id: str, reason: str, now: datetime
+    ) -> int: ...
+
+
 # ---------- devices and pushes ----------
 class Devices(Protocol):
     """Registered devices of customers, and which device owns each push endpoint."""
@@ -100,17 +116,7 @@ class Devices(Protocol):
 
     def owner_of(self, endpoint_arn: str) -> tuple[str, str] | None: ...
 
-    def put(
-        self,
-        customer_id: str,
-        device_id: str,
-        platform: str,
-        endpoint_arn: str,
-        now: datetime,
-        previous_owner: tuple[str, str] | None = None,
-        locale: str = "en",
-        registered_at: str | None = None,
-    ) -> bool: ...
+    def put(self, device: DeviceRecord, now: datetime, previous_owner: tuple[str, str] | None = None) -> bool: ...
 
     def release_endpoint(self, endpoint_arn: str, customer_id: str, device_id: str) -> bool: ...
 
@@ -142,11 +148,11 @@ class PushMarkers(Protocol):
 
 class PushPlatform(Protocol):
     """Mobile push endpoints and publishing (SNS); `publish` raises `models.errors.EndpointDisabled` or
-    `PushOutcomeUnknown`."""
+    `PushOutcomeUnknown`. `ensure_endpoint` answers the one endpoint of a token, enabled, with `user_data`."""
 
     def publish(self, endpoint_arn: str, message: str) -> str: ...
 
-    def ensure_endpoint(self, application_arn: str, token: str, known_arn: str | None, user_data: str) -> str: ...
+    def ensure_endpoint(self, application_arn: str, token: str, user_data: str) -> str: ...
 
     def delete_endpoint(self, endpoint_arn: str) -> None: ...
 
@@ -193,7 +199,13 @@ class RefreshMarkers(Protocol):
     def claim(self, customer_id: str, now: datetime, min_interval: timedelta) -> RefreshClaim: ...
 
     def finish(
-        self, customer_id: str, claim_id: str, failed: bool, retry_at: datetime | None, now: datetime
+        self,
+        customer_id: str,
+        claim_id: str,
+        failed: bool,
+        retry_at: datetime | None,
+        now: datetime,
+        retryable: bool = True,
     ) -> None: ...
 
     def current(self, customer_id: str) -> RefreshClaim: ...

@@ -15,6 +15,7 @@ from lean_webhooks.adapters.dynamodb.keys import (
     owner_item,
 )
 from lean_webhooks.adapters.dynamodb.table import Table, key, to_item, to_values
+from lean_webhooks.models.devices import DeviceRecord
 from lean_webhooks.models.items import StoredDevice
 from lean_webhooks.models.timestamps import iso
 
@@ -34,39 +35,38 @@ class DynamoDevices:
         owner = self._table.get(key(endpoint_pk(endpoint_arn), ENDPOINT))
         return (owner["customer_id"], owner["device_id"]) if owner else None
 
-    def put(
-        self,
-        customer_id: str,
-        device_id: str,
-        platform: str,
-        endpoint_arn: str,
-        now: datetime,
-        previous_owner: tuple[str, str] | None = None,
-        locale: str = "en",
-        registered_at: str | None = None,
-    ) -> bool:
+    def put(self, device: DeviceRecord, now: datetime, previous_owner: tuple[str, str] | None = None) -> bool:
         """The endpoint's owner becomes this device and the device item points at it. When the endpoint moves
         from another device (same token: SNS hands back the same endpoint), one transaction also removes that
         device's item (or, when that item points elsewhere already, checks it still does). Otherwise two writes,
         the owner first: a crash between them leaves an owner record without its device item, never a device item
         pointing at an endpoint it does not own (and a transaction would bill both writes twice). False when the
         owner changed since `previous_owner` was read (a concurrent registration): read again."""
-        owner = owner_item(endpoint_arn, customer_id, device_id)
+        endpoint_arn = device.endpoint_arn
+        owner = owner_item(endpoint_arn, device.customer_id, device.device_id)
         condition, values = "attribute_not_exists(pk)", {}
         if previous_owner:
             condition += " OR (customer_id = :pc AND device_id = :pd)"
             values = {"ExpressionAttributeValues": to_values({":pc": previous_owner[0], ":pd": previous_owner[1]})}
-        device = device_item(customer_id, device_id, platform, endpoint_arn, now, locale, registered_at)
-        if previous_owner is None or previous_owner == (customer_id, device_id):
+        item = device_item(
+            device.customer_id,
+            device.device_id,
+            device.platform,
+            endpoint_arn,
+            now,
+            device.locale,
+            device.registered_at,
+        )
+        if previous_owner is None or previous_owner == device.owner:
             if not self._table.put_if(owner, condition, **values):
                 return False
-            self._table.put(device)
+            self._table.put(item)
             return True
         previous = key(customer_pk(previous_owner[0]), device_sk(previous_owner[1]))
         return self._table.transact(
             [
                 {"Put": {"Item": to_item(owner), "ConditionExpression": condition, **values}},
-                {"Put": {"Item": to_item(device)}},
+                {"Put": {"Item": to_item(item)}},
                 self._previous_device(previous, endpoint_arn),
             ]
         )

@@ -194,4 +194,5 @@ def refresh_claim(item: dict[str, Any] | None) -> RefreshClaim:
         RefreshState(item["state"]),
         called_at=from_iso(item["called_at"]),
         retry_at=from_iso(item["retry_at"]) if item.get("retry_at") else None,
+        retryable=item.get("retryable", True) is not False,
     )

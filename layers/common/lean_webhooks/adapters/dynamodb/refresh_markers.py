@@ -20,26 +20,38 @@ class DynamoRefreshMarkers:
 
     def claim(self, customer_id: str, now: datetime, min_interval: timedelta) -> RefreshClaim:
         """Claim the call to Lean unless another claim is younger than `min_interval`, or a failed call said to
-        wait longer; otherwise read what that claim is doing or did."""
+        wait: until the time it gave (`retry_at`, only on a failed call), never longer, never shorter. Otherwise
+        read what that claim is doing or did."""
         claim_id = str(uuid.uuid4())
         claimed = self._table.put_if(
             refresh_marker_item(customer_id, claim_id, RefreshState.CALLING.value, now),
-            "attribute_not_exists(pk) OR "
-            "(called_at < :cutoff AND (attribute_not_exists(retry_at) OR retry_at <= :now))",
+            "attribute_not_exists(pk) OR retry_at <= :now OR (called_at < :cutoff AND attribute_not_exists(retry_at))",
             ExpressionAttributeValues=to_values({":cutoff": iso(now - min_interval), ":now": iso(now)}),
         )
         if claimed:
             return RefreshClaim(RefreshState.CALLING, claim_id, called_at=now)
         return self.current(customer_id)
 
-    def finish(self, customer_id: str, claim_id: str, failed: bool, retry_at: datetime | None, now: datetime) -> None:
-        """The claimant's call ended: done (its answer stored), or failed (no new call before `retry_at`)."""
+    def finish(
+        self,
+        customer_id: str,
+        claim_id: str,
+        failed: bool,
+        retry_at: datetime | None,
+        now: datetime,
+        retryable: bool = True,
+    ) -> None:
+        """The claimant's call ended: done (its answer stored), or failed (no new call before `retry_at`;
+        `retryable` False when trying again cannot help until something is fixed)."""
         state = RefreshState.FAILED if failed else RefreshState.DONE
-        values = {":state": state.value, ":claim": claim_id, ":now": iso(now)}
+        values: dict[str, object] = {":state": state.value, ":claim": claim_id, ":now": iso(now)}
         update = "SET #state = :state, finished_at = :now"
         if retry_at is not None:
             update += ", retry_at = :retry_at"
             values[":retry_at"] = iso(retry_at)
+        if failed:
+            update += ", retryable = :retryable"
+            values[":retryable"] = retryable
         self._table.update_if(
             key(customer_pk(customer_id), REFRESH),
             update,

@@ -29,6 +29,7 @@ from lean_webhooks.models.errors import (
     error_for,
 )
 from lean_webhooks.models.payment_source import LeanPaymentSource
+from lean_webhooks.models.refresh import PaymentSourceListing, readable_id
 from lean_webhooks.models.validation import invalid_fields
 from lean_webhooks.models.webhook import EventsPage
 from lean_webhooks.runtime.config import LeanSettings
@@ -147,11 +148,25 @@ class LeanClient:
         return self._parse(self._call("GET", path), LeanPaymentSource.model_validate)
 
     def list_payment_sources(self, customer_id: str) -> list[LeanPaymentSource]:
-        """`GET /customers/v1/{customer_id}/payment-sources`."""
+        """`GET /customers/v1/{customer_id}/payment-sources`, every item read (`LeanResponseInvalid` otherwise)."""
+        listing = self.read_payment_sources(customer_id)
+        if listing.unreadable_ids:
+            raise LeanResponseInvalid(f"{len(listing.unreadable_ids)} unreadable item(s) in the payment-sources list")
+        return listing.sources
+
+    def read_payment_sources(self, customer_id: str) -> PaymentSourceListing:
+        """`GET /customers/v1/{customer_id}/payment-sources`: the items that can be read, and the ids (when
+        readable) of those that cannot. An answer that is not a JSON array is `LeanResponseInvalid`."""
         body = self._call("GET", f"/customers/v1/{quote(customer_id, safe='')}/payment-sources")
         if not isinstance(body, list):
             raise LeanResponseInvalid("payment-sources list is not a JSON array")
-        return [self._parse(item, LeanPaymentSource.model_validate) for item in body]
+        listing = PaymentSourceListing()
+        for item in body:
+            try:
+                listing.sources.append(LeanPaymentSource.model_validate(item))
+            except ValidationError:
+                listing.unreadable_ids.append(readable_id(item))
+        return listing
 
     def delete_payment_source(self, customer_id: str, payment_source_id: str) -> bool:
         """`DELETE /customers/v1/{customer_id}/payment-sources/{id}` with `{"reason": "USER_REQUESTED"}`.
