@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from lean_webhooks.adapters.dynamodb.keys import stored_value
 from lean_webhooks.core.domain_events import DomainEventPublisher, domain_events
 from lean_webhooks.models.domain_events import (
     BENEFICIARY_ADDED,
@@ -57,7 +58,8 @@ def payment_source(**extra: Any) -> dict[str, Any]:
 
 
 def change(kind: str, old: dict | None, new: dict | None, record_id: str = "record-1") -> StoredChange:
-    return StoredChange(record_id, kind, old, new, STREAM_AT)
+    """A change of stored items, decoded as the stream's readers get it."""
+    return StoredChange(record_id, kind, stored_value(old), stored_value(new), STREAM_AT)
 
 
 def types(stored: StoredChange) -> list[str]:

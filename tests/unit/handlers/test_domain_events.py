@@ -13,10 +13,11 @@ import jsonschema
 import pytest
 from moto.events.models import EventPattern
 
-from lean_webhooks.adapters.dynamodb.table import from_item, to_item
+from lean_webhooks.adapters.dynamodb.stream import change_of
+from lean_webhooks.adapters.dynamodb.table import to_item
 from lean_webhooks.adapters.eventbridge import EventBridgeBus
 from lean_webhooks.core.domain_events import DomainEventPublisher, domain_events
-from lean_webhooks.models.domain_events import DETAIL_TYPES, SOURCE, StoredChange
+from lean_webhooks.models.domain_events import DETAIL_TYPES, SOURCE
 from local.aws import template as tpl
 from local.aws.resources import TAP
 from tests.support.streams import stream_record
@@ -56,17 +57,6 @@ def payment_source(deleted: bool) -> dict:
     if deleted:
         item |= {"deleted_at": "2026-12-01T11:00:00.000000Z", "deleted_reason": "USER_REQUESTED"}
     return to_item(item)
-
-
-def change_of(record: dict) -> StoredChange:
-    images = record["dynamodb"]
-    return StoredChange(
-        record_id=record["eventID"],
-        kind=record["eventName"],
-        old=from_item(images["OldImage"]) if "OldImage" in images else None,
-        new=from_item(images["NewImage"]) if "NewImage" in images else None,
-        approximate_at="2026-12-01T10:00:01Z",
-    )
 
 
 def passes_filter(record: dict) -> bool:

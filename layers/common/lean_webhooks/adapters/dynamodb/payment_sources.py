@@ -229,8 +229,9 @@ class DynamoPaymentSources:
         self, identity: BeneficiaryIdentity, now: datetime, activated_at: str | None = None, abandoned: bool = False
     ) -> bool:
         """Every device of the activation was pushed (or is disabled): out of the reconciliation index. With
-        `activated_at` (the index's sort key the pushes were for), only while the item still holds that one: a
-        later activation keeps its place. `abandoned`: it left the reconciliation window unsettled (recorded)."""
+        `activated_at` (the stored activation time the pushes were for, also the index's sort key while unsettled),
+        only while the item still holds that unsettled activation: a later activation keeps its place.
+        `abandoned`: it left the reconciliation window unsettled (recorded)."""
         condition, values = "attribute_exists(gsi2pk)" if abandoned else "attribute_exists(pk)", {":now": iso(now)}
         if activated_at is not None:
             condition, values[":at"] = "gsi2sk = :at", activated_at
