@@ -178,3 +178,35 @@ def test_the_committed_event_schemas_are_the_models_and_every_detail_matches_its
     assert {e["detail-type"] for e in events} == set(DETAIL_TYPES)
     for event in events:
         jsonschema.validate(event["detail"], schemas[event["detail-type"]])
+
+
+class RefusingFirst:
+    """An EventBridge client that refuses every entry of its first `calls` PutEvents, then puts through moto's."""
+
+    def __init__(self, events, calls: int) -> None:
+        self.events, self.left = events, calls
+
+    def put_events(self, Entries):
+        if self.left > 0:
+            self.left -= 1
+            results = [{"ErrorCode": "InternalFailure", "ErrorMessage": "try again"} for _ in Entries]
+            return {"FailedEntryCount": len(Entries), "Entries": results}
+        return self.events.put_events(Entries=Entries)
+
+
+def test_a_record_whose_events_failed_holds_back_the_items_later_records_and_not_other_items(aws, load_function):
+    publisher = load_function("PublishDomainEventsFunction")
+    bus = EventBridgeBus("lean-local-payment-sources", RefusingFirst(aws["clients"]["events"], 3), lambda s: None)
+    added = stream_record(None, beneficiary("AWAITING_BENEFICIARY_COOL_OFF"))
+    chargeable = stream_record(beneficiary("AWAITING_BENEFICIARY_COOL_OFF"), beneficiary("ACTIVE", cool_off_seen=True))
+    other_item = stream_record(payment_source(False), payment_source(True))
+    records = [added, chargeable, other_item]
+    for index, record in enumerate(records):
+        record["eventID"], record["dynamodb"]["SequenceNumber"] = f"r{index}", str(100 + index)
+    result = publisher.invoke({"Records": records}, publisher=DomainEventPublisher(bus))
+    assert result == {"batchItemFailures": [{"itemIdentifier": "100"}, {"itemIdentifier": "101"}]}
+    assert [e["detail-type"] for e in tapped(aws)] == ["Payment Source Deleted"]  # no `Chargeable` before `Added`
+    retried = publisher.invoke({"Records": records}, publisher=DomainEventPublisher(bus))  # from the lowest failure
+    assert retried == {"batchItemFailures": []}  # a new batch: nothing held back by the last one
+    in_order = ["Beneficiary Added", "Beneficiary Chargeable", "Payment Source Deleted"]  # its second delivery,
+    assert [e["detail-type"] for e in tapped(aws)] == in_order  # with the same event_id: consumers deduplicate
