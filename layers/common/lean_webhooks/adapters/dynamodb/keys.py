@@ -29,6 +29,25 @@ ERASURE = "ERASURE"  # one per customer while an erasure runs: its stream record
 AWAITING_INDEX = "AwaitingCoolOff"
 AWAITING_INDEX_PK = "AWAITING_COOL_OFF"
 ACTIVATIONS_INDEX = "RecentActivations"  # sparse: activations whose pushes are not settled yet
+# What each index carries besides the keys (template.yaml projects exactly these, INCLUDE): what its one reader reads.
+AWAITING_INDEX_READS = (  # the cool-off recovery: re-sync each overdue beneficiary, back off on failure
+    "customer_id",
+    "payment_source_id",
+    "beneficiary_id",
+    "status",
+    "payment_destination_id",
+    "bank_identifier",
+    "recheck_failures",
+)
+ACTIVATIONS_INDEX_READS = (  # the push reconciliation: push an unsettled activation again, or settle it
+    "customer_id",
+    "payment_source_id",
+    "beneficiary_id",
+    "status",
+    "cool_off_seen",
+    "bank_identifier",
+    "activated_at",
+)
 LEDGER_TTL = timedelta(days=100)  # longer than Lean's 90 days of event history
 MARKER_TTL = timedelta(days=1)  # a refresh or erasure marker, far beyond its use
 
