@@ -25,7 +25,7 @@ def change_of(record: Mapping[str, Any], clock: Callable[[], datetime] = lambda:
     old = from_item(images["OldImage"]) if images.get("OldImage") else None
     new = from_item(images["NewImage"]) if images.get("NewImage") else None
     created = images.get("ApproximateCreationDateTime")
-    keys = {**(new or old or {}), **from_item(images.get("Keys") or {})}
+    keys = from_item(images.get("Keys") or {})  # the item's table keys: in every record, whatever its images
     return StoredChange(
         record_id=str(record.get("eventID") or ""),
         kind=str(record.get("eventName") or ""),
