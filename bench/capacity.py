@@ -2,8 +2,10 @@
 write (moto reports a fixed figure): what AWS bills, by its published sizing rules.
 
 - Writes: 1 WRU per KB of the larger of the item before and after; a write whose condition failed still costs
-  1 WRU; each write into, out of or inside a global secondary index (both of ours project ALL attributes) costs
-  1 WRU per KB again, 2 when the index key changes; a transaction costs twice.
+  1 WRU; a write that puts an item into or takes it out of a global secondary index costs 1 WRU per KB of its index
+  entry (the keys and the attributes the template projects) again, a delete plus a put when the index key changes,
+  and nothing when neither the index keys nor a projected attribute change (DynamoDB developer guide, "Global
+  secondary indexes", GSI.html#GSI.Writes); a transaction costs twice.
 - Reads: 1 RRU per 4 KB read with strong consistency, half that eventually consistent; a Query by the total size
   of the items it returns.
 """
@@ -14,8 +16,24 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-INDEX_KEYS = {"AwaitingCoolOff": "gsi1pk", "RecentActivations": "gsi2pk"}
+from local.aws import template as tpl
+
 WRITES = {"PutItem", "UpdateItem", "DeleteItem"}
+
+
+def _indexes() -> list[tuple[tuple[str, ...], set[str] | None]]:
+    """Each index of the template's table: its key attributes, and what it projects besides (None: everything)."""
+    table = tpl.load()["Resources"]["Table"]["Properties"]
+    found = []
+    for index in table.get("GlobalSecondaryIndexes", []):
+        keys = tuple(k["AttributeName"] for k in index["KeySchema"])
+        projection = index["Projection"]
+        projected = None if projection["ProjectionType"] == "ALL" else set(projection.get("NonKeyAttributes", []))
+        found.append((keys, projected))
+    return found
+
+
+INDEXES = _indexes()
 
 
 def item_size(item: dict[str, Any] | None) -> int:
@@ -49,13 +67,24 @@ def write_units(old: dict[str, Any] | None, new: dict[str, Any] | None, failed: 
     if failed:
         return 1.0
     units = _kb(max(item_size(old), item_size(new)))
-    for key in INDEX_KEYS.values():
-        before, after = (old or {}).get(key), (new or {}).get(key)
-        if before is None and after is None:
-            continue
-        size = _kb(item_size(new if after is not None else old))
-        units += size * (2 if before is not None and after is not None and before != after else 1)
+    for keys, projected in INDEXES:
+        before, after = _entry(old, keys, projected), _entry(new, keys, projected)
+        if before == after:
+            continue  # not in the index, or nothing it holds changed: no index write
+        if before is not None and after is not None and any(before[k] != after[k] for k in keys):
+            units += _kb(item_size(before)) + _kb(item_size(after))  # the index key changed: a delete and a put
+        else:
+            units += _kb(max(item_size(before), item_size(after)))
     return float(units)
+
+
+def _entry(item: dict[str, Any] | None, keys: tuple[str, ...], projected: set[str] | None) -> dict[str, Any] | None:
+    """The item's entry in one index (None when it lacks an index key): keys and projected attributes."""
+    if item is None or any(k not in item for k in keys):
+        return None
+    if projected is None:
+        return dict(item)
+    return {k: v for k, v in item.items() if k in keys or k in ("pk", "sk") or k in projected}
 
 
 def read_units(items: list[dict[str, Any]], consistent: bool) -> float:

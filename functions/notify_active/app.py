@@ -12,10 +12,12 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lean_webhooks import wiring
+from lean_webhooks.adapters.dynamodb.stream import change_of
 from lean_webhooks.core.activation_notifier import NotifyOutcome, PushFailed
 from lean_webhooks.core.activation_push import ActivationPush
 from lean_webhooks.core.status_rules import is_push_worthy_activation
-from lean_webhooks.models.beneficiary import BeneficiaryActivation, BeneficiaryIdentity
+from lean_webhooks.models.beneficiary import BeneficiaryActivation
+from lean_webhooks.models.items import StoredBeneficiary
 from lean_webhooks.runtime.observability import logger, metrics
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
@@ -31,17 +33,15 @@ def count(outcome: NotifyOutcome) -> None:
 
 
 def record_handler(record: DynamoDBRecord, lambda_context: LambdaContext, push: ActivationPush) -> None:
-    images = record.dynamodb
-    new = images.new_image if images else None
-    if not is_push_worthy_activation(images.old_image if images else None, new):
+    change = change_of(record.raw_event)
+    ben = change.new
+    if not isinstance(ben, StoredBeneficiary) or not is_push_worthy_activation(change.old, ben):
         return  # the event source filter should have dropped it: re-checked, not trusted
-    logger.append_keys(event_id=new.get("last_event_id"))  # the event whose sync activated it (webhook to push)
-    identity = BeneficiaryIdentity(new["customer_id"], new["payment_source_id"], new["beneficiary_id"])
+    logger.append_keys(event_id=ben.last_event_id)  # the event whose sync activated it (webhook to push)
+    identity = ben.identity
     seconds_left = lambda: lambda_context.get_remaining_time_in_millis() / 1000  # noqa: E731
     try:
-        outcome = push.push(
-            BeneficiaryActivation(identity, new.get("bank_identifier", "")), seconds_left, new.get("gsi2sk")
-        )
+        outcome = push.push(BeneficiaryActivation(identity, ben.bank_identifier or ""), seconds_left, ben.activated_at)
     except PushFailed as exc:
         count(exc.outcome)
         raise

@@ -10,6 +10,7 @@ import pytest
 from lean_webhooks.core.deletion import USER_REQUESTED, PaymentSourceDeletion
 from lean_webhooks.core.sync import PaymentSourceSync
 from lean_webhooks.models.errors import LeanAuthError, LeanServerError
+from lean_webhooks.models.items import ItemKind
 from lean_webhooks.models.statuses import ACTIVE, AWAITING_COOL_OFF, DELETED
 from tests.core.builders import BENEFICIARY, CUSTOMER, OTHER_BENEFICIARY, SOURCE, lean_lists
 from tests.support.fakes import APP_ID, FakeClock, InMemoryStores, ScriptedLean
@@ -76,4 +77,4 @@ def test_a_payment_source_never_stored_here_is_recorded_deleted(deletion, lean, 
     outcome = deletion.delete(CUSTOMER, SOURCE)
     assert (outcome.deleted_at_lean_now, outcome.beneficiaries) == (True, 0)
     (item,) = stores.customer_records.items_of(CUSTOMER)
-    assert item.entity == "PAYMENT_SOURCE" and item.deleted_at is not None
+    assert item.kind is ItemKind.PAYMENT_SOURCE and item.deleted_at is not None

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from lean_webhooks.core.domain_events import DomainEventPublisher, domain_events
+from lean_webhooks.adapters.dynamodb.keys import stored_value
+from lean_webhooks.core.domain_events import DomainEventPublisher, InStreamOrder, WaitsForEarlierChange, domain_events
 from lean_webhooks.models.domain_events import (
     BENEFICIARY_ADDED,
     BENEFICIARY_CHARGEABLE,
@@ -57,7 +58,8 @@ def payment_source(**extra: Any) -> dict[str, Any]:
 
 
 def change(kind: str, old: dict | None, new: dict | None, record_id: str = "record-1") -> StoredChange:
-    return StoredChange(record_id, kind, old, new, STREAM_AT)
+    """A change of stored items, decoded as the stream's readers get it."""
+    return StoredChange(record_id, kind, stored_value(old), stored_value(new), STREAM_AT)
 
 
 def types(stored: StoredChange) -> list[str]:
@@ -245,3 +247,19 @@ def test_a_refusing_bus_fails_the_record_and_its_retry_carries_the_same_ids(bus:
     assert bus.events == []
     retried = DomainEventPublisher(bus).publish(replace(stored))
     assert [e.event_id for e in retried] == [e.event_id for e in domain_events(stored)]
+
+
+# ---------- stream order per item ----------
+def test_a_later_change_of_an_item_waits_for_its_failed_earlier_change(bus: RecordingBus):
+    added = replace(change("INSERT", None, beneficiary(AWAITING_COOL_OFF), record_id="r1"), item="beneficiary")
+    chargeable = change("MODIFY", beneficiary(AWAITING_COOL_OFF), beneficiary(ACTIVE, cool_off_seen=True), "r2")
+    chargeable = replace(chargeable, item="beneficiary")
+    other = replace(change("MODIFY", payment_source(), payment_source(deleted_at=AT), "r3"), item="payment source")
+    ordered = InStreamOrder(DomainEventPublisher(bus))
+    bus.refuse()
+    with pytest.raises(RuntimeError):
+        ordered.publish(added)
+    with pytest.raises(WaitsForEarlierChange):
+        ordered.publish(chargeable)  # never put before the item's `Beneficiary Added`
+    assert [e.detail_type for e in ordered.publish(other)] == [PAYMENT_SOURCE_DELETED]  # another item publishes
+    assert [e.detail_type for e in bus.events] == [PAYMENT_SOURCE_DELETED] and bus.calls == 2

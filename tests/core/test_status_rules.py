@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,7 +12,7 @@ from lean_webhooks.core.cool_off_recovery import CoolOffRecovery
 from lean_webhooks.core.status_rules import decide_status, is_push_worthy_activation, recheck_time
 from lean_webhooks.core.sync import SyncOutcome
 from lean_webhooks.models.errors import LeanServerError
-from lean_webhooks.models.items import StoredBeneficiary
+from lean_webhooks.models.items import ErasureRecord, StoredBeneficiary, StoredPaymentSource
 from lean_webhooks.models.statuses import ACTIVE, AWAITING_COOL_OFF, DELETED, REMOVED
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -76,27 +77,33 @@ def test_a_run_with_nothing_overdue_builds_no_sync():
     assert CoolOffRecovery(no_sync, Empty(), clock=lambda: NOW).run().checked == 0
 
 
-ACTIVATED = {"entity": "BENEFICIARY", "status": ACTIVE, "cool_off_seen": True}
+ACTIVATED = StoredBeneficiary("c", "p", "b", ACTIVE, cool_off_seen=True)
 
 
 @pytest.mark.parametrize(
     "new",
     [
         None,
-        {},
-        {**ACTIVATED, "entity": "PAYMENT_SOURCE"},
-        {**ACTIVATED, "entity": "PUSH"},
-        {"status": ACTIVE, "cool_off_seen": True},  # no entity: not one of ours
+        StoredPaymentSource("c", "p"),
+        ErasureRecord("c", "e"),
+        {"entity": "BENEFICIARY", "status": ACTIVE, "cool_off_seen": True},  # a raw image: not a typed value
     ],
 )
-def test_only_a_beneficiary_item_is_a_push_worthy_activation(new):
+def test_only_a_beneficiary_is_a_push_worthy_activation(new):
     assert is_push_worthy_activation(None, new) is False
 
 
 def test_a_beneficiary_that_became_active_after_its_cool_off_is_push_worthy():
     assert is_push_worthy_activation(None, ACTIVATED) is True
-    assert is_push_worthy_activation({**ACTIVATED, "status": AWAITING_COOL_OFF}, ACTIVATED) is True
+    assert is_push_worthy_activation(replace(ACTIVATED, status=AWAITING_COOL_OFF), ACTIVATED) is True
     assert is_push_worthy_activation(ACTIVATED, ACTIVATED) is False  # already active: pushed before
+
+
+def test_evidence_of_a_cool_off_that_comes_late_makes_an_active_beneficiary_push_worthy_once():
+    active_without_evidence = replace(ACTIVATED, cool_off_seen=False)
+    assert is_push_worthy_activation(active_without_evidence, ACTIVATED) is True
+    assert is_push_worthy_activation(replace(ACTIVATED, cool_off_seen=None), ACTIVATED) is False  # never recorded
+    assert is_push_worthy_activation(None, active_without_evidence) is False  # active at creation
 
 
 @pytest.mark.parametrize("status", [ACTIVE, AWAITING_COOL_OFF, REMOVED, DELETED, "SOMETHING_NEW"])

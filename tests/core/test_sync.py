@@ -12,6 +12,7 @@ from lean_webhooks.core.domain_events import domain_events
 from lean_webhooks.core.status_rules import is_push_worthy_activation
 from lean_webhooks.core.sync import GONE_REASON, NOT_FOUND_GRACE, NOT_LISTED_REASON, PaymentSourceSync
 from lean_webhooks.models.errors import LeanNotFound, LeanServerError, PermanentSyncError
+from lean_webhooks.models.items import ItemKind
 from lean_webhooks.models.statuses import ACTIVE, AWAITING_COOL_OFF, DELETED, GONE, REMOVED
 from lean_webhooks.models.timestamps import iso
 from tests.core.builders import (
@@ -179,7 +180,7 @@ def test_a_404_after_the_grace_records_the_payment_source_gone(sync, lean, store
     assert outcome.status == GONE
     assert stored(stores) == {BENEFICIARY: DELETED}
     assert stores.payment_sources.list_for_customer(CUSTOMER) == []
-    (item,) = [i for i in stores.customer_records.items_of(CUSTOMER) if i.entity == "PAYMENT_SOURCE"]
+    (item,) = [i for i in stores.customer_records.items_of(CUSTOMER) if i.kind is ItemKind.PAYMENT_SOURCE]
     assert item.deleted_at == iso(clock.now)
     assert stores.table.get(f"CUSTOMER#{CUSTOMER}", f"PAYMENT_SOURCE#{SOURCE}")["deleted_reason"] == GONE_REASON
 

@@ -46,6 +46,7 @@ from lean_webhooks.adapters.dynamodb.keys import (
     device_sk,
     endpoint_pk,
     erasure_marker_item,
+    item_ref,
     ledger_item,
     owner_item,
     payment_source_content,
@@ -55,6 +56,7 @@ from lean_webhooks.adapters.dynamodb.keys import (
     refresh_claim,
     refresh_marker_item,
     stored_item,
+    stored_value,
 )
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
 from lean_webhooks.models.devices import DeviceRecord
@@ -199,9 +201,10 @@ class InMemoryTable:
                 StoredChange(
                     record_id=f"{len(self.changes) + 1:021d}",
                     kind=kind,
-                    old=copy.deepcopy(old),
-                    new=copy.deepcopy(new),
+                    old=stored_value(old),
+                    new=stored_value(new),
                     approximate_at=iso(self._clock()),
+                    item=item_ref(*item_key),
                 )
             )
         return old

@@ -25,9 +25,10 @@ def beneficiary(status: str | None, cool_off_seen: bool | None) -> dict | None:
 def stream_record(old: dict | None, new: dict | None) -> dict:
     """A record as Lambda receives it from a NEW_AND_OLD_IMAGES stream."""
     event_name = "INSERT" if old is None else ("REMOVE" if new is None else "MODIFY")
+    image = new or old or {}
     dynamodb = {
         "ApproximateCreationDateTime": 1767225600,
-        "Keys": {"pk": {"S": "CUSTOMER#c"}},
+        "Keys": {"pk": image.get("pk", {"S": "CUSTOMER#c"}), "sk": image.get("sk", {"S": "ITEM"})},
         "SequenceNumber": "100",
         "SizeBytes": 100,
         "StreamViewType": "NEW_AND_OLD_IMAGES",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from lean_webhooks.models.devices import DeviceRecord
-from lean_webhooks.models.items import StoredItem
+from lean_webhooks.models.items import ItemKind, StoredItem
 from lean_webhooks.models.ledger import SYNCED
 from lean_webhooks.models.statuses import AWAITING_COOL_OFF
 from lean_webhooks.models.timestamps import iso
@@ -46,17 +46,19 @@ def test_every_item_of_the_customer_and_only_those(backend: Backend):
     backend.ledger.record("event-1", "payment_source.beneficiary.created", SYNCED, NOW)
     backend.ledger.save_checkpoint("lean-events", NOW)
     assert backend.customer_records.items_of(CUSTOMER) == [
-        StoredItem(CUSTOMER, "DEVICE#phone", "DEVICE", endpoint_arn=f"{ARN}/{CUSTOMER}", device_id="phone"),
-        StoredItem(CUSTOMER, f"PAYMENT_SOURCE#{SOURCE}", "PAYMENT_SOURCE", payment_source_id=SOURCE),
+        StoredItem(CUSTOMER, "DEVICE#phone", ItemKind.DEVICE, endpoint_arn=f"{ARN}/{CUSTOMER}", device_id="phone"),
+        StoredItem(CUSTOMER, f"PAYMENT_SOURCE#{SOURCE}", ItemKind.PAYMENT_SOURCE, payment_source_id=SOURCE),
         StoredItem(
             CUSTOMER,
             f"PAYMENT_SOURCE#{SOURCE}#BENEFICIARY#{BENEFICIARY}",
-            "BENEFICIARY",
+            ItemKind.BENEFICIARY,
             payment_source_id=SOURCE,
         ),
-        StoredItem(CUSTOMER, f"PAYMENT_SOURCE#{GONE}", "PAYMENT_SOURCE", payment_source_id=GONE, deleted_at=iso(NOW)),
-        StoredItem(CUSTOMER, f"PUSH#{BENEFICIARY}#phone", "PUSH"),
-        StoredItem(CUSTOMER, "REFRESH", "REFRESH"),
+        StoredItem(
+            CUSTOMER, f"PAYMENT_SOURCE#{GONE}", ItemKind.PAYMENT_SOURCE, payment_source_id=GONE, deleted_at=iso(NOW)
+        ),
+        StoredItem(CUSTOMER, f"PUSH#{BENEFICIARY}#phone", ItemKind.PUSH_MARKER),
+        StoredItem(CUSTOMER, "REFRESH", ItemKind.REFRESH_MARKER),
     ]
 
 
@@ -76,7 +78,7 @@ def test_the_erasure_marker_is_an_item_of_the_customer_reused_until_the_erasure_
     records = backend.customer_records
     erasure_id = records.begin_erasure(CUSTOMER, NOW)
     assert len(erasure_id) == 36
-    assert records.items_of(CUSTOMER) == [StoredItem(CUSTOMER, "ERASURE", "ERASURE")]
+    assert records.items_of(CUSTOMER) == [StoredItem(CUSTOMER, "ERASURE", ItemKind.ERASURE)]
     assert records.begin_erasure(CUSTOMER, NOW + timedelta(minutes=1)) == erasure_id  # after a crash: the same
     assert records.begin_erasure(OTHER_CUSTOMER, NOW) != erasure_id
     records.end_erasure(CUSTOMER)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from lean_webhooks.models.items import ItemKind
 from lean_webhooks.models.statuses import ACTIVE, AWAITING_COOL_OFF, DELETED, REMOVED
 from lean_webhooks.models.timestamps import iso
 from tests.unit.contract.conftest import (
@@ -63,7 +64,7 @@ def test_deleting_a_payment_source_never_stored_records_it_deleted(backend: Back
     store = backend.payment_sources
     assert store.mark_payment_source_deleted(CUSTOMER, SOURCE, "lean_not_found", NOW) == 0
     (item,) = backend.customer_records.items_of(CUSTOMER)
-    assert (item.entity, item.payment_source_id, item.deleted_at) == ("PAYMENT_SOURCE", SOURCE, iso(NOW))
+    assert (item.kind, item.payment_source_id, item.deleted_at) == (ItemKind.PAYMENT_SOURCE, SOURCE, iso(NOW))
     assert store.put_payment_source(source(), LATER) is False  # a later read never resurrects it
 
 
@@ -74,7 +75,7 @@ def test_a_deletion_keeps_its_first_time_and_reason_and_marks_each_beneficiary_o
     store.apply_beneficiary(write(AWAITING_COOL_OFF, who=identity("b3", payment_source_id="other")), NOW)
     assert store.mark_payment_source_deleted(CUSTOMER, SOURCE, "USER_REQUESTED", NOW) == 2
     assert store.mark_payment_source_deleted(CUSTOMER, SOURCE, "lean_not_found", LATER) == 0
-    deleted = [i for i in backend.customer_records.items_of(CUSTOMER) if i.entity == "PAYMENT_SOURCE"]
+    deleted = [i for i in backend.customer_records.items_of(CUSTOMER) if i.kind is ItemKind.PAYMENT_SOURCE]
     assert [(i.payment_source_id, i.deleted_at) for i in deleted] == [(SOURCE, iso(NOW))]
     assert {b.status for b in store.beneficiaries_of(CUSTOMER, SOURCE)} == {DELETED}
     assert {b.status_reason for b in store.beneficiaries_of(CUSTOMER, SOURCE)} == {"USER_REQUESTED"}

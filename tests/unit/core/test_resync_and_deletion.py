@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from lean_webhooks.adapters.dynamodb.keys import beneficiary_sk, customer_pk, payment_source_sk
+from lean_webhooks.adapters.dynamodb.keys import beneficiary_sk, customer_pk, payment_source_sk, stored_value
 from lean_webhooks.adapters.dynamodb.payment_sources import DynamoPaymentSources
 from lean_webhooks.adapters.dynamodb.table import Table, key
 from lean_webhooks.core.status_rules import is_push_worthy_activation
@@ -60,7 +60,7 @@ class World:
 
     @property
     def pushes(self) -> int:
-        return sum(is_push_worthy_activation(old, new) for old, new in self.images)
+        return sum(is_push_worthy_activation(stored_value(old), stored_value(new)) for old, new in self.images)
 
 
 def test_updated_resyncs_every_listed_beneficiary_with_the_push_rules(aws):

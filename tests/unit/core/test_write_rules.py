@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lean_webhooks.adapters.dynamodb.keys import beneficiary_sk, customer_pk
+from lean_webhooks.adapters.dynamodb.keys import beneficiary_sk, customer_pk, stored_value
 from lean_webhooks.adapters.dynamodb.payment_sources import DynamoPaymentSources
 from lean_webhooks.adapters.dynamodb.table import Table, key
 from lean_webhooks.core.status_rules import is_push_worthy_activation
@@ -65,7 +65,7 @@ class Recorder:
 
     @property
     def pushes(self) -> int:
-        return sum(is_push_worthy_activation(old, new) for old, new in self.images)
+        return sum(is_push_worthy_activation(stored_value(old), stored_value(new)) for old, new in self.images)
 
     @property
     def statuses(self) -> list[str]:

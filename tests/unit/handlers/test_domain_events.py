@@ -13,10 +13,11 @@ import jsonschema
 import pytest
 from moto.events.models import EventPattern
 
-from lean_webhooks.adapters.dynamodb.table import from_item, to_item
+from lean_webhooks.adapters.dynamodb.stream import change_of
+from lean_webhooks.adapters.dynamodb.table import to_item
 from lean_webhooks.adapters.eventbridge import EventBridgeBus
 from lean_webhooks.core.domain_events import DomainEventPublisher, domain_events
-from lean_webhooks.models.domain_events import DETAIL_TYPES, SOURCE, StoredChange
+from lean_webhooks.models.domain_events import DETAIL_TYPES, SOURCE
 from local.aws import template as tpl
 from local.aws.resources import TAP
 from tests.support.streams import stream_record
@@ -56,17 +57,6 @@ def payment_source(deleted: bool) -> dict:
     if deleted:
         item |= {"deleted_at": "2026-12-01T11:00:00.000000Z", "deleted_reason": "USER_REQUESTED"}
     return to_item(item)
-
-
-def change_of(record: dict) -> StoredChange:
-    images = record["dynamodb"]
-    return StoredChange(
-        record_id=record["eventID"],
-        kind=record["eventName"],
-        old=from_item(images["OldImage"]) if "OldImage" in images else None,
-        new=from_item(images["NewImage"]) if "NewImage" in images else None,
-        approximate_at="2026-12-01T10:00:01Z",
-    )
 
 
 def passes_filter(record: dict) -> bool:
@@ -188,3 +178,35 @@ def test_the_committed_event_schemas_are_the_models_and_every_detail_matches_its
     assert {e["detail-type"] for e in events} == set(DETAIL_TYPES)
     for event in events:
         jsonschema.validate(event["detail"], schemas[event["detail-type"]])
+
+
+class RefusingFirst:
+    """An EventBridge client that refuses every entry of its first `calls` PutEvents, then puts through moto's."""
+
+    def __init__(self, events, calls: int) -> None:
+        self.events, self.left = events, calls
+
+    def put_events(self, Entries):
+        if self.left > 0:
+            self.left -= 1
+            results = [{"ErrorCode": "InternalFailure", "ErrorMessage": "try again"} for _ in Entries]
+            return {"FailedEntryCount": len(Entries), "Entries": results}
+        return self.events.put_events(Entries=Entries)
+
+
+def test_a_record_whose_events_failed_holds_back_the_items_later_records_and_not_other_items(aws, load_function):
+    publisher = load_function("PublishDomainEventsFunction")
+    bus = EventBridgeBus("lean-local-payment-sources", RefusingFirst(aws["clients"]["events"], 3), lambda s: None)
+    added = stream_record(None, beneficiary("AWAITING_BENEFICIARY_COOL_OFF"))
+    chargeable = stream_record(beneficiary("AWAITING_BENEFICIARY_COOL_OFF"), beneficiary("ACTIVE", cool_off_seen=True))
+    other_item = stream_record(payment_source(False), payment_source(True))
+    records = [added, chargeable, other_item]
+    for index, record in enumerate(records):
+        record["eventID"], record["dynamodb"]["SequenceNumber"] = f"r{index}", str(100 + index)
+    result = publisher.invoke({"Records": records}, publisher=DomainEventPublisher(bus))
+    assert result == {"batchItemFailures": [{"itemIdentifier": "100"}, {"itemIdentifier": "101"}]}
+    assert [e["detail-type"] for e in tapped(aws)] == ["Payment Source Deleted"]  # no `Chargeable` before `Added`
+    retried = publisher.invoke({"Records": records}, publisher=DomainEventPublisher(bus))  # from the lowest failure
+    assert retried == {"batchItemFailures": []}  # a new batch: nothing held back by the last one
+    in_order = ["Beneficiary Added", "Beneficiary Chargeable", "Payment Source Deleted"]  # its second delivery,
+    assert [e["detail-type"] for e in tapped(aws)] == in_order  # with the same event_id: consumers deduplicate

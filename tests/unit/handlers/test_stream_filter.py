@@ -9,7 +9,8 @@ import json
 import pytest
 from moto.events.models import EventPattern
 
-from lean_webhooks.adapters.dynamodb.table import from_item, to_item
+from lean_webhooks.adapters.dynamodb.stream import change_of
+from lean_webhooks.adapters.dynamodb.table import to_item
 from lean_webhooks.core.status_rules import is_push_worthy_activation
 from local.aws import template as tpl
 from tests.support.streams import beneficiary, stream_record
@@ -33,7 +34,8 @@ CASES = [
 def test_filter_and_handler_check_agree(old, new, seen_old, seen_new):
     old_image, new_image = beneficiary(old, seen_old), beneficiary(new, seen_new)
     record = stream_record(old_image, new_image)
-    expected = is_push_worthy_activation(from_item(old_image) if old_image else None, from_item(new_image))
+    change = change_of(record)
+    expected = is_push_worthy_activation(change.old, change.new)
     assert passes_filter(record) == expected
 
 

@@ -32,8 +32,8 @@ class ActivationPush:
         seconds_left: Callable[[], float] = lambda: float("inf"),
         activated_at: str | None = None,
     ) -> NotifyOutcome:
-        """Push, then settle the activation: only while the item still holds the one pushed (`activated_at`,
-        the index's sort key) when given, so that a later activation keeps its place."""
+        """Push, then settle the activation: when `activated_at` (the stored beneficiary's activation time) is
+        given, only while the beneficiary still holds that activation, so that a later one keeps its place."""
         outcome = self._notifier.notify(activation, seconds_left)
         self._activations.settle_activation(activation.identity, self._clock(), activated_at=activated_at)
         return outcome

@@ -25,6 +25,7 @@ from lean_webhooks.models.domain_events import (
     PaymentSourceDeleted,
     StoredChange,
 )
+from lean_webhooks.models.items import ErasureRecord, StoredBeneficiary, StoredPaymentSource
 from lean_webhooks.models.statuses import ACTIVE, REMOVED
 from lean_webhooks.models.webhook import BENEFICIARY_CREATED
 
@@ -38,35 +39,38 @@ def event_id(change: StoredChange, detail_type: str) -> str:
 
 def domain_events(change: StoredChange) -> list[DomainEvent]:
     """The events of one stored change, in the order they happened (added before chargeable)."""
-    new = change.new or {}
-    entity = new.get("entity")
-    if change.kind not in ("INSERT", "MODIFY") or not entity:
+    new = change.new
+    if change.kind not in ("INSERT", "MODIFY") or new is None:
         return []  # deletions (erasure, expiry) announce nothing themselves
-    if entity == "BENEFICIARY":
-        return _beneficiary_events(change, change.old if change.kind == "MODIFY" else None, new)
-    if entity == "PAYMENT_SOURCE":
-        return _payment_source_events(change, change.old or {}, new)
-    if entity == "ERASURE" and change.kind == "INSERT":
+    if isinstance(new, StoredBeneficiary):
+        old = change.old if change.kind == "MODIFY" and isinstance(change.old, StoredBeneficiary) else None
+        return _beneficiary_events(change, old, new)
+    if isinstance(new, StoredPaymentSource):
+        old_source = change.old if isinstance(change.old, StoredPaymentSource) else None
+        return _payment_source_events(change, old_source, new)
+    if isinstance(new, ErasureRecord) and change.kind == "INSERT":
         detail = CustomerErased(
-            event_id=new["erasure_id"], occurred_at=_at(change, new.get("erased_at")), customer_id=new["customer_id"]
+            event_id=new.erasure_id, occurred_at=_at(change, new.erased_at), customer_id=new.customer_id
         )
         return [DomainEvent(CUSTOMER_ERASED, detail)]
     return []
 
 
-def _beneficiary_events(change: StoredChange, old: dict[str, Any] | None, new: dict[str, Any]) -> list[DomainEvent]:
-    previous = old.get("status") if old else None
-    status = new.get("status")
+def _beneficiary_events(
+    change: StoredChange, old: StoredBeneficiary | None, new: StoredBeneficiary
+) -> list[DomainEvent]:
+    previous = old.status if old else None
+    status = new.status
     common = {
-        "occurred_at": _at(change, new.get("updated_at")),
-        "customer_id": new["customer_id"],
-        "payment_source_id": new["payment_source_id"],
-        "beneficiary_id": new["beneficiary_id"],
-        "payment_destination_id": new.get("payment_destination_id"),
-        "bank_identifier": new.get("bank_identifier"),
+        "occurred_at": _at(change, new.updated_at),
+        "customer_id": new.customer_id,
+        "payment_source_id": new.payment_source_id,
+        "beneficiary_id": new.beneficiary_id,
+        "payment_destination_id": new.payment_destination_id,
+        "bank_identifier": new.bank_identifier,
         "status": status,
         "previous_status": previous,
-        "cool_off_expiry": new.get("cool_off_expiry"),
+        "cool_off_expiry": new.cool_off_expiry,
     }
     events = []
     if old is None:
@@ -83,25 +87,27 @@ def _beneficiary_events(change: StoredChange, old: dict[str, Any] | None, new: d
     return events
 
 
-def _cool_off(new: dict[str, Any]) -> bool | None:
+def _cool_off(new: StoredBeneficiary) -> bool | None:
     """Whether the customer waited for a cool-off before this activation: true on evidence of one, false when
     Lean's creation webhook said `ACTIVE` (as the API did), None when a read stored it `ACTIVE` first (a refresh,
     a payment source re-sync): Lean's webhooks may still report a cool-off, and the push follows that report."""
-    if new.get("cool_off_seen") is True:
+    if new.cool_off_seen is True:
         return True
-    return False if new.get("last_event_type") == BENEFICIARY_CREATED else None
+    return False if new.last_event_type == BENEFICIARY_CREATED else None
 
 
-def _payment_source_events(change: StoredChange, old: dict[str, Any], new: dict[str, Any]) -> list[DomainEvent]:
-    if not new.get("deleted_at") or old.get("deleted_at"):
+def _payment_source_events(
+    change: StoredChange, old: StoredPaymentSource | None, new: StoredPaymentSource
+) -> list[DomainEvent]:
+    if not new.deleted_at or (old is not None and old.deleted_at):
         return []
     detail = PaymentSourceDeleted(
         event_id=event_id(change, PAYMENT_SOURCE_DELETED),
-        occurred_at=_at(change, new.get("deleted_at")),
-        customer_id=new["customer_id"],
-        payment_source_id=new["payment_source_id"],
-        bank_identifier=new.get("bank_identifier"),
-        reason=str(new.get("deleted_reason") or "unknown"),
+        occurred_at=_at(change, new.deleted_at),
+        customer_id=new.customer_id,
+        payment_source_id=new.payment_source_id,
+        bank_identifier=new.bank_identifier,
+        reason=str(new.deleted_reason or "unknown"),
     )
     return [DomainEvent(PAYMENT_SOURCE_DELETED, detail)]
 
@@ -121,3 +127,28 @@ class DomainEventPublisher:
         if events:
             self._bus.publish(events)
         return events
+
+
+class WaitsForEarlierChange(Exception):
+    """An earlier change of the same item failed in this batch: this one is not published before it."""
+
+
+class InStreamOrder:
+    """One batch of stream records, published so that each item's events reach the bus in stream order.
+
+    Once a change of an item fails, every later change of that item in the batch fails too, unpublished: the retry
+    starts at the first failure and publishes them in order. Changes of other items still publish (a retry
+    publishes them again with the same `event_id`s)."""
+
+    def __init__(self, publisher: DomainEventPublisher):
+        self._publisher = publisher
+        self._failed: set[str] = set()
+
+    def publish(self, change: StoredChange) -> list[DomainEvent]:
+        if change.item in self._failed:
+            raise WaitsForEarlierChange("an earlier change of this item is not published yet")
+        try:
+            return self._publisher.publish(change)
+        except Exception:
+            self._failed.add(change.item)
+            raise

@@ -18,17 +18,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from lean_webhooks.core.ports import CustomerRecords, Devices, LeanCustomerApi, PushPlatform
-from lean_webhooks.models.items import StoredItem
+from lean_webhooks.models.items import ItemKind, StoredItem
 from lean_webhooks.runtime.observability import logger
 
-ERASURE = "ERASURE"
-# entity -> the count it is reported under
+# item kind -> the count it is reported under
 COUNTED_AS = {
-    "PAYMENT_SOURCE": "payment_sources",
-    "BENEFICIARY": "beneficiaries",
-    "DEVICE": "devices",
-    "PUSH": "push_markers",
-    "REFRESH": "refresh_markers",
+    ItemKind.PAYMENT_SOURCE: "payment_sources",
+    ItemKind.BENEFICIARY: "beneficiaries",
+    ItemKind.DEVICE: "devices",
+    ItemKind.PUSH_MARKER: "push_markers",
+    ItemKind.REFRESH_MARKER: "refresh_markers",
 }
 
 
@@ -64,22 +63,22 @@ class CustomerErasure:
         counts: Counter[str] = Counter({name: 0 for name in COUNTED_AS.values()})
         endpoints = 0
         for item in items:
-            if item.entity == ERASURE:
+            if item.kind is ItemKind.ERASURE:
                 continue  # the marker of an erasure that crashed: reused, deleted last
             if item.endpoint_arn and item.device_id:
                 endpoints += self._release(item)
             if self._records.delete(item):
-                counts[COUNTED_AS.get(item.entity, "other")] += 1
+                counts[COUNTED_AS.get(item.kind, "other")] += 1
         self._records.end_erasure(customer_id)
         logger.info("customer erased", extra={"deleted_at_lean": deleted_at_lean, **counts})
         return ErasureOutcome(deleted_at_lean, dict(counts), endpoints, erasure_id)
 
     def _delete_at_lean(self, customer_id: str, items: list[StoredItem]) -> int:
-        sources = {i.payment_source_id: i for i in items if i.entity == "PAYMENT_SOURCE"}
+        sources = {i.payment_source_id: i for i in items if i.kind is ItemKind.PAYMENT_SOURCE}
         active = {psid for psid, i in sources.items() if psid and not i.deleted_at}
         # a beneficiary stored before its payment source item (a failed put): its payment source is active too
         active |= {
-            i.payment_source_id for i in items if i.entity == "BENEFICIARY" and i.payment_source_id not in sources
+            i.payment_source_id for i in items if i.kind is ItemKind.BENEFICIARY and i.payment_source_id not in sources
         }
         active.discard(None)
         if not active:

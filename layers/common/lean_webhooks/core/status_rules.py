@@ -5,11 +5,10 @@ Pure functions: no AWS, no Lambda. Storage enforces the same rules with conditio
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
 
 from lean_webhooks.models.beneficiary import StatusDecision
+from lean_webhooks.models.items import StoredBeneficiary
 from lean_webhooks.models.statuses import ACTIVE, AWAITING_COOL_OFF
 
 # A bank's cool-off lasts up to 24 h: without an expiry from Lean, look again after that.
@@ -40,11 +39,11 @@ def recheck_time(now: datetime, cool_off_expiry: datetime | None) -> datetime:
     return cool_off_expiry or now + DEFAULT_COOL_OFF
 
 
-def is_push_worthy_activation(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> bool:
-    """True when a stored beneficiary became `ACTIVE` after a cool-off (plain-Python stream images), or an `ACTIVE`
+def is_push_worthy_activation(old: object | None, new: object | None) -> bool:
+    """True when a stored beneficiary became `ACTIVE` after a cool-off (the stream's typed values), or an `ACTIVE`
     one stored without evidence of a cool-off (seen active first by a refresh or a re-sync) got that evidence."""
-    if not new or new.get("entity") != "BENEFICIARY":
+    if not isinstance(new, StoredBeneficiary):
         return False
-    was_active = bool(old) and old.get("status") == ACTIVE
-    evidence_came_late = was_active and old.get("cool_off_seen") is False  # type: ignore[union-attr]
-    return new.get("status") == ACTIVE and new.get("cool_off_seen") is True and (not was_active or evidence_came_late)
+    was_active = isinstance(old, StoredBeneficiary) and old.status == ACTIVE
+    evidence_came_late = was_active and old.cool_off_seen is False  # type: ignore[union-attr]
+    return new.status == ACTIVE and new.cool_off_seen is True and (not was_active or evidence_came_late)

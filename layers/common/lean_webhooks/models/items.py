@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from enum import StrEnum, auto
 from typing import Any, Self
 
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity
@@ -22,7 +23,7 @@ class StoredBeneficiary(_FromItem):
     payment_source_id: str
     beneficiary_id: str
     status: str
-    cool_off_seen: bool = False
+    cool_off_seen: bool | None = None  # None: no write has said yet whether the customer waited for a cool-off
     payment_destination_id: str | None = None
     bank_identifier: str | None = None
     cool_off_expiry: str | None = None
@@ -30,6 +31,8 @@ class StoredBeneficiary(_FromItem):
     activated_at: str | None = None
     status_reason: str | None = None
     recheck_failures: int = 0
+    last_event_id: str | None = None  # the event whose write this is (the stream's readers log it)
+    last_event_type: str | None = None
 
     @property
     def identity(self) -> BeneficiaryIdentity:
@@ -62,13 +65,34 @@ class StoredDevice(_FromItem):
 
 
 @dataclass(frozen=True)
+class ErasureRecord(_FromItem):
+    """An erasure of a customer: its id and when it began (ids and times only)."""
+
+    customer_id: str
+    erasure_id: str
+    erased_at: str | None = None
+
+
+class ItemKind(StrEnum):
+    """What a stored item is, in the domain's terms (storage maps its own kind names to these)."""
+
+    PAYMENT_SOURCE = auto()
+    BENEFICIARY = auto()
+    DEVICE = auto()
+    PUSH_MARKER = auto()
+    REFRESH_MARKER = auto()
+    ERASURE = auto()
+    OTHER = auto()
+
+
+@dataclass(frozen=True)
 class StoredItem:
     """Any item of a customer's partition, as erasure sees it: its sort key, its kind and, for a device, the push
     endpoint it holds."""
 
     customer_id: str
     sk: str
-    entity: str
+    kind: ItemKind
     endpoint_arn: str | None = None
     device_id: str | None = None
     payment_source_id: str | None = None

@@ -9,11 +9,12 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from lean_webhooks.models.items import StoredBeneficiary, StoredItem, StoredPaymentSource
+from lean_webhooks.models.items import ErasureRecord, ItemKind, StoredBeneficiary, StoredItem, StoredPaymentSource
 from lean_webhooks.models.refresh import RefreshClaim, RefreshState
 from lean_webhooks.models.timestamps import from_iso, iso
 
 if TYPE_CHECKING:
+    from lean_webhooks.models.domain_events import StoredValue
     from lean_webhooks.models.payment_source import LeanPaymentSource
 
 PAYMENT_SOURCE = "PAYMENT_SOURCE"
@@ -28,6 +29,25 @@ ERASURE = "ERASURE"  # one per customer while an erasure runs: its stream record
 AWAITING_INDEX = "AwaitingCoolOff"
 AWAITING_INDEX_PK = "AWAITING_COOL_OFF"
 ACTIVATIONS_INDEX = "RecentActivations"  # sparse: activations whose pushes are not settled yet
+# What each index carries besides the keys (template.yaml projects exactly these, INCLUDE): what its one reader reads.
+AWAITING_INDEX_READS = (  # the cool-off recovery: re-sync each overdue beneficiary, back off on failure
+    "customer_id",
+    "payment_source_id",
+    "beneficiary_id",
+    "status",
+    "payment_destination_id",
+    "bank_identifier",
+    "recheck_failures",
+)
+ACTIVATIONS_INDEX_READS = (  # the push reconciliation: push an unsettled activation again, or settle it
+    "customer_id",
+    "payment_source_id",
+    "beneficiary_id",
+    "status",
+    "cool_off_seen",
+    "bank_identifier",
+    "activated_at",
+)
 LEDGER_TTL = timedelta(days=100)  # longer than Lean's 90 days of event history
 MARKER_TTL = timedelta(days=1)  # a refresh or erasure marker, far beyond its use
 
@@ -142,17 +162,45 @@ def erasure_marker_item(customer_id: str, erasure_id: str, now: datetime) -> dic
     }
 
 
+KINDS = {
+    PAYMENT_SOURCE: ItemKind.PAYMENT_SOURCE,
+    BENEFICIARY: ItemKind.BENEFICIARY,
+    DEVICE: ItemKind.DEVICE,
+    PUSH: ItemKind.PUSH_MARKER,
+    REFRESH: ItemKind.REFRESH_MARKER,
+    ERASURE: ItemKind.ERASURE,
+}
+
+
 def stored_item(customer_id: str, item: dict[str, Any]) -> StoredItem:
     """Any item of a customer's partition, as erasure sees it."""
     return StoredItem(
         customer_id=customer_id,
         sk=item["sk"],
-        entity=str(item.get("entity") or ""),
+        kind=KINDS.get(str(item.get("entity") or ""), ItemKind.OTHER),
         endpoint_arn=item.get("endpoint_arn"),
         device_id=item.get("device_id"),
         payment_source_id=item.get("payment_source_id"),
         deleted_at=item.get("deleted_at"),
     )
+
+
+def item_ref(pk: str, sk: str) -> str:
+    """An item's identity as the stream's readers compare it (`StoredChange.item`): equal only for one item."""
+    return f"{pk}\n{sk}"
+
+
+def stored_value(item: dict[str, Any] | None) -> StoredValue | None:
+    """A stored item (plain Python, e.g. a stream image) as the typed value its readers use; None for kinds no
+    stream reader reads. A payment source's accounts stay out: no reader of a change needs them."""
+    entity = (item or {}).get("entity")
+    if item is None or entity not in (BENEFICIARY, PAYMENT_SOURCE, ERASURE):
+        return None
+    if entity == BENEFICIARY:
+        return StoredBeneficiary.from_item(item)
+    if entity == PAYMENT_SOURCE:
+        return StoredPaymentSource.from_item({k: v for k, v in item.items() if k != "accounts"})
+    return ErasureRecord.from_item(item)
 
 
 def payment_sources_of(customer_id: str, items: Iterable[dict[str, Any]]) -> list[StoredPaymentSource]:

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from lean_webhooks.adapters.dynamodb.keys import (
     ACTIVATIONS_INDEX,
+    ACTIVATIONS_INDEX_READS,
     AWAITING_INDEX,
     AWAITING_INDEX_PK,
+    AWAITING_INDEX_READS,
     BENEFICIARY,
     PAYMENT_SOURCE,
     activations_pk,
@@ -28,6 +30,14 @@ if TYPE_CHECKING:  # Lean's models are only written by the sync: readers (custom
     from lean_webhooks.models.payment_source import LeanPaymentSource
 
 _STATUS = {"#status": "status"}
+
+
+def _reading(names: tuple[str, ...]) -> dict[str, Any]:
+    """A query's ProjectionExpression: only `names`, the attributes the index projects for its reader."""
+    return {
+        "ProjectionExpression": ", ".join(f"#r{i}" for i in range(len(names))),
+        "ExpressionAttributeNames": {f"#r{i}": name for i, name in enumerate(names)},
+    }
 
 
 class DynamoPaymentSources:
@@ -205,6 +215,7 @@ class DynamoPaymentSources:
             IndexName=AWAITING_INDEX,
             KeyConditionExpression="gsi1pk = :pk AND gsi1sk <= :now",
             ExpressionAttributeValues=to_values({":pk": AWAITING_INDEX_PK, ":now": iso(now)}),
+            **_reading(AWAITING_INDEX_READS),
         )
         return [StoredBeneficiary.from_item(i) for i in items]
 
@@ -221,6 +232,7 @@ class DynamoPaymentSources:
                 ExpressionAttributeValues=to_values(
                     {":pk": activations_pk(day.isoformat()), ":since": iso(since), ":until": iso(until)}
                 ),
+                **_reading(ACTIVATIONS_INDEX_READS),
             )
             found += [StoredBeneficiary.from_item(i) for i in items]
         return found
@@ -229,8 +241,9 @@ class DynamoPaymentSources:
         self, identity: BeneficiaryIdentity, now: datetime, activated_at: str | None = None, abandoned: bool = False
     ) -> bool:
         """Every device of the activation was pushed (or is disabled): out of the reconciliation index. With
-        `activated_at` (the index's sort key the pushes were for), only while the item still holds that one: a
-        later activation keeps its place. `abandoned`: it left the reconciliation window unsettled (recorded)."""
+        `activated_at` (the stored activation time the pushes were for, also the index's sort key while unsettled),
+        only while the item still holds that unsettled activation: a later activation keeps its place.
+        `abandoned`: it left the reconciliation window unsettled (recorded)."""
         condition, values = "attribute_exists(gsi2pk)" if abandoned else "attribute_exists(pk)", {":now": iso(now)}
         if activated_at is not None:
             condition, values[":at"] = "gsi2sk = :at", activated_at
