@@ -15,7 +15,7 @@ export PATH := $(BIN):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install run demo test lint format openapi schemas test-core test-unit test-future test-integration test-infra test-iam build deploy smoke bench soak mutants redrive webhook events clean
+.PHONY: help install run demo test lint format openapi schemas dashboard test-core test-unit test-future test-integration test-infra test-iam build deploy smoke bench soak mutants redrive webhook events clean
 
 help:
 	@echo "make run    - local stack (DynamoDB Local, moto, Lean simulator, API on :3000) + onboarding demo; Ctrl-C stops"
@@ -31,6 +31,7 @@ help:
 	@echo "make deploy ENV=sandbox|production - sam build, then sam deploy with deploy/<ENV>.env merged over samconfig.toml"
 	@echo "make openapi - regenerate docs/openapi.json from the customer API's code"
 	@echo "make schemas - regenerate docs/events/*.json (the domain events' JSON Schemas) from their models"
+	@echo "make dashboard - rewrite the dashboard's body in template.yaml from scripts/dashboard.py"
 	@echo "make smoke ENV=sandbox|production | URL=http://127.0.0.1:3000 - check a deployed (or the local) stack"
 	@echo "make redrive QUEUE=<sync queue url> DLQ=<dlq url> - move dead-lettered messages back"
 
@@ -88,6 +89,10 @@ schemas: $(DEV)
 format: $(DEV)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The Dashboard's body in template.yaml from scripts/dashboard.py (an infrastructure test fails when they drift).
+dashboard: $(DEV)
+	$(BIN)/python scripts/dashboard.py
 
 # The use cases on in-memory fakes: no moto, no simulator, no network.
 test-core: $(DEV)

@@ -277,7 +277,11 @@ def stack_description(refs: dict[str, Any], ports: Ports) -> dict[str, Any]:
     values, endpoints overridden to the local services."""
     placeholders = {name: f"local-{name}" for name in tpl.resources()}  # what the local stack does not make
     known = {**placeholders, **refs}
-    outputs = {name: str(tpl.resolve(output["Value"], known)) for name, output in tpl.load()["Outputs"].items()}
+    outputs = {  # an output whose condition is false here (AppBackendRoleArn without principals) is absent
+        name: str(tpl.resolve(output["Value"], known))
+        for name, output in tpl.load()["Outputs"].items()
+        if "Condition" not in output or tpl.condition(output["Condition"], known)
+    }
     outputs["ApiUrl"], outputs["WebhookUrl"] = ports.api_url, f"{ports.api_url}/webhooks/lean"
     parameters = ("GcmPlatformApplicationArn", "ApnsPlatformApplicationArn", "ApnsSandboxPlatformApplicationArn")
     return {
