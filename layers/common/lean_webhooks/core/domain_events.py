@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from lean_webhooks.core.ports import DomainEventBus
+from lean_webhooks.core.status_rules import is_first_activation
 from lean_webhooks.models.domain_events import (
     BENEFICIARY_ADDED,
     BENEFICIARY_CHARGEABLE,
@@ -71,7 +72,7 @@ def _beneficiary_events(change: StoredChange, old: dict[str, Any] | None, new: d
     events = []
     if old is None:
         events.append(DomainEvent(BENEFICIARY_ADDED, BeneficiaryAdded(event_id(change, BENEFICIARY_ADDED), **common)))
-    if status == ACTIVE and previous != ACTIVE:
+    if status == ACTIVE and previous != ACTIVE and is_first_activation(old.get("activated_at") if old else None):
         detail = BeneficiaryChargeable(
             event_id(change, BENEFICIARY_CHARGEABLE), **common, after_cool_off=_cool_off(new)
         )

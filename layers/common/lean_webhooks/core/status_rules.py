@@ -1,6 +1,6 @@
 """The rules deciding a beneficiary's status and whether its activation is worth a push.
 
-Pure functions: no AWS, no Lambda. Storage enforces the same rules with condition expressions.
+Pure functions: no AWS, no Lambda. How a decision is stored is `write_rules`.
 """
 
 from __future__ import annotations
@@ -40,11 +40,25 @@ def recheck_time(now: datetime, cool_off_expiry: datetime | None) -> datetime:
     return cool_off_expiry or now + DEFAULT_COOL_OFF
 
 
+def is_revival(old_status: str | None, old_activated_at: str | None, new_activated_at: str | None) -> bool:
+    """Whether a change made `ACTIVE` again a beneficiary that was active before (a read marked it `REMOVED`, a
+    later read lists it): the write rules keep the activation it had, so it is no new one, however much later."""
+    return old_status != ACTIVE and old_activated_at is not None and new_activated_at == old_activated_at
+
+
+def is_first_activation(old_activated_at: str | None) -> bool:
+    """Whether becoming `ACTIVE` makes the beneficiary chargeable for the first time: one that was ever `ACTIVE`
+    keeps its `activated_at` through `REMOVED` and a revival."""
+    return old_activated_at is None
+
+
 def is_push_worthy_activation(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> bool:
     """True when a stored beneficiary became `ACTIVE` after a cool-off (plain-Python stream images), or an `ACTIVE`
-    one stored without evidence of a cool-off (seen active first by a refresh or a re-sync) got that evidence."""
+    one stored without evidence of a cool-off (seen active first by a refresh or a re-sync) got that evidence; never
+    a revival."""
     if not new or new.get("entity") != "BENEFICIARY":
         return False
     was_active = bool(old) and old.get("status") == ACTIVE
     evidence_came_late = was_active and old.get("cool_off_seen") is False  # type: ignore[union-attr]
-    return new.get("status") == ACTIVE and new.get("cool_off_seen") is True and (not was_active or evidence_came_late)
+    pushed = new.get("status") == ACTIVE and new.get("cool_off_seen") is True and (not was_active or evidence_came_late)
+    return pushed and not (old and is_revival(old.get("status"), old.get("activated_at"), new.get("activated_at")))
