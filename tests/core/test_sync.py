@@ -195,6 +195,21 @@ def test_a_beneficiary_lean_stopped_listing_is_removed_only_after_the_grace(sync
     assert sync.handle(updated_event(clock.now)).beneficiaries_removed == 0  # once
 
 
+def test_the_removal_grace_runs_from_the_last_change_stored(sync, lean, stores, clock):
+    """`updated_at` is written only with a change: a duplicate that changes nothing leaves the grace where the
+    beneficiary's state was stored."""
+    lean_lists(lean)  # Lean's API lags its webhook
+    sync.handle(beneficiary_event("updated", ACTIVE, clock.now))
+    stored_at = stores.payment_sources.beneficiaries_of(CUSTOMER, SOURCE)[0].updated_at
+    clock.advance(minutes=10)
+    assert sync.handle(beneficiary_event("updated", ACTIVE, clock.now)).beneficiary_written is False
+    assert stores.payment_sources.beneficiaries_of(CUSTOMER, SOURCE)[0].updated_at == stored_at
+    clock.advance(seconds=NOT_FOUND_GRACE.total_seconds() - 600 - 1)
+    assert sync.handle(updated_event(clock.now)).beneficiaries_removed == 0
+    clock.advance(seconds=1)
+    assert sync.handle(updated_event(clock.now)).beneficiaries_removed == 1
+
+
 # ---------- Lean's 404 ----------
 def test_a_404_within_the_grace_is_retried_and_stores_nothing(sync, stores, clock):
     event = beneficiary_event("created", AWAITING_COOL_OFF, clock.now - NOT_FOUND_GRACE + timedelta(seconds=1))

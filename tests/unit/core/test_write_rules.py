@@ -224,3 +224,41 @@ def test_a_sync_that_changes_nothing_stored_makes_no_write_and_no_stream_record(
     assert len(stream_records(aws)) == records
     rec.apply("updated", samples.ACTIVE, samples.ACTIVE)  # a change is written, and streamed
     assert rec.item()["status"] == samples.ACTIVE and len(stream_records(aws)) == records + 1
+
+
+class CountingClient:
+    """A DynamoDB client that records the writes made through it."""
+
+    def __init__(self, client: Any):
+        self.client, self.writes = client, []
+
+    def __getattr__(self, name: str) -> Any:
+        call = getattr(self.client, name)
+        if name not in ("update_item", "put_item"):
+            return call
+
+        def recorded(**kwargs: Any) -> Any:
+            self.writes.append(name)
+            return call(**kwargs)
+
+        return recorded
+
+
+def test_a_refused_write_is_one_request_and_a_revival_two(aws):
+    """A decision with two possible writes (an activation, or a revival) tries the second only when the item the
+    first was refused by meets its condition: a duplicate costs one refused write, as a single-write rule would."""
+    from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite, StatusDecision
+
+    client = CountingClient(aws["clients"]["dynamodb"])
+    store = DynamoPaymentSources(Table(aws["refs"]["Table"], client))
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    who = BeneficiaryIdentity("c1", "p1", "b1")
+    active = BeneficiaryWrite(who, StatusDecision("ACTIVE", True), "e1", "payment_source.beneficiary.updated", None)
+    assert store.apply_beneficiary(active, now) is True
+    client.writes.clear()
+    assert store.apply_beneficiary(active, now) is False
+    assert client.writes == ["update_item"]
+    store.mark_beneficiary("c1", "p1", "b1", "REMOVED", "not_listed_by_lean", now)
+    client.writes.clear()
+    assert store.apply_beneficiary(active, now) is True  # revived: the activation refused, the revival made
+    assert client.writes == ["update_item", "update_item"]
