@@ -4,8 +4,8 @@ write (moto reports a fixed figure): what AWS bills, by its published sizing rul
 - Writes: 1 WRU per KB of the larger of the item before and after; a write whose condition failed (a write rule
   refused it, or it would have changed nothing) still costs 1 WRU per KB of the stored item, at least 1, and writes
   no index (Developer Guide, "DynamoDB read and write operations": a failed conditional write consumes write units
-  by the item's size); each write into, out of or inside a global secondary index (both of ours project ALL attributes) costs
-  1 WRU per KB again, 2 when the index key changes; a transaction costs twice.
+  by the item's size); each write into, out of or inside a global secondary index (both of ours project ALL
+  attributes) costs 1 WRU per KB again, 2 when the index key changes; a transaction costs twice.
 - Reads: 1 RRU per 4 KB read with strong consistency, half that eventually consistent; a Query by the total size
   of the items it returns.
 """
