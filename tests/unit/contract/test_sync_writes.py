@@ -139,6 +139,15 @@ def test_deleted_is_final(backend: Backend):
     assert status_of(backend) == DELETED
 
 
+def test_deleted_is_final_for_a_beneficiary_that_was_active(backend: Backend):
+    store = backend.payment_sources
+    store.apply_beneficiary(write(ACTIVE, cool_off_seen=True), NOW)
+    store.mark_payment_source_deleted(CUSTOMER, SOURCE, "USER_REQUESTED", NOW)
+    assert store.apply_beneficiary(write(ACTIVE, cool_off_seen=True), LATER) is False  # a read listing it: no revival
+    assert store.apply_beneficiary(write(ACTIVE, cool_off_seen=False), LATER) is False
+    assert status_of(backend) == DELETED
+
+
 def test_removal_is_the_one_way_back_from_active(backend: Backend):
     store = backend.payment_sources
     store.apply_beneficiary(write(ACTIVE, cool_off_seen=True), NOW)

@@ -100,7 +100,7 @@ def _activation_plans(
     activation = WritePlan(when, sets, keeps, (*removes, RECHECK_AT), stamps)
     if not write.seen_in_api:
         return (activation,)
-    revived = WritePlan(revival, lean_says, removes=(*removes, RECHECK_AT), stamps=stamps)
+    revived = WritePlan(AllOf((not_final, revival)), lean_says, removes=(*removes, RECHECK_AT), stamps=stamps)
     return activation, revived
 
 
