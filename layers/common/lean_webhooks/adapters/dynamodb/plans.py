@@ -68,7 +68,7 @@ class _Expression:
                 attribute = self.name(name)
                 return f"attribute_not_exists({attribute}) OR {attribute} <> {self.value(value)}", "OR"
             case Not(inner):
-                return f"NOT {self._operand(inner, ('OR', 'AND'))}", "NOT"
+                return f"NOT {self._operand(inner, ('OR', 'AND', 'NOT'))}", "NOT"
             case AnyOf(parts) | AllOf(parts) if len(parts) == 1:
                 return self._condition(parts[0])
             case AnyOf(parts):
