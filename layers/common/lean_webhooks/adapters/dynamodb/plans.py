@@ -97,7 +97,9 @@ def render(plan: WritePlan, item_key: dict[str, Any]) -> dict[str, Any]:
         request: dict[str, Any] = {"Item": to_item({**keys, **plan.sets, **plan.stamps})}
     else:
         request = {"Key": item_key, "UpdateExpression": expression.update(plan)}
-    request.update(ConditionExpression=condition, ExpressionAttributeNames=expression.names)
+    request["ConditionExpression"] = condition
+    if expression.names:
+        request["ExpressionAttributeNames"] = expression.names
     if expression.values:
         request["ExpressionAttributeValues"] = to_values(expression.values)
     return request
