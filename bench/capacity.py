@@ -1,11 +1,13 @@
 """DynamoDB on-demand request units of the calls a flow makes, from the items' real sizes before and after each
 write (moto reports a fixed figure): what AWS bills, by its published sizing rules.
 
-- Writes: 1 WRU per KB of the larger of the item before and after; a write whose condition failed still costs
-  1 WRU; a write that puts an item into or takes it out of a global secondary index costs 1 WRU per KB of its index
-  entry (the keys and the attributes the template projects) again, a delete plus a put when the index key changes,
-  and nothing when neither the index keys nor a projected attribute change (DynamoDB developer guide, "Global
-  secondary indexes", GSI.html#GSI.Writes); a transaction costs twice.
+- Writes: 1 WRU per KB of the larger of the item before and after; a write whose condition failed (a write rule
+  refused it, or it would have changed nothing) still costs 1 WRU per KB of the stored item, at least 1, and writes
+  no index (Developer Guide, "DynamoDB read and write operations": a failed conditional write consumes write units
+  by the item's size); a write that puts an item into or takes it out of a global secondary index costs 1 WRU per
+  KB of its index entry (the keys and the attributes the template projects) again, a delete plus a put when the
+  index key changes, and nothing when neither the index keys nor a projected attribute change (DynamoDB developer
+  guide, "Global secondary indexes", GSI.html#GSI.Writes); a transaction costs twice.
 - Reads: 1 RRU per 4 KB read with strong consistency, half that eventually consistent; a Query by the total size
   of the items it returns.
 """
@@ -65,7 +67,7 @@ def _kb(size: int) -> int:
 def write_units(old: dict[str, Any] | None, new: dict[str, Any] | None, failed: bool = False) -> float:
     """WRU of one write that turned `old` into `new` (either None when absent)."""
     if failed:
-        return 1.0
+        return float(_kb(item_size(old)))
     units = _kb(max(item_size(old), item_size(new)))
     for keys, projected in INDEXES:
         before, after = _entry(old, keys, projected), _entry(new, keys, projected)

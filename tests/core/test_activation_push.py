@@ -220,10 +220,10 @@ def test_an_activation_stays_unsettled_after_a_failure(push, stores, platform, c
 
 def test_settling_the_pushed_activation_spares_a_later_one(push, stores, platform, clock: FakeClock):
     register(stores, platform, clock, "phone")
-    activate(stores, clock)
+    seen_active = BeneficiaryWrite(IDENTITY, StatusDecision(ACTIVE, False), "e0", "refresh", None)
+    stores.payment_sources.apply_beneficiary(seen_active, clock.now)  # a refresh saw it active first
     pushed_for = iso(clock.now)
-    stores.payment_sources.mark_beneficiary(CUSTOMER, SOURCE, BENEFICIARY, "REMOVED", "not_listed_by_lean", clock.now)
     clock.advance(minutes=1)
-    activate(stores, clock)  # listed again: a new activation, its own pushes to come
+    activate(stores, clock)  # the evidence of a cool-off, late: a new activation, its own pushes to come
     push.push(ACTIVATION, activated_at=pushed_for)
     assert unsettled(stores, clock) == [BENEFICIARY]

@@ -84,7 +84,7 @@ def test_a_beneficiary_stored_for_the_first_time_is_added(status, expected):
     ("before", "after", "expected"),
     [
         (AWAITING_COOL_OFF, ACTIVE, [BENEFICIARY_CHARGEABLE]),
-        (REMOVED, ACTIVE, [BENEFICIARY_CHARGEABLE]),
+        (REMOVED, ACTIVE, [BENEFICIARY_CHARGEABLE]),  # removed while awaiting: its first activation
         (ACTIVE, REMOVED, [BENEFICIARY_REMOVED]),
         (AWAITING_COOL_OFF, REMOVED, [BENEFICIARY_REMOVED]),
         (ACTIVE, ACTIVE, []),  # a rewrite (a settled push, a recheck) is no transition
@@ -96,6 +96,17 @@ def test_a_beneficiary_stored_for_the_first_time_is_added(status, expected):
 )
 def test_a_modified_beneficiary_makes_an_event_per_transition(before, after, expected):
     assert types(change("MODIFY", beneficiary(before), beneficiary(after))) == expected
+
+
+def test_a_revival_announces_no_second_chargeable():
+    """A beneficiary that was ACTIVE (chargeable announced), then REMOVED by a read, and listed again by a later
+    one: the write rules keep its `activated_at`, and nothing is announced but the removal before."""
+    first = {"activated_at": AT, "cool_off_seen": True}
+    removed = beneficiary(REMOVED, status_reason="not_listed_by_lean", **first)
+    assert types(change("MODIFY", removed, beneficiary(ACTIVE, **first))) == []
+    evidence_came_late = {"activated_at": "2026-12-30T10:00:00.000000Z", "cool_off_seen": True}  # a new activation
+    lacked = beneficiary(REMOVED, activated_at=AT, cool_off_seen=False)
+    assert types(change("MODIFY", lacked, beneficiary(ACTIVE, **evidence_came_late))) == []  # chargeable before
 
 
 def chargeable_after_cool_off(old: dict | None, new: dict) -> bool | None:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from lean_webhooks.core.cool_off_recovery import CoolOffRecovery
-from lean_webhooks.core.status_rules import decide_status, is_push_worthy_activation, recheck_time
+from lean_webhooks.core.status_rules import decide_status, is_push_worthy_activation, is_revival, recheck_time
 from lean_webhooks.core.sync import SyncOutcome
 from lean_webhooks.models.errors import LeanServerError
 from lean_webhooks.models.items import ErasureRecord, StoredBeneficiary, StoredPaymentSource
@@ -109,3 +109,18 @@ def test_evidence_of_a_cool_off_that_comes_late_makes_an_active_beneficiary_push
 @pytest.mark.parametrize("status", [ACTIVE, AWAITING_COOL_OFF, REMOVED, DELETED, "SOMETHING_NEW"])
 def test_without_an_api_read_the_webhooks_status_is_kept(status):
     assert decide_status(is_update=False, webhook_status=status, api_status=None).status == status
+
+
+def test_a_revival_is_no_new_activation():
+    """A read marked it REMOVED, a later read lists it: the write rules keep the activation it had."""
+    first = replace(ACTIVATED, activated_at="2026-10-01T10:00:00.000000Z")
+    removed = replace(first, status=REMOVED)
+    assert is_push_worthy_activation(removed, first) is False  # revived, however much later
+    assert is_revival(REMOVED, first.activated_at, first.activated_at) is True
+    never_active = replace(ACTIVATED, status=REMOVED)
+    assert is_push_worthy_activation(never_active, first) is True  # removed while awaiting: its first activation
+    lacked_evidence = replace(first, status=REMOVED, cool_off_seen=False)
+    evidenced = replace(ACTIVATED, activated_at="2026-11-29T12:00:00.000000Z")
+    assert is_push_worthy_activation(lacked_evidence, evidenced) is True  # never pushed: a new activation
+    late_evidence = replace(first, cool_off_seen=False)
+    assert is_push_worthy_activation(late_evidence, replace(first, cool_off_seen=True)) is True  # not a revival

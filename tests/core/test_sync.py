@@ -136,6 +136,41 @@ def test_a_removed_beneficiary_is_revived_only_when_lean_lists_it(sync, lean, st
     assert stored(stores) == {BENEFICIARY: ACTIVE}
 
 
+def test_a_beneficiary_revived_by_a_read_is_neither_pushed_nor_announced_chargeable_again(sync, lean, stores, clock):
+    """Activated after its cool-off (one push, one `Beneficiary Chargeable`), marked REMOVED by a re-sync that no
+    longer lists it, listed again by a re-sync 40 days later (its push markers long expired): ACTIVE again, with
+    nothing new to push or announce."""
+    lean_lists(lean, (BENEFICIARY, AWAITING_COOL_OFF, None))
+    sync.handle(beneficiary_event("created", AWAITING_COOL_OFF, clock.now))
+    lean_lists(lean, (BENEFICIARY, ACTIVE, None))
+    sync.handle(beneficiary_event("updated", ACTIVE, clock.now))
+    activated_at = stores.payment_sources.beneficiaries_of(CUSTOMER, SOURCE)[0].activated_at
+    clock.advance(minutes=20)
+    lean_lists(lean)
+    assert sync.handle(updated_event(clock.now)).beneficiaries_removed == 1
+    clock.advance(days=40)
+    lean_lists(lean, (BENEFICIARY, ACTIVE, None))
+    sync.handle(updated_event(clock.now))
+    sync.handle(beneficiary_event("updated", ACTIVE, clock.now))  # and a late webhook saying the same
+    (revived,) = stores.payment_sources.beneficiaries_of(CUSTOMER, SOURCE)
+    assert (revived.status, revived.activated_at) == (ACTIVE, activated_at)
+    transitions = [e.detail_type for change in stores.table.changes for e in domain_events(change)]
+    assert transitions.count("Beneficiary Chargeable") == 1 and pushes(stores) == 1
+    assert stores.payment_sources.unsettled_activations(clock.now - timedelta(days=1), clock.now, 10) == []
+
+
+def test_a_beneficiary_removed_before_its_activation_is_activated_when_listed_again(sync, lean, stores, clock):
+    lean_lists(lean, (BENEFICIARY, AWAITING_COOL_OFF, None))
+    sync.handle(beneficiary_event("created", AWAITING_COOL_OFF, clock.now))
+    clock.advance(minutes=20)
+    lean_lists(lean)
+    sync.handle(updated_event(clock.now))
+    lean_lists(lean, (BENEFICIARY, ACTIVE, None))
+    sync.handle(updated_event(clock.now))
+    transitions = [e.detail_type for change in stores.table.changes for e in domain_events(change)]
+    assert transitions.count("Beneficiary Chargeable") == 1 and pushes(stores) == 1  # its first activation
+
+
 # ---------- payment_source.updated ----------
 def test_an_update_resyncs_every_beneficiary_lean_lists(sync, lean, stores, clock):
     expiry = clock.now + timedelta(hours=3)
@@ -159,6 +194,21 @@ def test_a_beneficiary_lean_stopped_listing_is_removed_only_after_the_grace(sync
     (removed,) = [b for b in stores.payment_sources.beneficiaries_of(CUSTOMER, SOURCE) if b.status == REMOVED]
     assert removed.status_reason == NOT_LISTED_REASON
     assert sync.handle(updated_event(clock.now)).beneficiaries_removed == 0  # once
+
+
+def test_the_removal_grace_runs_from_the_last_change_stored(sync, lean, stores, clock):
+    """`updated_at` is written only with a change: a duplicate that changes nothing leaves the grace where the
+    beneficiary's state was stored."""
+    lean_lists(lean)  # Lean's API lags its webhook
+    sync.handle(beneficiary_event("updated", ACTIVE, clock.now))
+    stored_at = stores.payment_sources.beneficiaries_of(CUSTOMER, SOURCE)[0].updated_at
+    clock.advance(minutes=10)
+    assert sync.handle(beneficiary_event("updated", ACTIVE, clock.now)).beneficiary_written is False
+    assert stores.payment_sources.beneficiaries_of(CUSTOMER, SOURCE)[0].updated_at == stored_at
+    clock.advance(seconds=NOT_FOUND_GRACE.total_seconds() - 600 - 1)
+    assert sync.handle(updated_event(clock.now)).beneficiaries_removed == 0
+    clock.advance(seconds=1)
+    assert sync.handle(updated_event(clock.now)).beneficiaries_removed == 1
 
 
 # ---------- Lean's 404 ----------

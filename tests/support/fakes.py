@@ -1,6 +1,7 @@
 """In-memory fakes of the ports of `lean_webhooks.core.ports`, for fast tests of the use cases (tests/core).
 
-Each storage fake keeps the rules its DynamoDB adapter writes as condition expressions, and the contract suite
+Each storage fake keeps the rules its DynamoDB adapter writes as condition expressions (the payment sources' fake
+keeps none: it evaluates the write plans of `core.write_rules` that its adapter renders), and the contract suite
 (tests/unit/contract) holds fake and adapter to the same behaviour. What is here:
 
 - `FakeClock`: time that moves only when a test, or an injected sleep, moves it.
@@ -56,7 +57,16 @@ from lean_webhooks.adapters.dynamodb.keys import (
     refresh_claim,
     refresh_marker_item,
     stored_item,
+    stored_plan,
     stored_value,
+)
+from lean_webhooks.core.write_rules import (
+    beneficiary_plans,
+    marking_plan,
+    payment_source_deleted_plan,
+    payment_source_plan,
+    recheck_plan,
+    settling_plan,
 )
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
 from lean_webhooks.models.devices import DeviceRecord
@@ -67,9 +77,10 @@ from lean_webhooks.models.ledger import SYNCED
 from lean_webhooks.models.payment_source import LeanPaymentSource
 from lean_webhooks.models.push import Claim, ClaimResult
 from lean_webhooks.models.refresh import PaymentSourceListing, RefreshClaim, RefreshState, readable_id
-from lean_webhooks.models.statuses import ACTIVE, AWAITING_COOL_OFF, DELETED, REMOVED
+from lean_webhooks.models.statuses import DELETED
 from lean_webhooks.models.timestamps import from_iso, iso, parse_rfc3339
 from lean_webhooks.models.webhook import EventsPage
+from lean_webhooks.models.write_plan import WritePlan, holds
 
 START = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 APP_ID = "2c9280887230f322017231b408cf0007"  # an opaque Lean app id, in the format of Lean's own example
@@ -165,6 +176,21 @@ class InMemoryTable:
             item.pop(name, None)
         self._write((pk, sk), item)
 
+    def write_first(self, pk: str, sk: str, entity: str, plans: Iterable[WritePlan]) -> bool:
+        """Make the first write plan (`core.write_rules`, in the table's names: `keys.stored_plan`) whose condition
+        the item meets, as the DynamoDB adapter does; False when none does."""
+        old = self.get(pk, sk)
+        for plan in (stored_plan(p, entity) for p in plans):
+            if holds(plan.condition, old):
+                item = {"pk": pk, "sk": sk} if plan.replace or old is None else old
+                item.update(stored({**plan.sets, **plan.stamps}))
+                item.update({k: stored(v) for k, v in plan.keeps.items() if k not in item})
+                for name in plan.removes:
+                    item.pop(name, None)
+                self._write((pk, sk), item)
+                return True
+        return False
+
     def delete(self, pk: str, sk: str) -> dict[str, Any] | None:
         """Delete the item; returns what was stored, or None."""
         return self._write((pk, sk), None)
@@ -212,72 +238,22 @@ class InMemoryTable:
 
 # ---------- payment sources and beneficiaries ----------
 class InMemoryPaymentSources(Breakable):
-    """DynamoPaymentSources in memory: the sync's writes under the write rules, the recovery index (gsi1), the
-    activations index (gsi2, one partition per UTC day) and the reads."""
+    """DynamoPaymentSources in memory: the write rules' plans (`core.write_rules`) evaluated by the table, the
+    recovery index (gsi1), the activations index (gsi2, one partition per UTC day) and the reads."""
 
     def __init__(self, table: InMemoryTable):
         super().__init__()
         self.table = table
 
     def put_payment_source(self, source: LeanPaymentSource, fetched_at: datetime) -> bool:
-        """Unless unchanged (content hash), deleted, or a newer read is stored."""
         self._maybe_fail("put_payment_source")
         content, digest = payment_source_content(source)
         pk, sk = customer_pk(source.customer_id), payment_source_sk(source.id)
-        existing = self.table.get(pk, sk)
-        if existing is not None and ("deleted_at" in existing or existing.get("content_hash") == digest):
-            return False
-        at = iso(fetched_at)
-        if existing is not None and not ("fetched_at" in existing and existing["fetched_at"] <= at):
-            return False  # never over a newer read
-        self.table.put(
-            {"pk": pk, "sk": sk, "entity": PAYMENT_SOURCE, **content, "content_hash": digest, "fetched_at": at}
-        )
-        return True
+        return self.table.write_first(pk, sk, PAYMENT_SOURCE, [payment_source_plan(content, digest, fetched_at)])
 
     def apply_beneficiary(self, write: BeneficiaryWrite, now: datetime) -> bool:
-        """False when the stored status is ACTIVE or DELETED, or REMOVED and Lean's answer does not list it; but an
-        ACTIVE item stored without evidence of a cool-off takes an ACTIVE write that carries it (once)."""
         self._maybe_fail("apply_beneficiary")
-        decision, identity = write.decision, write.identity
-        pk, sk = customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)
-        existing = self.table.get(pk, sk) or {}
-        final = {ACTIVE, DELETED} | (set() if write.seen_in_api else {REMOVED})
-        late_evidence = (
-            decision.status == ACTIVE
-            and decision.cool_off_seen
-            and existing.get("status") == ACTIVE
-            and existing.get("cool_off_seen") is False
-        )
-        if "status" in existing and existing["status"] in final and not late_evidence:
-            return False
-        sets: dict[str, Any] = {
-            "status": decision.status,
-            "entity": BENEFICIARY,
-            "customer_id": identity.customer_id,
-            "payment_source_id": identity.payment_source_id,
-            "beneficiary_id": identity.beneficiary_id,
-            "updated_at": iso(now),
-            "last_event_id": write.event_id,
-            "last_event_type": write.event_type,
-        }
-        removes = ["recheck_failures", "recheck_parked_at"]
-        for name in ("payment_destination_id", "bank_identifier"):
-            if getattr(write, name):
-                sets[name] = getattr(write, name)
-        if write.cool_off_expiry is not None:
-            sets["cool_off_expiry"] = iso(write.cool_off_expiry)
-        if decision.status == ACTIVE:
-            seen = True if decision.cool_off_seen else existing.get("cool_off_seen", decision.cool_off_seen)
-            sets["cool_off_seen"] = seen  # evidence is set; without it, if_not_exists
-            sets.update(activated_at=iso(now), gsi2pk=activations_pk(iso(now)[:10]), gsi2sk=iso(now))
-            removes += ["gsi1pk", "gsi1sk"]
-        elif decision.status == AWAITING_COOL_OFF and write.recheck_at is not None:
-            sets.update(cool_off_seen=True, gsi1pk=AWAITING_INDEX_PK, gsi1sk=iso(write.recheck_at))
-        else:
-            removes += ["gsi1pk", "gsi1sk"]
-        self.table.update(pk, sk, sets, removes)
-        return True
+        return self.table.write_first(*_key(write.identity), BENEFICIARY, beneficiary_plans(write, now))
 
     def list_for_customer(self, customer_id: str) -> list[StoredPaymentSource]:
         """Payment sources with their beneficiaries nested; deleted ones left out."""
@@ -292,37 +268,14 @@ class InMemoryPaymentSources(Breakable):
     def mark_beneficiary(
         self, customer_id: str, payment_source_id: str, beneficiary_id: str, status: str, reason: str, now: datetime
     ) -> bool:
-        """REMOVED or DELETED, out of both indexes; a DELETED one stays deleted; False when nothing changed."""
         self._maybe_fail("mark_beneficiary")
         pk, sk = customer_pk(customer_id), beneficiary_sk(payment_source_id, beneficiary_id)
-        existing = self.table.get(pk, sk)
-        if existing is None or "status" not in existing or existing["status"] in (DELETED, status):
-            return False
-        self.table.update(
-            pk,
-            sk,
-            {"status": status, "status_reason": reason, "updated_at": iso(now)},
-            ["gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"],
-        )
-        return True
+        return self.table.write_first(pk, sk, BENEFICIARY, [marking_plan(status, reason, now)])
 
     def mark_payment_source_deleted(self, customer_id: str, payment_source_id: str, reason: str, now: datetime) -> int:
-        """The payment source item deleted (created if absent; the first deletion's time and reason kept), each
-        stored beneficiary DELETED; returns how many beneficiaries changed."""
         self._maybe_fail("mark_payment_source_deleted")
-        pk, sk = customer_pk(customer_id), payment_source_sk(payment_source_id)
-        existing = self.table.get(pk, sk) or {}
-        self.table.update(
-            pk,
-            sk,
-            {
-                "entity": PAYMENT_SOURCE,
-                "customer_id": customer_id,
-                "payment_source_id": payment_source_id,
-                "deleted_at": existing.get("deleted_at", iso(now)),
-                "deleted_reason": existing.get("deleted_reason", reason),
-            },
-        )
+        plan = payment_source_deleted_plan(customer_id, payment_source_id, reason, now)
+        self.table.write_first(customer_pk(customer_id), payment_source_sk(payment_source_id), PAYMENT_SOURCE, [plan])
         return sum(
             self.mark_beneficiary(customer_id, payment_source_id, ben.beneficiary_id, DELETED, reason, now)
             for ben in self.beneficiaries_of(customer_id, payment_source_id)
@@ -336,18 +289,8 @@ class InMemoryPaymentSources(Breakable):
     def defer_recheck(
         self, identity: BeneficiaryIdentity, failures: int, recheck_at: datetime | None, now: datetime
     ) -> bool:
-        """Only while awaiting: look again at `recheck_at`, or (None) park it out of the recovery index."""
         self._maybe_fail("defer_recheck")
-        pk, sk = customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)
-        existing = self.table.get(pk, sk)
-        if existing is None or existing.get("status") != AWAITING_COOL_OFF:
-            return False
-        if recheck_at is None:
-            parked = {"recheck_failures": failures, "recheck_parked_at": iso(now)}
-            self.table.update(pk, sk, parked, ["gsi1pk", "gsi1sk"])
-        else:
-            self.table.update(pk, sk, {"recheck_failures": failures, "gsi1sk": iso(recheck_at)})
-        return True
+        return self.table.write_first(*_key(identity), BENEFICIARY, [recheck_plan(failures, recheck_at, now)])
 
     def unsettled_activations(self, since: datetime, until: datetime, limit: int) -> list[StoredBeneficiary]:
         """One partition per UTC day of `since`..`until`, at most `limit` in all."""
@@ -362,22 +305,12 @@ class InMemoryPaymentSources(Breakable):
     def settle_activation(
         self, identity: BeneficiaryIdentity, now: datetime, activated_at: str | None = None, abandoned: bool = False
     ) -> bool:
-        """Out of the activations index: with `activated_at`, only while the item holds that activation;
-        `abandoned` only while it is in the index."""
         self._maybe_fail("settle_activation")
-        pk, sk = customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)
-        existing = self.table.get(pk, sk)
-        if activated_at is not None:
-            holds = existing is not None and existing.get("gsi2sk") == activated_at
-        elif abandoned:
-            holds = existing is not None and "gsi2pk" in existing
-        else:
-            holds = existing is not None
-        if not holds:
-            return False
-        stamp = "pushes_abandoned_at" if abandoned else "pushes_settled_at"
-        self.table.update(pk, sk, {stamp: iso(now)}, ["gsi2pk", "gsi2sk"])
-        return True
+        return self.table.write_first(*_key(identity), BENEFICIARY, [settling_plan(now, activated_at, abandoned)])
+
+
+def _key(identity: BeneficiaryIdentity) -> Key:
+    return customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)
 
 
 # ---------- devices ----------

@@ -74,13 +74,40 @@ def test_settling_a_beneficiary_never_stored_changes_nothing(backend: Backend):
 
 def test_settling_the_pushed_activation_spares_a_later_one(backend: Backend):
     store = backend.payment_sources
-    activate(backend, BENEFICIARY, NOW)
-    store.mark_beneficiary(CUSTOMER, SOURCE, BENEFICIARY, REMOVED, "not_listed_by_lean", NOW + HOUR)
-    store.apply_beneficiary(write(ACTIVE, cool_off_seen=True), NOW + 2 * HOUR)  # listed again: a new activation
+    store.apply_beneficiary(write(ACTIVE, cool_off_seen=False), NOW)  # a refresh saw it active first
+    store.apply_beneficiary(write(ACTIVE, cool_off_seen=True), NOW + 2 * HOUR)  # late evidence: a new activation
     assert store.settle_activation(identity(), NOW + 3 * HOUR, activated_at=iso(NOW)) is False
     assert unsettled(backend, NOW, NOW + 3 * HOUR) == [BENEFICIARY]
     assert store.settle_activation(identity(), NOW + 3 * HOUR, activated_at=iso(NOW + 2 * HOUR)) is True
     assert unsettled(backend, NOW, NOW + 3 * HOUR) == []
+
+
+def test_a_revival_keeps_its_activation_and_stays_out_of_the_index(backend: Backend):
+    """A read lists again a beneficiary it had marked REMOVED after its activation was pushed: ACTIVE again, with
+    the activation it had; nothing for the push reconciliation to push, however much later."""
+    store = backend.payment_sources
+    activate(backend, BENEFICIARY, NOW)
+    assert store.settle_activation(identity(), NOW + HOUR, activated_at=iso(NOW)) is True  # pushed
+    store.mark_beneficiary(CUSTOMER, SOURCE, BENEFICIARY, REMOVED, "not_listed_by_lean", NOW + HOUR)
+    revived_at = NOW + timedelta(days=40)  # past the push markers' 30 days
+    assert store.apply_beneficiary(write(ACTIVE, cool_off_seen=True), revived_at) is True
+    (ben,) = store.beneficiaries_of(CUSTOMER, SOURCE)
+    assert (ben.status, ben.activated_at, ben.status_reason) == (ACTIVE, iso(NOW), None)
+    assert unsettled(backend, revived_at - HOUR, revived_at + HOUR) == []
+    assert store.apply_beneficiary(write(ACTIVE, cool_off_seen=True), revived_at + HOUR) is False  # and once
+
+
+def test_a_revival_bringing_the_evidence_its_activation_lacked_is_a_new_activation(backend: Backend):
+    store = backend.payment_sources
+    store.apply_beneficiary(write(ACTIVE, cool_off_seen=False), NOW)  # never pushed: no evidence of a cool-off
+    store.mark_beneficiary(CUSTOMER, SOURCE, BENEFICIARY, REMOVED, "not_listed_by_lean", NOW + HOUR)
+    assert store.apply_beneficiary(write(ACTIVE, cool_off_seen=False), NOW + 2 * HOUR) is True  # revived as it was
+    (ben,) = store.beneficiaries_of(CUSTOMER, SOURCE)
+    assert (ben.status, ben.activated_at, ben.cool_off_seen) == (ACTIVE, iso(NOW), False)
+    assert store.apply_beneficiary(write(ACTIVE, cool_off_seen=True), NOW + 3 * HOUR) is True  # then the evidence
+    (ben,) = store.beneficiaries_of(CUSTOMER, SOURCE)
+    assert (ben.activated_at, ben.cool_off_seen) == (iso(NOW + 3 * HOUR), True)
+    assert unsettled(backend, NOW + 3 * HOUR, NOW + 3 * HOUR) == [BENEFICIARY]
 
 
 def test_an_abandoned_activation_leaves_the_index_once(backend: Backend):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from lean_webhooks.models.items import ItemKind
 from lean_webhooks.models.statuses import ACTIVE, AWAITING_COOL_OFF, DELETED, REMOVED
 from lean_webhooks.models.timestamps import iso
@@ -138,6 +140,15 @@ def test_deleted_is_final(backend: Backend):
     assert status_of(backend) == DELETED
 
 
+def test_deleted_is_final_for_a_beneficiary_that_was_active(backend: Backend):
+    store = backend.payment_sources
+    store.apply_beneficiary(write(ACTIVE, cool_off_seen=True), NOW)
+    store.mark_payment_source_deleted(CUSTOMER, SOURCE, "USER_REQUESTED", NOW)
+    assert store.apply_beneficiary(write(ACTIVE, cool_off_seen=True), LATER) is False  # a read listing it: no revival
+    assert store.apply_beneficiary(write(ACTIVE, cool_off_seen=False), LATER) is False
+    assert status_of(backend) == DELETED
+
+
 def test_removal_is_the_one_way_back_from_active(backend: Backend):
     store = backend.payment_sources
     store.apply_beneficiary(write(ACTIVE, cool_off_seen=True), NOW)
@@ -214,3 +225,44 @@ def test_an_active_beneficiary_stored_without_cool_off_evidence_takes_it_once_an
     assert [b.beneficiary_id for b in store.unsettled_activations(LATER, LATER, 10)] == [BENEFICIARY]
     assert store.apply_beneficiary(write(ACTIVE, cool_off_seen=True, event_id="again"), LATER) is False  # once
     assert store.apply_beneficiary(write(AWAITING_COOL_OFF), LATER) is False  # and never back
+
+
+# ---------- writes that change nothing ----------
+AWAITING_AS_READ = {
+    "cool_off_expiry": NOW + timedelta(hours=20),
+    "recheck_at": NOW + timedelta(hours=20),
+    "payment_destination_id": "dest-1",
+    "bank_identifier": "ENBD_UAE",
+}
+
+
+def test_a_write_that_changes_nothing_stored_is_not_made(backend: Backend):
+    """A refresh stored the beneficiary; the `beneficiary.created` sync that follows decides the same state: its
+    write is refused, and the audit fields keep the write that made the state."""
+    store = backend.payment_sources
+    assert store.apply_beneficiary(write(AWAITING_COOL_OFF, event_id="refresh", **AWAITING_AS_READ), NOW) is True
+    assert store.apply_beneficiary(write(AWAITING_COOL_OFF, event_id="created", **AWAITING_AS_READ), LATER) is False
+    assert store.apply_beneficiary(write("SUSPENDED_BY_BANK", who=identity("b2")), NOW) is True
+    assert store.apply_beneficiary(write("SUSPENDED_BY_BANK", who=identity("b2")), LATER) is False
+    assert {b.beneficiary_id: b.updated_at for b in store.beneficiaries_of(CUSTOMER, SOURCE)} == {
+        BENEFICIARY: iso(NOW),
+        "b2": iso(NOW),
+    }
+    store.mark_payment_source_deleted(CUSTOMER, SOURCE, "USER_REQUESTED", NOW)
+    assert store.mark_payment_source_deleted(CUSTOMER, SOURCE, "USER_REQUESTED", LATER) == 0
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        {"cool_off_expiry": NOW + timedelta(hours=21)},
+        {"recheck_at": NOW + timedelta(hours=1)},  # the recovery's re-read moves it in the index
+        {"payment_destination_id": "dest-2"},
+        {"bank_identifier": "OTHER_BANK"},
+    ],
+)
+def test_a_write_that_changes_one_stored_fact_is_made(backend: Backend, changed):
+    store = backend.payment_sources
+    store.apply_beneficiary(write(AWAITING_COOL_OFF, **AWAITING_AS_READ), NOW)
+    assert store.apply_beneficiary(write(AWAITING_COOL_OFF, **{**AWAITING_AS_READ, **changed}), LATER) is True
+    assert the_beneficiary(backend).updated_at == iso(LATER)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,13 +26,18 @@ MISSING = "MISSING"  # Lean's API does not list the beneficiary (yet)
 
 
 class FakeLean:
-    """Answers with a payment source whose beneficiary has the status the test chose for this call."""
+    """Answers with a payment source whose beneficiary has the status the test chose for this call (the same answer,
+    cool-off expiry included, for every call with that status, as Lean's API gives)."""
 
     def __init__(self, flow: dict[str, str], app_id: str = local_app_id()):
         self.flow, self.app_id, self.status = flow, app_id, samples.AWAITING
+        self._answers: dict[tuple[str, str], dict] = {}
 
     def get_payment_source(self, customer_id: str, payment_source_id: str) -> LeanPaymentSource:
-        data = samples.payment_source(self.flow, self.app_id, self.status)
+        answer = (self.app_id, self.status)
+        if answer not in self._answers:
+            self._answers[answer] = samples.payment_source(self.flow, self.app_id, self.status)
+        data = copy.deepcopy(self._answers[answer])
         if self.status == MISSING:
             data["beneficiaries"] = []
         return LeanPaymentSource.model_validate(data)
@@ -189,3 +196,69 @@ def test_a_stale_api_read_never_undoes_a_signed_active(stale):
     assert decide_status(
         is_update=False, webhook_status="SUSPENDED", api_status="AWAITING_BENEFICIARY_COOL_OFF"
     ).status == ("AWAITING_BENEFICIARY_COOL_OFF")
+
+
+def stream_records(aws) -> list[dict]:
+    """The table's stream records so far, read from moto's backend."""
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+    arn = aws["clients"]["dynamodb"].describe_table(TableName=aws["refs"]["Table"])["Table"]["LatestStreamArn"]
+    backend = dynamodbstreams_backends["123456789012"]["us-east-1"]
+    records: list[dict] = []
+    for shard in backend.describe_stream(arn)["Shards"]:
+        iterator = backend.get_shard_iterator(arn, shard["ShardId"], "TRIM_HORIZON")
+        records += backend.get_records(iterator.arn, 1000)["Records"]
+    return records
+
+
+def test_a_sync_that_changes_nothing_stored_makes_no_write_and_no_stream_record(aws):
+    """After a refresh stored the beneficiary, the `beneficiary.created` sync (and Lean's retries of it) read the
+    same state: the beneficiary's write is refused, so no item rewrite, no index write and no stream record."""
+    rec = Recorder(aws, samples.ids())
+    first = str(uuid.uuid4())
+    rec.apply("created", samples.AWAITING, samples.AWAITING, event_id=first)
+    item, records = rec.item(), len(stream_records(aws))
+    rec.apply("created", samples.AWAITING, samples.AWAITING)  # Lean's retry, or the Events API's copy
+    rec.apply("created", samples.AWAITING, samples.AWAITING)
+    assert rec.item() == item and item["last_event_id"] == first
+    assert len(stream_records(aws)) == records
+    rec.apply("updated", samples.ACTIVE, samples.ACTIVE)  # a change is written, and streamed
+    assert rec.item()["status"] == samples.ACTIVE and len(stream_records(aws)) == records + 1
+
+
+class CountingClient:
+    """A DynamoDB client that records the writes made through it."""
+
+    def __init__(self, client: Any):
+        self.client, self.writes = client, []
+
+    def __getattr__(self, name: str) -> Any:
+        call = getattr(self.client, name)
+        if name not in ("update_item", "put_item"):
+            return call
+
+        def recorded(**kwargs: Any) -> Any:
+            self.writes.append(name)
+            return call(**kwargs)
+
+        return recorded
+
+
+def test_a_refused_write_is_one_request_and_a_revival_two(aws):
+    """A decision with two possible writes (an activation, or a revival) tries the second only when the item the
+    first was refused by meets its condition: a duplicate costs one refused write, as a single-write rule would."""
+    from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite, StatusDecision
+
+    client = CountingClient(aws["clients"]["dynamodb"])
+    store = DynamoPaymentSources(Table(aws["refs"]["Table"], client))
+    now = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    who = BeneficiaryIdentity("c1", "p1", "b1")
+    active = BeneficiaryWrite(who, StatusDecision("ACTIVE", True), "e1", "payment_source.beneficiary.updated", None)
+    assert store.apply_beneficiary(active, now) is True
+    client.writes.clear()
+    assert store.apply_beneficiary(active, now) is False
+    assert client.writes == ["update_item"]
+    store.mark_beneficiary("c1", "p1", "b1", "REMOVED", "not_listed_by_lean", now)
+    client.writes.clear()
+    assert store.apply_beneficiary(active, now) is True  # revived: the activation refused, the revival made
+    assert client.writes == ["update_item", "update_item"]

@@ -68,7 +68,8 @@ def test_request_id_and_event_id_are_in_the_webhook_sync_and_push_logs(aws, load
             "sk": {"S": f"PAYMENT_SOURCE#{flow['payment_source_id']}#BENEFICIARY#{flow['beneficiary_id']}"},
         },
     )["Item"]
-    old = {**item, "status": {"S": "AWAITING_BENEFICIARY_COOL_OFF"}}
+    awaiting = {name: value for name, value in item.items() if name != "activated_at"}  # before its activation
+    old = {**awaiting, "status": {"S": "AWAITING_BENEFICIARY_COOL_OFF"}}
     notify.invoke({"Records": [stream_record(old, item)]})
     pushed = [line for line in log_lines(capsys.readouterr().out) if line["message"] == "activation pushed"]
     assert pushed[0]["event_id"] == envelope["event_id"]

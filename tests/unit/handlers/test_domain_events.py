@@ -122,6 +122,17 @@ def test_every_delivery_of_a_record_carries_the_same_event_ids(aws, load_functio
     )
 
 
+def test_a_revival_puts_no_second_chargeable_on_the_bus(aws, load_function):
+    """REMOVED by a read, listed again by a later one: the item keeps the activation it had, and the publisher
+    announces nothing (the filter cannot compare the two images: the function decides)."""
+    publisher = load_function("PublishDomainEventsFunction")
+    first = {"activated_at": "2026-10-01T10:00:00.000000Z", "cool_off_seen": True}
+    revival = stream_record(beneficiary("REMOVED", **first), beneficiary("ACTIVE", **first))
+    assert passes_filter(revival)
+    assert publisher.invoke({"Records": [revival]}) == {"batchItemFailures": []}
+    assert tapped(aws) == []
+
+
 class Refusing:
     """An EventBridge client that refuses every entry, as PutEvents reports it: 200 with FailedEntryCount."""
 

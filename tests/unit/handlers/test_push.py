@@ -275,6 +275,20 @@ def test_records_that_are_not_activations_push_nothing(aws, api, notify):
     assert len(endpoints(aws)[f"{CUSTOMER}/phone-1"].messages) == 0
 
 
+def test_a_revived_beneficiary_is_not_pushed_again(aws, api, notify):
+    """REMOVED by a read after its activation was pushed, listed again by a later read (its push markers may have
+    expired): the item keeps the activation it had, and the notifier pushes nothing."""
+    register(api)
+    revival = activation(old="REMOVED")
+    for image in ("OldImage", "NewImage"):
+        revival["dynamodb"][image]["activated_at"] = {"S": "2026-10-01T10:00:00.000000Z"}
+    assert notify.invoke({"Records": [revival]}) == {"batchItemFailures": []}
+    assert len(endpoints(aws)[f"{CUSTOMER}/phone-1"].messages) == 0
+    revival["dynamodb"]["NewImage"]["activated_at"] = {"S": "2026-12-01T10:00:00.000000Z"}  # a new activation
+    assert notify.invoke({"Records": [revival]}) == {"batchItemFailures": []}
+    assert len(endpoints(aws)[f"{CUSTOMER}/phone-1"].messages) == 1
+
+
 def test_read_api_lists_payment_sources_with_chargeable_flags(aws, api):
     from lean_webhooks.adapters.dynamodb.table import to_item as item
 

@@ -11,6 +11,7 @@ import uuid
 from typing import Any
 
 from lean_webhooks.core.ports import DomainEventBus
+from lean_webhooks.core.status_rules import is_first_activation
 from lean_webhooks.models.domain_events import (
     BENEFICIARY_ADDED,
     BENEFICIARY_CHARGEABLE,
@@ -75,7 +76,7 @@ def _beneficiary_events(
     events = []
     if old is None:
         events.append(DomainEvent(BENEFICIARY_ADDED, BeneficiaryAdded(event_id(change, BENEFICIARY_ADDED), **common)))
-    if status == ACTIVE and previous != ACTIVE:
+    if status == ACTIVE and previous != ACTIVE and is_first_activation(old.activated_at if old else None):
         detail = BeneficiaryChargeable(
             event_id(change, BENEFICIARY_CHARGEABLE), **common, after_cool_off=_cool_off(new)
         )

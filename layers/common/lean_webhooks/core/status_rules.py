@@ -1,6 +1,6 @@
 """The rules deciding a beneficiary's status and whether its activation is worth a push.
 
-Pure functions: no AWS, no Lambda. Storage enforces the same rules with condition expressions.
+Pure functions: no AWS, no Lambda. How a decision is stored is `write_rules`.
 """
 
 from __future__ import annotations
@@ -39,11 +39,27 @@ def recheck_time(now: datetime, cool_off_expiry: datetime | None) -> datetime:
     return cool_off_expiry or now + DEFAULT_COOL_OFF
 
 
+def is_revival(old_status: str | None, old_activated_at: str | None, new_activated_at: str | None) -> bool:
+    """Whether a change made `ACTIVE` again a beneficiary that was active before (a read marked it `REMOVED`, a
+    later read lists it): the write rules keep the activation it had, so it is no new one, however much later."""
+    return old_status != ACTIVE and old_activated_at is not None and new_activated_at == old_activated_at
+
+
+def is_first_activation(old_activated_at: str | None) -> bool:
+    """Whether becoming `ACTIVE` makes the beneficiary chargeable for the first time: one that was ever `ACTIVE`
+    keeps its `activated_at` through `REMOVED` and a revival."""
+    return old_activated_at is None
+
+
 def is_push_worthy_activation(old: object | None, new: object | None) -> bool:
     """True when a stored beneficiary became `ACTIVE` after a cool-off (the stream's typed values), or an `ACTIVE`
-    one stored without evidence of a cool-off (seen active first by a refresh or a re-sync) got that evidence."""
+    one stored without evidence of a cool-off (seen active first by a refresh or a re-sync) got that evidence; never
+    a revival."""
     if not isinstance(new, StoredBeneficiary):
         return False
-    was_active = isinstance(old, StoredBeneficiary) and old.status == ACTIVE
-    evidence_came_late = was_active and old.cool_off_seen is False  # type: ignore[union-attr]
-    return new.status == ACTIVE and new.cool_off_seen is True and (not was_active or evidence_came_late)
+    before = old if isinstance(old, StoredBeneficiary) else None
+    was_active = before is not None and before.status == ACTIVE
+    evidence_came_late = was_active and before is not None and before.cool_off_seen is False
+    pushed = new.status == ACTIVE and new.cool_off_seen is True and (not was_active or evidence_came_late)
+    revived = before is not None and is_revival(before.status, before.activated_at, new.activated_at)
+    return pushed and not revived

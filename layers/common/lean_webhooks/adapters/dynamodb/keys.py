@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from lean_webhooks.models.items import ErasureRecord, ItemKind, StoredBeneficiary, StoredItem, StoredPaymentSource
 from lean_webhooks.models.refresh import RefreshClaim, RefreshState
 from lean_webhooks.models.timestamps import from_iso, iso
+from lean_webhooks.models.write_plan import WritePlan, rename
 
 if TYPE_CHECKING:
     from lean_webhooks.models.domain_events import StoredValue
@@ -232,6 +233,39 @@ def payment_source_content(source: LeanPaymentSource) -> tuple[dict[str, Any], s
         "accounts": [a.model_dump(mode="json", exclude_none=True) for a in source.accounts],
     }
     return content, hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# Index membership as the write rules name it (core.write_rules: `recheck_at`, `unsettled_activation`), and the
+# index keys that hold it: the partition key follows from the sort key, which a condition compares.
+INDEXED = {
+    "recheck_at": ("gsi1pk", "gsi1sk", lambda at: AWAITING_INDEX_PK),
+    "unsettled_activation": ("gsi2pk", "gsi2sk", lambda at: activations_pk(at[:10])),  # one partition a UTC day
+}
+
+
+def _stored_values(values: dict[str, Any]) -> dict[str, Any]:
+    stored: dict[str, Any] = {}
+    for name, value in values.items():
+        if name in INDEXED:
+            pk, sk, partition = INDEXED[name]
+            stored.update({pk: partition(value), sk: value})
+        else:
+            stored[name] = value
+    return stored
+
+
+def stored_plan(plan: WritePlan, entity: str) -> WritePlan:
+    """A write plan in the table's attribute names: index membership as index keys, the item's kind stamped."""
+    removes = tuple(n for name in plan.removes for n in (INDEXED[name][:2] if name in INDEXED else (name,)))
+    return WritePlan(
+        when=rename(plan.when, {name: sk for name, (_, sk, _) in INDEXED.items()}) if plan.when else None,
+        sets=_stored_values(dict(plan.sets)),
+        keeps=_stored_values(dict(plan.keeps)),
+        removes=removes,
+        stamps={"entity": entity, **plan.stamps},
+        replace=plan.replace,
+        look_first=plan.look_first,
+    )
 
 
 def refresh_claim(item: dict[str, Any] | None) -> RefreshClaim:

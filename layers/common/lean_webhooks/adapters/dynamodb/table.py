@@ -104,6 +104,20 @@ class Table:
         old = answer.get("Attributes")
         return True, from_item(old) if old else None
 
+    def write_or_old(self, request: dict[str, Any], put: bool = False) -> tuple[bool, dict[str, Any] | None]:
+        """UpdateItem (PutItem when `put`) under the request's ConditionExpression: (True, None) when made, else
+        (False, the stored item that refused it, or None). A refused write's item costs no read capacity (API
+        Reference, UpdateItem: ReturnValuesOnConditionCheckFailure)."""
+        call = self._dynamodb.put_item if put else self._dynamodb.update_item
+        try:
+            call(TableName=self.name, ReturnValuesOnConditionCheckFailure="ALL_OLD", **request)
+        except Exception as exc:
+            if error_code(exc) == CONDITION_FAILED:
+                item = exc.response.get("Item")  # type: ignore[attr-defined]
+                return False, from_item(item) if item else None
+            raise
+        return True, None
+
     def update_if(self, item_key: dict[str, Any], update: str, condition: str, **kwargs: Any) -> bool:
         """UpdateItem under `condition`; False (nothing written) when the condition did not hold."""
         return self._conditional(
