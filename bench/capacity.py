@@ -168,8 +168,8 @@ class Meter:
         return answer
 
     def _query_read(self, client: Any, params: dict[str, Any], answer: dict[str, Any]) -> list[dict[str, Any]]:
-        """The items a Query reads, as AWS sizes them: whole items (index entries for an index), before any
-        projection or filter. The same page is asked again without them (uncounted)."""
+        """The items a Query reads, as AWS sizes them: whole items (an index's entries for an index Query), before
+        any projection or filter. The same page is asked again without them (uncounted)."""
         items = answer.get("Items", [])
         if any(k in params for k in _NARROWING):
             again = {k: v for k, v in params.items() if k not in _NARROWING}
@@ -179,10 +179,7 @@ class Meter:
                 again.pop(field, None)
                 if kept:
                     again[field] = kept
-            items = self.real(client, "Query", again).get("Items", [])
-        index = INDEX_BY_NAME.get(params.get("IndexName", ""))
-        if index is not None:
-            items = [e for e in (_entry(i, *index) for i in items) if e is not None]
+            items = self.real(client, "Query", again).get("Items", [])  # an index answers with its entries
         return items
 
     def _add_write(self, operation: str, units: float, what: str) -> None:

@@ -1,4 +1,4 @@
-"""Memory the customer API needs: the peak resident set (`getrusage` ru_maxrss) of a fresh process running its
+"""Memory the customer API needs: the peak resident set (VmHWM of /proc/self/status) of a fresh process running its
 handler from the shipped layer through a first `GET .../payment-sources`, a device registration and a refresh
 that lists the customer's payment sources from Lean (the simulator), against a moto server. Lambda's "Max Memory
 Used" is this process's peak plus the runtime client around it."""
@@ -17,12 +17,15 @@ from bench.coldstart import _services
 from bench.stats import median
 
 FUNCTION = "CustomerApiFunction"
-# After each request: the process's peak resident set so far, in MB (Linux reports ru_maxrss in KB).
+# After each request: the process's peak resident set so far, in MB.
 _PROCESS = """
 import json, os, resource, sys, time
 os.environ.update(json.loads({env!r}))
 events = json.loads(open({events_file!r}).read())
-def peak_mb(): return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+def peak_mb():  # VmHWM: this image's peak (ru_maxrss would keep the forking parent's across exec)
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"): return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 class Context:
     function_name = {name!r}; memory_limit_in_mb = {memory}; function_version = "1"; log_group_name = ""
     log_stream_name = ""; aws_request_id = "bench"

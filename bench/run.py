@@ -44,7 +44,11 @@ def revision(root: Path = ROOT) -> dict[str, Any]:
     bench/results/ left out: it holds this run's output, not code it measures. None when git cannot tell."""
     try:
         commit = _git(root, "rev-parse", "HEAD").strip()
-        changes = [line for line in _git(root, "status", "--porcelain").splitlines() if RESULTS_DIR not in line]
+        changes = [
+            line
+            for line in _git(root, "status", "--porcelain", "--untracked-files=all").splitlines()
+            if RESULTS_DIR not in line
+        ]
     except (OSError, subprocess.CalledProcessError):
         return {"commit": None, "uncommitted_changes": None}
     return {"commit": commit, "uncommitted_changes": bool(changes), "changed_paths": [c[3:] for c in changes][:20]}
