@@ -8,13 +8,19 @@ write (moto reports a fixed figure): what AWS bills, by its published sizing rul
   KB of its index entry (the keys and the attributes the template projects) again, a delete plus a put when the
   index key changes, and nothing when neither the index keys nor a projected attribute change (DynamoDB developer
   guide, "Global secondary indexes", GSI.html#GSI.Writes); a transaction costs twice.
-- Reads: 1 RRU per 4 KB read with strong consistency, half that eventually consistent; a Query by the total size
-  of the items it returns.
+- Reads: 1 RRU per 4 KB read with strong consistency, half that eventually consistent, sized on the whole item
+  whatever the ProjectionExpression asks for; a Query by the total size of the items it reads (an index's entries
+  for an index Query), before any FilterExpression (DynamoDB developer guide, "Read consumption for Query": "the
+  sum of all items read", and "Item sizes and formats").
+- Storage: each item's size plus 100 bytes of overhead, and each of its index entries (the index keys, the table's
+  keys and the projected attributes) plus 100 bytes (DynamoDB developer guide, "Item sizes and formats";
+  GSI.html#GSI.StorageConsiderations).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +42,24 @@ def _indexes() -> list[tuple[tuple[str, ...], set[str] | None]]:
 
 
 INDEXES = _indexes()
+INDEX_BY_NAME = {  # the template's index names, in the order _indexes() reads them
+    index["IndexName"]: found
+    for index, found in zip(
+        tpl.load()["Resources"]["Table"]["Properties"].get("GlobalSecondaryIndexes", []), INDEXES, strict=True
+    )
+}
+_NARROWING = ("ProjectionExpression", "FilterExpression", "Select")  # what does not lower a Query's read units
+STORAGE_OVERHEAD_BYTES = 100  # per item and per index entry
+
+
+def stored_bytes(item: dict[str, Any]) -> int:
+    """Billable storage of one item: its size plus the overhead, and each index entry it has plus the overhead."""
+    total = item_size(item) + STORAGE_OVERHEAD_BYTES
+    for keys, projected in INDEXES:
+        entry = _entry(item, keys, projected)
+        if entry is not None:
+            total += item_size(entry) + STORAGE_OVERHEAD_BYTES
+    return total
 
 
 def item_size(item: dict[str, Any] | None) -> int:
@@ -131,13 +155,34 @@ class Meter:
         answer = self.real(client, operation, params)
         consistent = bool(params.get("ConsistentRead"))
         if operation == "GetItem":
-            self._add_read(operation, read_units([answer.get("Item", {})], consistent))
+            item = answer.get("Item", {})
+            if item and "ProjectionExpression" in params:  # billed on the whole item, not on the answer
+                item = self._get(client, params["TableName"], params["Key"]) or item
+            self._add_read(operation, read_units([item], consistent))
         elif operation == "Query":
-            self._add_read(operation, read_units(answer.get("Items", []), consistent))
+            self._add_read(operation, read_units(self._query_read(client, params, answer), consistent))
         elif operation == "BatchGetItem":
-            for items in answer.get("Responses", {}).values():
+            for table, items in answer.get("Responses", {}).items():
+                if items and "ProjectionExpression" in params["RequestItems"][table]:
+                    keys = params["RequestItems"][table]["Keys"]
+                    items = [i for i in (self._get(client, table, k) for k in keys) if i is not None]
                 self._add_read(operation, sum(read_units([i], False) for i in items) if items else 0.5)
         return answer
+
+    def _query_read(self, client: Any, params: dict[str, Any], answer: dict[str, Any]) -> list[dict[str, Any]]:
+        """The items a Query reads, as AWS sizes them: whole items (an index's entries for an index Query), before
+        any projection or filter. The same page is asked again without them (uncounted)."""
+        items = answer.get("Items", [])
+        if any(k in params for k in _NARROWING):
+            again = {k: v for k, v in params.items() if k not in _NARROWING}
+            used = set(re.findall(r"[#:][A-Za-z0-9_]+", again.get("KeyConditionExpression", "")))
+            for field in ("ExpressionAttributeNames", "ExpressionAttributeValues"):
+                kept = {k: v for k, v in params.get(field, {}).items() if k in used}
+                again.pop(field, None)
+                if kept:
+                    again[field] = kept
+            items = self.real(client, "Query", again).get("Items", [])  # an index answers with its entries
+        return items
 
     def _add_write(self, operation: str, units: float, what: str) -> None:
         self.wru += units

@@ -26,7 +26,7 @@ TARGETS = {
     "WebhookFunction": 1.4,
     "SyncPaymentSourceFunction": 1.5,
     "NotifyActiveFunction": 1.3,
-    "PublishDomainEventsFunction": 1.5,
+    "PublishDomainEventsFunction": 1.35,
     "CustomerApiFunction": 1.5,
     "RecoverCoolOffFunction": 1.5,
 }

@@ -21,6 +21,7 @@ from moto import mock_aws
 from moto.events.models import EventPattern
 
 from bench.capacity import Meter
+from bench.cost import byte_months
 from bench.stats import median, percentile
 from local.aws import template as tpl
 from local.aws.functions import LambdaContext, LocalFunction
@@ -157,9 +158,13 @@ def requests_per_flow() -> dict[str, Any]:
     real = botocore.client.BaseClient._make_api_call
     meter = Meter(real)
     counting_on = [False]
+    secrets_read: dict[str, set[str]] = {}
+    last_invoked = [""]
     published = [0]
 
     def counting(self: Any, operation: str, params: dict) -> Any:
+        if current and not counting_on[0] and operation == "GetSecretValue":
+            secrets_read[current[-1]].add(params["SecretId"])  # what a new execution environment reads
         if current and counting_on[0]:
             service = self.meta.service_model.service_name
             counts[current[-1]][service] += 1
@@ -170,6 +175,12 @@ def requests_per_flow() -> dict[str, Any]:
         return real(self, operation, params)
 
     def invoke(name: str, event: dict) -> Any:
+        if not counting_on[0] and last_invoked[-1] != name:  # the warm-up: no function may find in this shared
+            from lean_webhooks.adapters.secrets import forget_secrets  # process a secret another one read
+
+            forget_secrets()
+            secrets_read.setdefault(name, set())
+        last_invoked.append(name)
         current.append(name)
         try:
             function = env["functions"][name]  # the template's timeout: the sync plans its records by it
@@ -184,9 +195,12 @@ def requests_per_flow() -> dict[str, Any]:
         env["log"].seek(0)
         env["log"].truncate()
         lean_before, pushes_before = Counter(sim.state.stats), _pushes()
+        _prime_secrets(set().union(*secrets_read.values()))  # warm environments: every secret in the cache
+        stored_before = _scan(env)
         counting_on[0] = True
         records = _flow(env, _timer(durations, invoke), "measured", records_seen=len(cold))
         counting_on[0] = False
+        stored = [item for key, item in _scan(env).items() if stored_before.get(key) != item]  # the flow's items
         pushes = _pushes() - pushes_before
         log_bytes = len(env["log"].getvalue().encode())
         lean_calls = dict(Counter(sim.state.stats) - lean_before)
@@ -214,6 +228,9 @@ def requests_per_flow() -> dict[str, Any]:
         "log_bytes": log_bytes,
         "dynamodb_units": {"wru": meter.wru, "rru": meter.rru, "calls": meter.lines},
         "durations_ms": {k: round(median(v) * 1000, 2) for k, v in durations.items()},
+        "secret_reads_new_environment": {k: len(v) for k, v in secrets_read.items()},  # each secret it reads, once
+        "stored_items": len(stored),  # items the measured flow created or changed, and their storage for a month
+        "stored_byte_months": round(byte_months(stored, time.time()), 1),
         "invocations": {k: len(v) for k, v in durations.items()},
     }
 
@@ -273,6 +290,21 @@ def _flow(env: dict[str, Any], timed: Any, label: str, records_seen: int) -> lis
         for record in _matching(records, reader):
             timed(reader, {"Records": [record]})
     return records
+
+
+def _prime_secrets(secret_ids: set[str]) -> None:
+    """Read each secret into the process's cache, as the warm environments of the measured flow hold them."""
+    from lean_webhooks.adapters.secrets import forget_secrets, get_json_secret
+
+    forget_secrets()
+    for secret_id in secret_ids:
+        get_json_secret(secret_id, 300)
+
+
+def _scan(env: dict[str, Any]) -> dict[tuple[str, str], dict]:
+    """Every item of the table by key (uncounted: no function is running)."""
+    pages = env["clients"]["dynamodb"].get_paginator("scan").paginate(TableName=env["refs"]["Table"])
+    return {(i["pk"]["S"], i["sk"]["S"]): i for page in pages for i in page["Items"]}
 
 
 def _matching(records: list[dict], function: str) -> list[dict]:

@@ -4,6 +4,7 @@ floor measured in the same run; targets are read from this output, never enforce
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
@@ -12,11 +13,13 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-from bench import coldstart, cost, e2e, inprocess, layer, libraries
+from bench import coldstart, cost, e2e, inprocess, layer, libraries, memory
 from local.aws.template import ROOT
 
-RESULTS = ROOT / "bench" / "results" / "latest.json"
+RESULTS_DIR = "bench/results/"
+RESULTS = ROOT / RESULTS_DIR / "latest.json"
 
 
 def _sam_build(out: Path) -> float:
@@ -36,8 +39,44 @@ def _sam_build(out: Path) -> float:
     return time.perf_counter() - started
 
 
-def main() -> int:
+def revision(root: Path = ROOT) -> dict[str, Any]:
+    """The commit the run measures and whether the tree differs from it (`git status --porcelain` not empty),
+    bench/results/ left out: it holds this run's output, not code it measures. None when git cannot tell."""
+    try:
+        commit = _git(root, "rev-parse", "HEAD").strip()
+        changes = [
+            line
+            for line in _git(root, "status", "--porcelain", "--untracked-files=all").splitlines()
+            if RESULTS_DIR not in line
+        ]
+    except (OSError, subprocess.CalledProcessError):
+        return {"commit": None, "uncommitted_changes": None}
+    return {"commit": commit, "uncommitted_changes": bool(changes), "changed_paths": [c[3:] for c in changes][:20]}
+
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True).stdout
+
+
+def write(report: dict[str, Any], path: Path = RESULTS, measured: dict[str, Any] | None = None) -> None:
+    """The results file: the report and the revision it measured (taken when the run started)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"revision": measured or revision(), **report}, indent=2) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=PHASES,
+        help="run only these phases and print their JSON; bench/results/latest.json is written by a full run only",
+    )
+    args = parser.parse_args(argv)
+    if args.only:
+        return _partial(args.only)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    measured = revision()  # before anything runs: what the figures describe
     report: dict = {"when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
         tmp_path = Path(tmp)
@@ -59,12 +98,43 @@ def main() -> int:
         report["requests_per_flow"] = flow
         init_ms = {c["function"]: c["init_and_first_request_ms"] for c in report["cold_start"]}
         report["cost"] = cost.per_million(flow, init_ms)
+        print("memory of the customer API over a refresh ...", flush=True)
+        report["memory"] = memory.measure(shipped)
         print("end to end through the local stack ...", flush=True)
         report["end_to_end"] = e2e.measure(tmp_path / "stack")
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2) + "\n")
-    print(render(report))
+    write(report, RESULTS, measured)
+    print(render({"revision": measured, **report}))
     print(f"\nwritten to {RESULTS.relative_to(ROOT)}")
+    return 0
+
+
+PHASES = ("libraries", "flow", "memory")  # the phases `--only` runs by themselves
+
+
+def _partial(phases: list[str]) -> int:
+    """Run some phases by themselves; what they need from others (cold starts for the cost) comes from the last
+    full run's bench/results/latest.json, and the printout says so."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    last = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    out: dict[str, Any] = {"revision": revision()}
+    with tempfile.TemporaryDirectory(prefix="bench-") as tmp:
+        shipped = layer.build_shipped(Path(tmp) / "shipped") if {"libraries", "memory"} & set(phases) else None
+        if "libraries" in phases:
+            library_ms = libraries.import_ms(shipped)
+            out["libraries"] = {
+                "import_ms": library_ms,
+                "by_function": libraries.shares(last["cold_start"], library_ms),
+            }
+            out["rest"] = libraries.rest_lines(out["libraries"]["by_function"])
+        if "flow" in phases:
+            flow = inprocess.requests_per_flow()
+            init_ms = {c["function"]: c["init_and_first_request_ms"] for c in last.get("cold_start", [])}
+            out["requests_per_flow"] = flow
+            out["cost"] = cost.per_million(flow, init_ms)
+            out["cost"]["cold_starts_from"] = f"{RESULTS.relative_to(ROOT)} ({last.get('when')})"
+        if "memory" in phases:
+            out["memory"] = memory.measure(shipped)
+    print(json.dumps(out, indent=2))
     return 0
 
 
@@ -124,6 +194,16 @@ def render(r: dict) -> str:
         )
     )
     rows.append(("cost per million flows", f"${r['cost']['usd_per_million_flows']}", "", ""))
+    if "memory" in r:
+        m = r["memory"]
+        rows.append(
+            (
+                "customer API peak RSS over a refresh (max)",
+                f"{m['peak_rss_mb_max']} MB",
+                f"MemorySize {m['memory_size_mb']} MB",
+                f"{m['headroom']}x headroom",
+            )
+        )
     rows.append(("layer unzipped", f"{r['layer']['unzipped_mb']} MB", "<= 15 MB", ""))
     rows.append(("sam build", f"{r['layer']['sam_build_s']} s", "", ""))
     widths = [max(len(str(row[i])) for row in rows) for i in range(4)]
@@ -132,6 +212,12 @@ def render(r: dict) -> str:
     lines += ["", "cost arithmetic:"] + [f"  {line}" for line in r["cost"]["arithmetic"]]
     lines += [f"  breakdown (USD per million flows): {r['cost']['breakdown_usd']}"]
     lines += [f"  fixed (USD per month, any traffic): {r['cost']['fixed_usd_per_month']}"]
+    lines += [f"  monthly (USD): {r['cost'].get('monthly_usd', {})}"]
+    lines += [f"  KMS when KmsKeyArn is set: {r['cost'].get('kms_when_key_set', {})}"]
+    lines += ["", "own code over the library floor (the rest; target <= 0.15x):"]
+    lines += [f"  {line}" for line in libraries.rest_lines(r["libraries"]["by_function"])]
+    rev = r.get("revision", {})
+    lines += ["", f"measured revision {rev.get('commit')}, uncommitted changes: {rev.get('uncommitted_changes')}"]
     return "\n".join(lines)
 
 
