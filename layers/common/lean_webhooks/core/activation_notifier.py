@@ -12,7 +12,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from lean_webhooks.core.ports import Devices, PushMarkers, PushPlatform
 from lean_webhooks.core.push_message import build_message, text_for
@@ -20,6 +20,7 @@ from lean_webhooks.models.beneficiary import BeneficiaryActivation
 from lean_webhooks.models.errors import EndpointDisabled, PushOutcomeUnknown
 from lean_webhooks.models.items import StoredDevice
 from lean_webhooks.models.push import Claim, ClaimResult, PushText
+from lean_webhooks.models.timestamps import Clock, utc_now
 from lean_webhooks.runtime.observability import logger
 
 DEFAULT_LEASE = timedelta(seconds=60)  # beyond the notifier's 30 s timeout
@@ -58,7 +59,7 @@ class ActivationNotifier:
         devices: Devices,
         markers: PushMarkers,
         gateway: PushPlatform,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
         lease: timedelta = DEFAULT_LEASE,
         sleep: Callable[[float], None] = time.sleep,
         before_possible_duplicate: Callable[[], None] = lambda: None,

@@ -8,11 +8,11 @@ A crash between the pushes and the settling leaves the activation in the index: 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from lean_webhooks.core.activation_notifier import ActivationNotifier, NotifyOutcome
 from lean_webhooks.core.ports import ActivationIndex
 from lean_webhooks.models.beneficiary import BeneficiaryActivation
+from lean_webhooks.models.timestamps import Clock, utc_now
 
 
 class ActivationPush:
@@ -22,7 +22,7 @@ class ActivationPush:
         self,
         notifier: ActivationNotifier,
         activations: ActivationIndex,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ):
         self._notifier, self._activations, self._clock = notifier, activations, clock
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from lean_webhooks.core.ports import RecoveryIndex
@@ -17,6 +17,7 @@ from lean_webhooks.models.beneficiary import BeneficiaryReport
 from lean_webhooks.models.errors import LeanApiError, PermanentSyncError
 from lean_webhooks.models.items import StoredBeneficiary
 from lean_webhooks.models.statuses import ACTIVE, GONE
+from lean_webhooks.models.timestamps import Clock, utc_now
 from lean_webhooks.runtime.observability import logger
 
 if TYPE_CHECKING:  # the sync (Lean's models) is built only when something is overdue
@@ -48,7 +49,7 @@ class CoolOffRecovery:
         sync: Callable[[], PaymentSourceSync],
         store: RecoveryIndex,
         recheck_every: timedelta = RECHECK_EVERY,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
         max_failures: int = MAX_RECHECK_FAILURES,
     ):
         self._make_sync, self._store = sync, store

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from lean_webhooks.core.ports import LeanCustomerApi, SyncWrites
+from lean_webhooks.models.timestamps import Clock, utc_now
 
 USER_REQUESTED = "USER_REQUESTED"
 
@@ -27,7 +27,7 @@ class PaymentSourceDeletion:
         lean: Callable[[], LeanCustomerApi],
         store: SyncWrites,
         deadline_s: float,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ):
         self._lean, self._store, self._deadline_s, self._clock = lean, store, deadline_s, clock
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping
 
 from lean_webhooks.core.ports import Devices, PushPlatform
 from lean_webhooks.models.devices import DeviceRecord
 from lean_webhooks.models.errors import PlatformNotConfigured
 from lean_webhooks.models.items import StoredDevice
-from lean_webhooks.models.timestamps import iso
+from lean_webhooks.models.timestamps import Clock, iso, utc_now
 from lean_webhooks.runtime.observability import logger
 
 REGISTRATION_ATTEMPTS = 3
@@ -27,7 +26,7 @@ class DeviceRegistry:
         applications: Mapping[str, str],
         store: Devices,
         gateway: PushPlatform,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ):
         self._apps = applications  # SNS platform application ARN per configured platform
         self._store = store

@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from lean_webhooks.core.ports import CustomerRecords, Devices, LeanCustomerApi, PushPlatform
 from lean_webhooks.models.items import ItemKind, StoredItem
+from lean_webhooks.models.timestamps import Clock, utc_now
 from lean_webhooks.runtime.observability import logger
 
 # item kind -> the count it is reported under
@@ -47,7 +47,7 @@ class CustomerErasure:
         devices: Devices,
         platform: PushPlatform,
         deadline_s: float,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ):
         self._lean, self._records, self._devices, self._platform = lean, records, devices, platform
         self._deadline_s, self._clock = deadline_s, clock

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from lean_webhooks.core.ports import Attempt, EventLedger
 from lean_webhooks.models.ledger import DEAD_LETTERED, SYNCED
+from lean_webhooks.models.timestamps import Clock, utc_now
 from lean_webhooks.runtime.observability import logger
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class EventSync:
         self,
         ledger: EventLedger,
         sync: Callable[[], PaymentSourceSync],
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ):
         self._ledger, self._make_sync, self._clock = ledger, sync, clock
 

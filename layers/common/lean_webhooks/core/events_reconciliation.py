@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
 from lean_webhooks.core.ports import EventLedger, LeanEvents, SyncQueue
+from lean_webhooks.models.timestamps import Clock, utc_now
 from lean_webhooks.models.webhook import (
     SYNC_TYPES,
     BeneficiaryEvent,
@@ -50,7 +51,7 @@ class EventsReconciler:
         lean: Callable[[], LeanEvents],
         ledger: EventLedger,
         queue: SyncQueue,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
         max_pages: int = 50,
     ):
         self._lean, self._ledger, self._queue = lean, ledger, queue

@@ -10,13 +10,14 @@ import ipaddress
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 
 from pydantic import ValidationError
 
 from lean_webhooks.core import signature
 from lean_webhooks.core.ports import SyncQueue
+from lean_webhooks.models.timestamps import Clock, utc_now
 from lean_webhooks.models.validation import invalid_details
 from lean_webhooks.models.webhook import (
     SYNC_TYPES,
@@ -71,7 +72,7 @@ class WebhookIntake:
         settings: WebhookSettings,
         secrets: Callable[[], tuple[str, ...]],
         queue: SyncQueue,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
     ):
         self._settings, self._secrets, self._queue, self._clock = settings, secrets, queue, clock
 

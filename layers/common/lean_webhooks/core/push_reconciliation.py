@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from lean_webhooks.core.activation_notifier import PushFailed
 from lean_webhooks.core.activation_push import ActivationPush
 from lean_webhooks.core.ports import ActivationIndex
 from lean_webhooks.models.beneficiary import BeneficiaryActivation
 from lean_webhooks.models.statuses import ACTIVE
+from lean_webhooks.models.timestamps import Clock, utc_now
 from lean_webhooks.runtime.observability import logger
 
 GRACE = timedelta(minutes=5)  # the stream path's turn first
@@ -45,7 +46,7 @@ class PushReconciler:
         self,
         activations: ActivationIndex,
         push: ActivationPush,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
         grace: timedelta = GRACE,
         lookback: timedelta = LOOKBACK,
     ):

@@ -27,13 +27,14 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from lean_webhooks.core.ports import LeanCustomerApi, RefreshedPaymentSources, RefreshMarkers
 from lean_webhooks.models.errors import LeanApiError, LeanNotFound
 from lean_webhooks.models.items import StoredPaymentSource
 from lean_webhooks.models.refresh import PaymentSourceListing, RefreshClaim, RefreshState
+from lean_webhooks.models.timestamps import Clock, utc_now
 from lean_webhooks.runtime.observability import logger
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ class PaymentSourceRefresh:
         reader: RefreshedPaymentSources,
         min_interval: timedelta,
         deadline_s: float,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
         sleep: Callable[[float], None] = time.sleep,
     ):
         self._lean, self._sync, self._markers, self._reader = lean, sync, markers, reader

@@ -7,9 +7,8 @@ past a grace period (Lean's API can lag its webhooks) is recorded as gone instea
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from lean_webhooks.core.ports import LeanReader, SyncWrites
 from lean_webhooks.core.status_rules import decide_status, recheck_time
@@ -17,7 +16,7 @@ from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryRep
 from lean_webhooks.models.errors import LeanNotFound, PermanentSyncError
 from lean_webhooks.models.payment_source import LeanPaymentSource
 from lean_webhooks.models.statuses import GONE, REMOVED
-from lean_webhooks.models.timestamps import from_iso
+from lean_webhooks.models.timestamps import Clock, from_iso, utc_now
 from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent
 
 NOT_FOUND_GRACE = timedelta(minutes=15)
@@ -46,7 +45,7 @@ class PaymentSourceSync:
         lean: LeanReader,
         store: SyncWrites,
         app_id: str,
-        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        clock: Clock = utc_now,
         not_found_grace: timedelta = NOT_FOUND_GRACE,
     ):
         self._lean = lean

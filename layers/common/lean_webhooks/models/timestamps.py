@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime
+
+type Clock = Callable[[], datetime]
+"""What every use case and adapter asks for the time: `utc_now` in production, a fixed or stepped clock in tests."""
+
+
+def utc_now() -> datetime:
+    """The time now, aware, in UTC: the one default `Clock`."""
+    return datetime.now(UTC)
+
 
 
 def iso(moment: datetime) -> str:

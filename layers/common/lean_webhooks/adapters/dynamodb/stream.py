@@ -8,17 +8,17 @@ publisher) and the core see only what this returns: no key, no index attribute, 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from lean_webhooks.adapters.dynamodb.keys import item_ref, stored_value
 from lean_webhooks.adapters.dynamodb.table import from_item
 from lean_webhooks.models.domain_events import StoredChange
-from lean_webhooks.models.timestamps import iso
+from lean_webhooks.models.timestamps import Clock, iso, utc_now
 
 
-def change_of(record: Mapping[str, Any], clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> StoredChange:
+def change_of(record: Mapping[str, Any], clock: Clock = utc_now) -> StoredChange:
     """One stream record (Lambda's event form) as the change its readers use; `clock` dates a record that
     carries no `ApproximateCreationDateTime`."""
     images: Mapping[str, Any] = record.get("dynamodb") or {}
