@@ -8,6 +8,7 @@ delivered again. A publish whose answer was lost ends its lease at once, so the 
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -21,7 +22,8 @@ from lean_webhooks.models.errors import EndpointDisabled, PushOutcomeUnknown
 from lean_webhooks.models.items import StoredDevice
 from lean_webhooks.models.push import Claim, ClaimResult, PushText
 from lean_webhooks.models.timestamps import Clock, utc_now
-from lean_webhooks.runtime.observability import logger
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_LEASE = timedelta(seconds=60)  # beyond the notifier's 30 s timeout
 LEASE_MARGIN = timedelta(seconds=5)  # a lease ends this long after its claimant's own deadline

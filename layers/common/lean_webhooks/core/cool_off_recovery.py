@@ -6,6 +6,7 @@ activation (and so, through the stream, pushes it once). Knows nothing of Lambda
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,10 +19,11 @@ from lean_webhooks.models.errors import LeanApiError, PermanentSyncError
 from lean_webhooks.models.items import StoredBeneficiary
 from lean_webhooks.models.statuses import ACTIVE, GONE
 from lean_webhooks.models.timestamps import Clock, utc_now
-from lean_webhooks.runtime.observability import logger
 
 if TYPE_CHECKING:  # the sync (Lean's models) is built only when something is overdue
     from lean_webhooks.core.sync import PaymentSourceSync
+
+logger = logging.getLogger(__name__)
 
 RECOVERY_EVENT = "recovery.cool_off_recheck"
 MAX_RECHECK_FAILURES = 8  # about 5 days of backoff (1, 2, 4 ... 24 h) before an item is parked

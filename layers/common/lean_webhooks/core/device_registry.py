@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 
 from lean_webhooks.core.ports import Devices, PushPlatform
@@ -9,7 +10,8 @@ from lean_webhooks.models.devices import DeviceRecord
 from lean_webhooks.models.errors import PlatformNotConfigured
 from lean_webhooks.models.items import StoredDevice
 from lean_webhooks.models.timestamps import Clock, iso, utc_now
-from lean_webhooks.runtime.observability import logger
+
+logger = logging.getLogger(__name__)
 
 REGISTRATION_ATTEMPTS = 3
 

@@ -12,6 +12,7 @@ nothing and changes nothing. The event ledger keeps only event ids (it never hel
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,7 +20,8 @@ from dataclasses import dataclass, field
 from lean_webhooks.core.ports import CustomerRecords, Devices, LeanCustomerApi, PushPlatform
 from lean_webhooks.models.items import ItemKind, StoredItem
 from lean_webhooks.models.timestamps import Clock, utc_now
-from lean_webhooks.runtime.observability import logger
+
+logger = logging.getLogger(__name__)
 
 # item kind -> the count it is reported under
 COUNTED_AS = {

@@ -9,6 +9,7 @@ fail a message whose work is done.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
@@ -17,11 +18,12 @@ from typing import TYPE_CHECKING, Any
 from lean_webhooks.core.ports import Attempt, EventLedger
 from lean_webhooks.models.ledger import DEAD_LETTERED, SYNCED
 from lean_webhooks.models.timestamps import Clock, utc_now
-from lean_webhooks.runtime.observability import logger
 
 if TYPE_CHECKING:
     from lean_webhooks.core.sync import PaymentSourceSync, SyncOutcome
     from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent
+
+logger = logging.getLogger(__name__)
 
 
 class EventResult(Enum):

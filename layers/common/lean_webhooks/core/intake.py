@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Protocol
 
 from pydantic import ValidationError
 
@@ -26,7 +27,19 @@ from lean_webhooks.models.webhook import (
     WebhookEnvelope,
     parse_webhook,
 )
-from lean_webhooks.runtime.config import WebhookSettings
+
+
+class IntakeLimits(Protocol):
+    """What the intake checks a webhook against; the webhook function's settings carry it."""
+
+    @property
+    def allowed_cidrs(self) -> tuple: ...
+    @property
+    def max_body_bytes(self) -> int: ...
+    @property
+    def replay_window_s(self) -> int: ...
+    @property
+    def future_skew_s(self) -> int: ...
 
 
 class Rejection(Enum):
@@ -69,7 +82,7 @@ class WebhookIntake:
 
     def __init__(
         self,
-        settings: WebhookSettings,
+        settings: IntakeLimits,
         secrets: Callable[[], tuple[str, ...]],
         queue: SyncQueue,
         clock: Clock = utc_now,
@@ -121,7 +134,7 @@ def parse(raw_body: bytes) -> WebhookEnvelope:
         raise WebhookRejected(Rejection.INVALID_BODY, "invalid webhook: " + "; ".join(invalid_details(exc))) from None
 
 
-def check_freshness(timestamp: datetime, settings: WebhookSettings, now: datetime) -> None:
+def check_freshness(timestamp: datetime, settings: IntakeLimits, now: datetime) -> None:
     """Refuse replays older than the window (longer than Lean's retries: the last is 3 h after the first attempt)
     and far-future stamps."""
     if timestamp < now - timedelta(seconds=settings.replay_window_s):

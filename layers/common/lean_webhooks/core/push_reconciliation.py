@@ -11,6 +11,7 @@ An activation still unsettled when it leaves the window (`lookback`) is never tr
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,7 +22,8 @@ from lean_webhooks.core.ports import ActivationIndex
 from lean_webhooks.models.beneficiary import BeneficiaryActivation
 from lean_webhooks.models.statuses import ACTIVE
 from lean_webhooks.models.timestamps import Clock, utc_now
-from lean_webhooks.runtime.observability import logger
+
+logger = logging.getLogger(__name__)
 
 GRACE = timedelta(minutes=5)  # the stream path's turn first
 LOOKBACK = timedelta(hours=48)

@@ -23,6 +23,7 @@ or a failed GET keeps it.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -35,10 +36,11 @@ from lean_webhooks.models.errors import LeanApiError, LeanNotFound
 from lean_webhooks.models.items import StoredPaymentSource
 from lean_webhooks.models.refresh import PaymentSourceListing, RefreshClaim, RefreshState
 from lean_webhooks.models.timestamps import Clock, utc_now
-from lean_webhooks.runtime.observability import logger
 
 if TYPE_CHECKING:
     from lean_webhooks.core.sync import PaymentSourceSync
+
+logger = logging.getLogger(__name__)
 
 REFRESH_EVENT = "refresh"
 DEFAULT_RETRY_AFTER_S = 5.0  # when Lean says nothing of when to come back

@@ -15,7 +15,6 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-
 def iso(moment: datetime) -> str:
     """Our stored and logged form: `2026-01-02T03:04:05.123456Z` (sorts as text)."""
     return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")

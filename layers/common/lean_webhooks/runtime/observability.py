@@ -1,7 +1,14 @@
-"""Logger and Metrics shared by every function, with a last-line PII scrubber on log output."""
+"""Logger and Metrics shared by every function, with a last-line PII scrubber on log output.
+
+The layer's own modules (the core above all) log through the standard library, each under its module's name
+(`logging.getLogger(__name__)`, below `lean_webhooks`). Importing this module hands the `lean_webhooks` logger the
+Powertools handler: their lines come out as the same JSON, with the same Lambda context keys and the same
+redaction, and never reach the root logger, whose handler (the Lambda runtime's) would print them unredacted.
+"""
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -58,6 +65,20 @@ class RedactingFormatter(LambdaPowertoolsFormatter):
 
 logger = Logger(logger_formatter=RedactingFormatter())
 metrics = Metrics(namespace=NAMESPACE)
+
+
+def route_layer_logs(source: Logger = logger, name: str = "lean_webhooks") -> None:
+    """Send the standard-library loggers below `name` through `source`'s handler (its formatter redacts), at
+    its level, and not on to the root logger."""
+    layer = logging.getLogger(name)
+    handler = source.registered_handler
+    if handler not in layer.handlers:
+        layer.addHandler(handler)
+    layer.setLevel(source.log_level)
+    layer.propagate = False
+
+
+route_layer_logs()
 
 
 def count_now(name: str, value: int = 1) -> None:
