@@ -4,21 +4,24 @@ activation settled (core `ActivationPush`)."""
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from lean_webhooks import wiring
 from lean_webhooks.adapters.dynamodb.stream import change_of
 from lean_webhooks.core.activation_notifier import NotifyOutcome, PushFailed
-from lean_webhooks.core.activation_push import ActivationPush
 from lean_webhooks.core.status_rules import is_push_worthy_activation
 from lean_webhooks.models.beneficiary import BeneficiaryActivation
 from lean_webhooks.models.items import StoredBeneficiary
 from lean_webhooks.runtime.observability import logger, metrics
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from lean_webhooks.core.activation_push import ActivationPush
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 

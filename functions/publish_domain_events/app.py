@@ -5,16 +5,18 @@ described in the on-failure queue. Per item, events reach the bus in stream orde
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from lean_webhooks import wiring
 from lean_webhooks.adapters.dynamodb.stream import change_of
 from lean_webhooks.core.domain_events import DomainEventPublisher, InStreamOrder
 from lean_webhooks.runtime.observability import logger, metrics
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
 wiring.publisher_settings()  # a missing setting fails the start, with its name

@@ -3,13 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from lean_webhooks import wiring
-from lean_webhooks.core.events_reconciliation import EventsReconciler
 from lean_webhooks.runtime.observability import logger, metrics
+
+if TYPE_CHECKING:
+    from lean_webhooks.core.events_reconciliation import EventsReconciler
 
 
 @logger.inject_lambda_context

@@ -3,13 +3,15 @@ count the ones that left the window unsettled (core `PushReconciler`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from lean_webhooks import wiring
-from lean_webhooks.core.push_reconciliation import PushReconciler
 from lean_webhooks.runtime.observability import logger, metrics
+
+if TYPE_CHECKING:
+    from lean_webhooks.core.push_reconciliation import PushReconciler
 
 
 @logger.inject_lambda_context

@@ -4,19 +4,22 @@ partial batch failures; failures back off between receives or are dead-lettered 
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from lean_webhooks import wiring
-from lean_webhooks.adapters.sqs_retry import SqsRetryPolicy
 from lean_webhooks.core.event_sync import EventResult, EventSync
 from lean_webhooks.models.webhook import SYNC_EVENT
 from lean_webhooks.runtime.observability import logger, metrics
 from lean_webhooks.runtime.sync_budget import SyncBudget
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+    from aws_lambda_powertools.utilities.typing import LambdaContext
+
+    from lean_webhooks.adapters.sqs_retry import SqsRetryPolicy
 
 processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 budget = SyncBudget(wiring.lean_settings().call_deadline_s)

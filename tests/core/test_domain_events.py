@@ -17,8 +17,8 @@ from lean_webhooks.models.domain_events import (
     BENEFICIARY_REMOVED,
     CUSTOMER_ERASED,
     PAYMENT_SOURCE_DELETED,
-    StoredChange,
 )
+from lean_webhooks.models.items import StoredChange
 from lean_webhooks.models.statuses import ACTIVE, AWAITING_COOL_OFF, DELETED, REMOVED
 from tests.core.builders import BENEFICIARY, CUSTOMER, DESTINATION, SOURCE
 from tests.support.fakes import RecordingBus

@@ -70,9 +70,9 @@ from lean_webhooks.core.write_rules import (
 )
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
 from lean_webhooks.models.devices import DeviceRecord
-from lean_webhooks.models.domain_events import DomainEvent, StoredChange
+from lean_webhooks.models.domain_events import DomainEvent
 from lean_webhooks.models.errors import EndpointDisabled, LeanNotFound, LeanResponseInvalid, PushOutcomeUnknown
-from lean_webhooks.models.items import StoredBeneficiary, StoredDevice, StoredItem, StoredPaymentSource
+from lean_webhooks.models.items import StoredBeneficiary, StoredChange, StoredDevice, StoredItem, StoredPaymentSource
 from lean_webhooks.models.ledger import SYNCED
 from lean_webhooks.models.payment_source import LeanPaymentSource
 from lean_webhooks.models.push import Claim, ClaimResult

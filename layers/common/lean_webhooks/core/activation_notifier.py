@@ -14,14 +14,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from lean_webhooks.core.ports import Devices, PushMarkers, PushPlatform
 from lean_webhooks.core.push_message import build_message, text_for
-from lean_webhooks.models.beneficiary import BeneficiaryActivation
 from lean_webhooks.models.errors import EndpointDisabled, PushOutcomeUnknown
-from lean_webhooks.models.items import StoredDevice
 from lean_webhooks.models.push import Claim, ClaimResult, PushText
 from lean_webhooks.models.timestamps import Clock, utc_now
+
+if TYPE_CHECKING:
+    from lean_webhooks.core.ports import Devices, PushMarkers, PushPlatform
+    from lean_webhooks.models.beneficiary import BeneficiaryActivation
+    from lean_webhooks.models.items import StoredDevice
 
 logger = logging.getLogger(__name__)
 

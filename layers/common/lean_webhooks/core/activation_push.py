@@ -8,11 +8,14 @@ A crash between the pushes and the settling leaves the activation in the index: 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from lean_webhooks.core.activation_notifier import ActivationNotifier, NotifyOutcome
-from lean_webhooks.core.ports import ActivationIndex
-from lean_webhooks.models.beneficiary import BeneficiaryActivation
 from lean_webhooks.models.timestamps import Clock, utc_now
+
+if TYPE_CHECKING:
+    from lean_webhooks.core.activation_notifier import ActivationNotifier, NotifyOutcome
+    from lean_webhooks.core.ports import ActivationIndex
+    from lean_webhooks.models.beneficiary import BeneficiaryActivation
 
 
 class ActivationPush:

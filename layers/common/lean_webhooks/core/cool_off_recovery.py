@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from lean_webhooks.core.ports import RecoveryIndex
 from lean_webhooks.core.status_rules import RECHECK_EVERY
 from lean_webhooks.models.beneficiary import BeneficiaryReport
 from lean_webhooks.models.errors import LeanApiError, PermanentSyncError
-from lean_webhooks.models.items import StoredBeneficiary
 from lean_webhooks.models.statuses import ACTIVE, GONE
 from lean_webhooks.models.timestamps import Clock, utc_now
 
 if TYPE_CHECKING:  # the sync (Lean's models) is built only when something is overdue
+    from lean_webhooks.core.ports import RecoveryIndex
     from lean_webhooks.core.sync import PaymentSourceSync
+    from lean_webhooks.models.items import StoredBeneficiary
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from lean_webhooks.core.ports import LeanCustomerApi, SyncWrites
 from lean_webhooks.models.timestamps import Clock, utc_now
+
+if TYPE_CHECKING:
+    from lean_webhooks.core.ports import LeanCustomerApi, SyncWrites
 
 USER_REQUESTED = "USER_REQUESTED"
 

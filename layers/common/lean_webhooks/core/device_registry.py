@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from lean_webhooks.core.ports import Devices, PushPlatform
 from lean_webhooks.models.devices import DeviceRecord
 from lean_webhooks.models.errors import PlatformNotConfigured
 from lean_webhooks.models.items import StoredDevice
 from lean_webhooks.models.timestamps import Clock, iso, utc_now
+
+if TYPE_CHECKING:
+    from lean_webhooks.core.ports import Devices, PushPlatform
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,8 @@ Every delivery of one stream record makes the same `event_id`s, so the bus's con
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lean_webhooks.core.ports import DomainEventBus
 from lean_webhooks.core.status_rules import is_first_activation
 from lean_webhooks.models.domain_events import (
     BENEFICIARY_ADDED,
@@ -24,11 +23,13 @@ from lean_webhooks.models.domain_events import (
     CustomerErased,
     DomainEvent,
     PaymentSourceDeleted,
-    StoredChange,
 )
-from lean_webhooks.models.items import ErasureRecord, StoredBeneficiary, StoredPaymentSource
+from lean_webhooks.models.items import ErasureRecord, StoredBeneficiary, StoredChange, StoredPaymentSource
 from lean_webhooks.models.statuses import ACTIVE, REMOVED
-from lean_webhooks.models.webhook import BENEFICIARY_CREATED
+from lean_webhooks.models.webhook_types import BENEFICIARY_CREATED
+
+if TYPE_CHECKING:
+    from lean_webhooks.core.ports import DomainEventBus
 
 EVENT_IDS = uuid.UUID("6f0c1d52-7a43-4c8e-9d55-1b7f4f1c2a90")  # the namespace of domain event ids
 

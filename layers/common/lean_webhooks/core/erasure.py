@@ -16,10 +16,13 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from lean_webhooks.core.ports import CustomerRecords, Devices, LeanCustomerApi, PushPlatform
 from lean_webhooks.models.items import ItemKind, StoredItem
 from lean_webhooks.models.timestamps import Clock, utc_now
+
+if TYPE_CHECKING:
+    from lean_webhooks.core.ports import CustomerRecords, Devices, LeanCustomerApi, PushPlatform
 
 logger = logging.getLogger(__name__)
 

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from lean_webhooks.core.ports import Attempt, EventLedger
 from lean_webhooks.models.ledger import DEAD_LETTERED, SYNCED
 from lean_webhooks.models.timestamps import Clock, utc_now
 
 if TYPE_CHECKING:
+    from lean_webhooks.core.ports import Attempt, EventLedger
     from lean_webhooks.core.sync import PaymentSourceSync, SyncOutcome
     from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent
 

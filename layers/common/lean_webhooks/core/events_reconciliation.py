@@ -12,11 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from lean_webhooks.core.ports import EventLedger, LeanEvents, SyncQueue
 from lean_webhooks.models.timestamps import Clock, utc_now
 from lean_webhooks.models.webhook import (
     SYNC_TYPES,
@@ -25,6 +24,9 @@ from lean_webhooks.models.webhook import (
     events_api_envelope,
     parse_webhook,
 )
+
+if TYPE_CHECKING:
+    from lean_webhooks.core.ports import EventLedger, LeanEvents, SyncQueue
 
 CHECKPOINT_NAME = "lean-events"
 FIRST_WINDOW = timedelta(hours=24)

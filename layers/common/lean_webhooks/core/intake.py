@@ -12,12 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import ValidationError
 
 from lean_webhooks.core import signature
-from lean_webhooks.core.ports import SyncQueue
 from lean_webhooks.models.timestamps import Clock, utc_now
 from lean_webhooks.models.validation import invalid_details
 from lean_webhooks.models.webhook import (
@@ -27,6 +26,9 @@ from lean_webhooks.models.webhook import (
     WebhookEnvelope,
     parse_webhook,
 )
+
+if TYPE_CHECKING:
+    from lean_webhooks.core.ports import SyncQueue
 
 
 class IntakeLimits(Protocol):

@@ -7,9 +7,12 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lean_webhooks.models.errors import InvalidPageToken
-from lean_webhooks.models.items import StoredPaymentSource
+
+if TYPE_CHECKING:
+    from lean_webhooks.models.items import StoredPaymentSource
 
 
 @dataclass(frozen=True)

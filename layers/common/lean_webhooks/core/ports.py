@@ -9,15 +9,14 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
-from lean_webhooks.models.devices import DeviceRecord
-from lean_webhooks.models.domain_events import DomainEvent
-from lean_webhooks.models.items import StoredBeneficiary, StoredDevice, StoredItem, StoredPaymentSource
-from lean_webhooks.models.push import ClaimResult
-from lean_webhooks.models.refresh import PaymentSourceListing, RefreshClaim
-
-if TYPE_CHECKING:  # pydantic models: a function that only pushes never imports pydantic
+if TYPE_CHECKING:  # annotations only: a use case imports this module for its signatures, and loads none of these
+    from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
+    from lean_webhooks.models.devices import DeviceRecord
+    from lean_webhooks.models.domain_events import DomainEvent
+    from lean_webhooks.models.items import StoredBeneficiary, StoredDevice, StoredItem, StoredPaymentSource
     from lean_webhooks.models.payment_source import LeanPaymentSource
+    from lean_webhooks.models.push import ClaimResult
+    from lean_webhooks.models.refresh import PaymentSourceListing, RefreshClaim
     from lean_webhooks.models.webhook import BeneficiaryEvent, EventsPage, PaymentSourceUpdatedEvent
 
 T = TypeVar("T")

@@ -4,9 +4,11 @@ device's language. The data fields are the same in every language."""
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from lean_webhooks.models.beneficiary import BeneficiaryActivation
-from lean_webhooks.models.push import PushText
+if TYPE_CHECKING:
+    from lean_webhooks.models.beneficiary import BeneficiaryActivation
+    from lean_webhooks.models.push import PushText
 
 DEFAULT_LOCALE = "en"
 

@@ -15,13 +15,16 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from lean_webhooks.core.activation_notifier import PushFailed
-from lean_webhooks.core.activation_push import ActivationPush
-from lean_webhooks.core.ports import ActivationIndex
 from lean_webhooks.models.beneficiary import BeneficiaryActivation
 from lean_webhooks.models.statuses import ACTIVE
 from lean_webhooks.models.timestamps import Clock, utc_now
+
+if TYPE_CHECKING:
+    from lean_webhooks.core.activation_push import ActivationPush
+    from lean_webhooks.core.ports import ActivationIndex
 
 logger = logging.getLogger(__name__)
 

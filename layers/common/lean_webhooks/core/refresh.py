@@ -31,14 +31,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from lean_webhooks.core.ports import LeanCustomerApi, RefreshedPaymentSources, RefreshMarkers
 from lean_webhooks.models.errors import LeanApiError, LeanNotFound
-from lean_webhooks.models.items import StoredPaymentSource
 from lean_webhooks.models.refresh import PaymentSourceListing, RefreshClaim, RefreshState
 from lean_webhooks.models.timestamps import Clock, utc_now
 
 if TYPE_CHECKING:
+    from lean_webhooks.core.ports import LeanCustomerApi, RefreshedPaymentSources, RefreshMarkers
     from lean_webhooks.core.sync import PaymentSourceSync
+    from lean_webhooks.models.items import StoredPaymentSource
 
 logger = logging.getLogger(__name__)
 

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from lean_webhooks.core.ports import LeanReader, SyncWrites
 from lean_webhooks.core.status_rules import decide_status, recheck_time
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryReport, BeneficiaryWrite
 from lean_webhooks.models.errors import LeanNotFound, PermanentSyncError
-from lean_webhooks.models.payment_source import LeanPaymentSource
 from lean_webhooks.models.statuses import GONE, REMOVED
 from lean_webhooks.models.timestamps import Clock, from_iso, utc_now
 from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent
+
+if TYPE_CHECKING:
+    from lean_webhooks.core.ports import LeanReader, SyncWrites
+    from lean_webhooks.models.payment_source import LeanPaymentSource
 
 NOT_FOUND_GRACE = timedelta(minutes=15)
 GONE_REASON = "lean_not_found"

@@ -22,9 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lean_webhooks.models.beneficiary import BeneficiaryWrite
 from lean_webhooks.models.statuses import ACTIVE, AWAITING_COOL_OFF, DELETED, REMOVED
 from lean_webhooks.models.timestamps import iso
 from lean_webhooks.models.write_plan import (
@@ -40,6 +39,9 @@ from lean_webhooks.models.write_plan import (
     WritePlan,
     missing,
 )
+
+if TYPE_CHECKING:
+    from lean_webhooks.models.beneficiary import BeneficiaryWrite
 
 RECHECK_AT = "recheck_at"  # the recovery index: when to look at a beneficiary still awaiting its cool-off again
 UNSETTLED_ACTIVATION = "unsettled_activation"  # the activations index: an activation whose pushes are not settled

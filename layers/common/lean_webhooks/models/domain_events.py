@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from lean_webhooks.models.items import ErasureRecord, StoredBeneficiary, StoredPaymentSource
-
 SOURCE = "lean.payment-sources"
 
 BENEFICIARY_ADDED = "Beneficiary Added"
@@ -116,19 +114,3 @@ class DomainEvent:
 
     def detail_dict(self) -> dict[str, Any]:
         return asdict(self.detail)
-
-
-StoredValue = StoredBeneficiary | StoredPaymentSource | ErasureRecord
-
-
-@dataclass(frozen=True)
-class StoredChange:
-    """One change of a stored item, as the table's stream reports it: the item before and after, as typed values
-    (None when absent, or an item no stream reader reads: a device, a push marker, ...)."""
-
-    record_id: str  # the stream record's id: every delivery of the record carries the same one
-    kind: str  # INSERT, MODIFY or REMOVE
-    old: StoredValue | None
-    new: StoredValue | None
-    approximate_at: str  # when DynamoDB recorded the change (RFC 3339), for items that carry no time of their own
-    item: str = ""  # which item changed, opaque: equal for every change of one item, different for any other

@@ -97,3 +97,19 @@ class StoredItem:
     device_id: str | None = None
     payment_source_id: str | None = None
     deleted_at: str | None = None
+
+
+StoredValue = StoredBeneficiary | StoredPaymentSource | ErasureRecord
+
+
+@dataclass(frozen=True)
+class StoredChange:
+    """One change of a stored item, as the table's stream reports it: the item before and after, as typed values
+    (None when absent, or an item no stream reader reads: a device, a push marker, ...)."""
+
+    record_id: str  # the stream record's id: every delivery of the record carries the same one
+    kind: str  # INSERT, MODIFY or REMOVE
+    old: StoredValue | None
+    new: StoredValue | None
+    approximate_at: str  # when DynamoDB recorded the change (RFC 3339), for items that carry no time of their own
+    item: str = ""  # which item changed, opaque: equal for every change of one item, different for any other

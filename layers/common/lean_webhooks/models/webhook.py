@@ -13,13 +13,14 @@ from typing import Annotated, Any, Literal
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from lean_webhooks.models.common import LeanId, Rfc3339, ShortText, Status
-
-PAYMENT_SOURCE_CREATED = "payment_source.created"
-PAYMENT_SOURCE_UPDATED = "payment_source.updated"
-BENEFICIARY_CREATED = "payment_source.beneficiary.created"
-BENEFICIARY_UPDATED = "payment_source.beneficiary.updated"
-BENEFICIARY_TYPES = (BENEFICIARY_CREATED, BENEFICIARY_UPDATED)
-SYNC_TYPES = (*BENEFICIARY_TYPES, PAYMENT_SOURCE_UPDATED)
+from lean_webhooks.models.webhook_types import (  # noqa: F401 - named here too, for the modules that parse
+    BENEFICIARY_CREATED,
+    BENEFICIARY_TYPES,
+    BENEFICIARY_UPDATED,
+    PAYMENT_SOURCE_CREATED,
+    PAYMENT_SOURCE_UPDATED,
+    SYNC_TYPES,
+)
 
 
 class WebhookEnvelope(BaseModel):

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from lean_webhooks.adapters.dynamodb.keys import ERASURE, customer_pk, erasure_marker_item, stored_item
 from lean_webhooks.adapters.dynamodb.table import Table, key
-from lean_webhooks.models.items import StoredItem
+
+if TYPE_CHECKING:
+    from lean_webhooks.models.items import StoredItem
 
 
 class DynamoCustomerRecords:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lean_webhooks.adapters.dynamodb.keys import (
     DEVICE,
@@ -15,9 +15,11 @@ from lean_webhooks.adapters.dynamodb.keys import (
     owner_item,
 )
 from lean_webhooks.adapters.dynamodb.table import Table, key, to_item, to_values
-from lean_webhooks.models.devices import DeviceRecord
 from lean_webhooks.models.items import StoredDevice
 from lean_webhooks.models.timestamps import iso
+
+if TYPE_CHECKING:
+    from lean_webhooks.models.devices import DeviceRecord
 
 
 class DynamoDevices:

@@ -15,7 +15,7 @@ from lean_webhooks.models.timestamps import from_iso, iso
 from lean_webhooks.models.write_plan import WritePlan, rename
 
 if TYPE_CHECKING:
-    from lean_webhooks.models.domain_events import StoredValue
+    from lean_webhooks.models.items import StoredValue
     from lean_webhooks.models.payment_source import LeanPaymentSource
 
 PAYMENT_SOURCE = "PAYMENT_SOURCE"

@@ -14,7 +14,7 @@ from typing import Any
 
 from lean_webhooks.adapters.dynamodb.keys import item_ref, stored_value
 from lean_webhooks.adapters.dynamodb.table import from_item
-from lean_webhooks.models.domain_events import StoredChange
+from lean_webhooks.models.items import StoredChange
 from lean_webhooks.models.timestamps import Clock, iso, utc_now
 
 

@@ -11,7 +11,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import requests
@@ -19,7 +19,6 @@ from pydantic import ValidationError
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from lean_webhooks.adapters.lean.credentials import LeanCredentials
 from lean_webhooks.models.errors import (
     LeanApiError,
     LeanAuthError,
@@ -32,7 +31,10 @@ from lean_webhooks.models.payment_source import LeanPaymentSource
 from lean_webhooks.models.refresh import PaymentSourceListing, readable_id
 from lean_webhooks.models.validation import invalid_fields
 from lean_webhooks.models.webhook import EventsPage
-from lean_webhooks.runtime.config import LeanSettings
+
+if TYPE_CHECKING:
+    from lean_webhooks.adapters.lean.credentials import LeanCredentials
+    from lean_webhooks.runtime.config import LeanSettings
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 TOKEN_REFRESH_MARGIN_S = 60

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 from lean_webhooks.adapters.lean.client import LeanClient
 from lean_webhooks.adapters.lean.credentials import LeanCredentials
 from lean_webhooks.adapters.secrets import get_json_secret
-from lean_webhooks.runtime.config import LeanSettings
+
+if TYPE_CHECKING:
+    from lean_webhooks.runtime.config import LeanSettings
 
 
 @cache
