@@ -25,7 +25,7 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 budget = SyncBudget(wiring.lean_settings().call_deadline_s)
 wiring.sync_settings()  # a missing or malformed setting fails the start, with its name
 if wiring.lean_settings().needs_client_certificate:
-    wiring.lean()  # start-up check: production app_token without a certificate fails the init, clearly
+    wiring.lean().client()  # start-up check: production app_token without a certificate fails the init, clearly
 
 
 def _correlate(record: SQSRecord, event_id: str | None) -> None:

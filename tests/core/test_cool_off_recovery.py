@@ -25,7 +25,7 @@ HOUR = timedelta(hours=1)
 @pytest.fixture
 def recovery(lean: ScriptedLean, stores: InMemoryStores, clock: FakeClock) -> CoolOffRecovery:
     return CoolOffRecovery(
-        lambda: PaymentSourceSync(lean, stores.payment_sources, APP_ID, clock), stores.payment_sources, clock=clock
+        PaymentSourceSync(lean, stores.payment_sources, APP_ID, clock), stores.payment_sources, clock=clock
     )
 
 

@@ -20,7 +20,7 @@ DEADLINE_S = 20.0
 
 @pytest.fixture
 def deletion(lean: ScriptedLean, stores: InMemoryStores, clock: FakeClock) -> PaymentSourceDeletion:
-    return PaymentSourceDeletion(lambda: lean, stores.payment_sources, DEADLINE_S, clock)
+    return PaymentSourceDeletion(lean, stores.payment_sources, DEADLINE_S, clock)
 
 
 @pytest.fixture

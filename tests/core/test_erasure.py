@@ -39,7 +39,7 @@ ORPHAN_SOURCE = "3f4a5b6c-7d8e-4f9a-8b0c-1d2e3f4a5b6c"
 def erasure(
     lean: ScriptedLean, stores: InMemoryStores, platform: RecordingPushPlatform, clock: FakeClock
 ) -> CustomerErasure:
-    return CustomerErasure(lambda: lean, stores.customer_records, stores.devices, platform, DEADLINE_S, clock)
+    return CustomerErasure(lean, stores.customer_records, stores.devices, platform, DEADLINE_S, clock)
 
 
 def store_customer(stores: InMemoryStores, lean: ScriptedLean, platform: RecordingPushPlatform, clock: FakeClock):
@@ -126,7 +126,7 @@ def test_an_endpoint_that_moved_to_another_device_is_left_alone(lean, stores, pl
     records = MovedAfterTheRead(
         stores, lambda: registry.register(OTHER_CUSTOMER, "new-phone", "GCM", "token-phone", "en")
     )
-    outcome = CustomerErasure(lambda: lean, records, stores.devices, platform, DEADLINE_S, clock).erase(CUSTOMER)
+    outcome = CustomerErasure(lean, records, stores.devices, platform, DEADLINE_S, clock).erase(CUSTOMER)
     assert outcome.push_endpoints == 1 and phone not in platform.deleted
     assert stores.devices.owner_of(phone) == (OTHER_CUSTOMER, "new-phone")
     assert stores.devices.get(OTHER_CUSTOMER, "new-phone").endpoint_arn == phone

@@ -21,7 +21,7 @@ from tests.support.fakes import APP_ID, FakeClock, InMemoryStores, ScriptedLean
 
 @pytest.fixture
 def event_sync(lean: ScriptedLean, stores: InMemoryStores, clock: FakeClock) -> EventSync:
-    return EventSync(stores.ledger, lambda: PaymentSourceSync(lean, stores.payment_sources, APP_ID, clock), clock)
+    return EventSync(stores.ledger, PaymentSourceSync(lean, stores.payment_sources, APP_ID, clock), clock)
 
 
 def outcome_of(stores: InMemoryStores, event_id: str) -> str | None:

@@ -28,7 +28,7 @@ MINUTE = timedelta(minutes=1)
 def reconciler(
     lean: ScriptedLean, stores: InMemoryStores, queue: RecordingSyncQueue, clock: FakeClock
 ) -> EventsReconciler:
-    return EventsReconciler(lambda: lean, stores.ledger, queue, clock)
+    return EventsReconciler(lean, stores.ledger, queue, clock)
 
 
 def replayed(queue: RecordingSyncQueue) -> list[str]:
@@ -126,7 +126,7 @@ def test_too_many_pages_fail_the_run_without_moving_the_checkpoint(lean, stores,
     for n in range(2 * PAGE_SIZE + 1):
         lean.add_event(beneficiary_webhook("updated", ACTIVE, clock.now - timedelta(seconds=n + 1)))
     with pytest.raises(RuntimeError, match="more than 2 pages"):
-        EventsReconciler(lambda: lean, stores.ledger, queue, clock, max_pages=2).run()
+        EventsReconciler(lean, stores.ledger, queue, clock, max_pages=2).run()
     assert stores.ledger.checkpoint(CHECKPOINT_NAME) is None and queue.sent == []
 
 

@@ -42,8 +42,8 @@ DEADLINE_S = 8.0
 @pytest.fixture
 def refresh(lean: ScriptedLean, stores: InMemoryStores, clock: FakeClock) -> PaymentSourceRefresh:
     return PaymentSourceRefresh(
-        lambda: lean,
-        lambda: PaymentSourceSync(lean, stores.payment_sources, APP_ID, clock),
+        lean,
+        PaymentSourceSync(lean, stores.payment_sources, APP_ID, clock),
         stores.refresh_markers,
         stores.payment_sources,
         min_interval=INTERVAL,

@@ -55,26 +55,27 @@ class Sync:
 
 def test_a_cool_off_still_awaited_is_read_again_hourly():
     sync = Sync(fail=False)
-    assert CoolOffRecovery(lambda: sync, Store(), clock=lambda: NOW).run().still_waiting == 1
+    assert CoolOffRecovery(sync, Store(), clock=lambda: NOW).run().still_waiting == 1
     assert sync.recheck_at == NOW + timedelta(hours=1)
 
 
 @pytest.mark.parametrize(("failures", "delay"), [(0, 1), (1, 2), (2, 4), (5, 24)])
 def test_failing_rereads_back_off_from_an_hour_doubling_up_to_a_day(failures, delay):
     store = Store(failures)
-    CoolOffRecovery(lambda: Sync(fail=True), store, clock=lambda: NOW).run()
+    CoolOffRecovery(Sync(fail=True), store, clock=lambda: NOW).run()
     assert store.deferred == [(failures + 1, NOW + timedelta(hours=delay))]
 
 
-def test_a_run_with_nothing_overdue_builds_no_sync():
+def test_a_run_with_nothing_overdue_reads_nothing_from_lean():
     class Empty(Store):
         def awaiting_past_expiry(self, now: datetime, limit: int) -> list[StoredBeneficiary]:
             return []
 
-    def no_sync():
-        raise AssertionError("the sync (and its Lean client) was built for an empty run")
+    class NoSync(Sync):
+        def sync_beneficiary(self, *args, **kwargs) -> SyncOutcome:
+            raise AssertionError("Lean was read for an empty run")
 
-    assert CoolOffRecovery(no_sync, Empty(), clock=lambda: NOW).run().checked == 0
+    assert CoolOffRecovery(NoSync(fail=False), Empty(), clock=lambda: NOW).run().checked == 0
 
 
 ACTIVATED = StoredBeneficiary("c", "p", "b", ACTIVE, cool_off_seen=True)

@@ -3,6 +3,15 @@
 Handlers ask here for the use case they run; a test hands the handler its own instead (built on the in-memory
 fakes of `tests/support/fakes.py`, or on adapters with a knob turned). Adapters are imported inside the builders,
 so that a function's cold start loads only what its own use cases need. `reset()` forgets everything built.
+
+A use case is handed its collaborators one way: as instances, built here once. No use case takes a provider (a
+function returning a collaborator). What a provider would defer is the adapter's own business: the Lean client of
+the credentials now in Secrets Manager is looked up by `CurrentLeanClient` on each call (rotated credentials
+without a new environment, and nothing of the client loaded before the first call), and the payment-source sync
+that the sync, the refresh and the recovery share loads no pydantic until an event or Lean's answer reaches it. So
+a use case's signature says what it uses, a test hands it the fake itself, and a builder is the same whatever the
+function's path. Plain functions a use case calls (its clock, its sleep, the webhook secrets' lookup, a count) are
+values like its settings, not collaborators.
 """
 
 from __future__ import annotations
@@ -18,7 +27,7 @@ from lean_webhooks.runtime import config
 if TYPE_CHECKING:
     from lean_webhooks.adapters.dynamodb.payment_sources import DynamoPaymentSources
     from lean_webhooks.adapters.dynamodb.table import Table
-    from lean_webhooks.adapters.lean.client import LeanClient
+    from lean_webhooks.adapters.lean.current import CurrentLeanClient
     from lean_webhooks.adapters.sqs_retry import SqsRetryPolicy
     from lean_webhooks.core.activation_push import ActivationPush
     from lean_webhooks.core.cool_off_recovery import CoolOffRecovery
@@ -48,11 +57,12 @@ def lean_settings() -> config.LeanSettings:
     return config.LeanSettings.from_env()
 
 
-def lean() -> LeanClient:
-    """The Lean client of the credentials now in Secrets Manager (re-read through a 5-minute cache)."""
-    from lean_webhooks.adapters.lean.factory import lean_client
+@cache
+def lean() -> CurrentLeanClient:
+    """Lean's API with the credentials now in Secrets Manager (re-read through a 5-minute cache)."""
+    from lean_webhooks.adapters.lean.current import CurrentLeanClient
 
-    return lean_client(lean_settings())
+    return CurrentLeanClient(lean_settings())
 
 
 def payment_sources(table_name: str) -> DynamoPaymentSources:
@@ -61,6 +71,7 @@ def payment_sources(table_name: str) -> DynamoPaymentSources:
     return DynamoPaymentSources(table(table_name))
 
 
+@cache
 def payment_source_sync(table_name: str) -> PaymentSourceSync:
     from lean_webhooks.core.sync import PaymentSourceSync
 
@@ -120,7 +131,7 @@ def event_sync() -> EventSync:
     from lean_webhooks.core.event_sync import EventSync
 
     name = sync_settings().table_name
-    return EventSync(DynamoEventLedger(table(name)), partial(payment_source_sync, name))
+    return EventSync(DynamoEventLedger(table(name)), payment_source_sync(name))
 
 
 @cache
@@ -164,7 +175,7 @@ def cool_off_recovery() -> CoolOffRecovery:
 
     name = config.TableSettings.from_env().table_name
     lean_settings()  # a missing Lean setting fails the start, not the first overdue item
-    return CoolOffRecovery(partial(payment_source_sync, name), payment_sources(name))
+    return CoolOffRecovery(payment_source_sync(name), payment_sources(name))
 
 
 @cache
@@ -174,7 +185,9 @@ def events_reconciler() -> EventsReconciler:
     from lean_webhooks.core.events_reconciliation import EventsReconciler
 
     settings = config.ReconcileSettings.from_env()
-    return EventsReconciler(lean, DynamoEventLedger(table(settings.table_name)), SqsSyncQueue(settings.sync_queue_url))
+    return EventsReconciler(
+        lean(), DynamoEventLedger(table(settings.table_name)), SqsSyncQueue(settings.sync_queue_url)
+    )
 
 
 @cache
@@ -218,8 +231,8 @@ def payment_source_refresh() -> PaymentSourceRefresh:
     settings = customer_api_settings()
     name = settings.push.table_name
     return PaymentSourceRefresh(
-        lean,
-        partial(payment_source_sync, name),
+        lean(),
+        payment_source_sync(name),
         DynamoRefreshMarkers(table(name)),
         payment_sources(name),
         min_interval=timedelta(seconds=settings.refresh_min_interval_s),
@@ -232,7 +245,7 @@ def payment_source_deletion() -> PaymentSourceDeletion:
     from lean_webhooks.core.deletion import PaymentSourceDeletion
 
     settings = customer_api_settings()
-    return PaymentSourceDeletion(lean, payment_sources(settings.push.table_name), settings.lean_budget_s)
+    return PaymentSourceDeletion(lean(), payment_sources(settings.push.table_name), settings.lean_budget_s)
 
 
 @cache
@@ -245,7 +258,7 @@ def customer_erasure() -> CustomerErasure:
     settings = customer_api_settings()
     name = settings.push.table_name
     return CustomerErasure(
-        lean,
+        lean(),
         DynamoCustomerRecords(table(name)),
         DynamoDevices(table(name)),
         SnsPushPlatform(),

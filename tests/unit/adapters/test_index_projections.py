@@ -137,7 +137,7 @@ class Sync:
 
 def test_the_cool_off_recovery_reads_only_what_its_index_carries():
     Watched.read = set()
-    outcome = CoolOffRecovery(Sync, RecoveryIndex(), clock=lambda: NOW).run()
+    outcome = CoolOffRecovery(Sync(), RecoveryIndex(), clock=lambda: NOW).run()
     assert (outcome.failed, outcome.still_waiting) == (1, 1)  # both paths ran: the re-read and the backoff
     assert Watched.read and Watched.read <= set(keys.AWAITING_INDEX_READS)
 

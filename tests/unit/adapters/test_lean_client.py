@@ -263,3 +263,25 @@ def test_retry_after_waits_stop_at_the_calls_deadline(lean_sim, flow):
         client.get_payment_source(flow["customer_id"], flow["payment_source_id"])
     assert raised.value.lean_status == "deadline"
     assert lean_sim[0].state.stats["faults"] == 2  # tried, waited 1 s, tried: another wait would pass 1.5 s
+
+
+def test_the_use_cases_lean_follows_rotated_credentials_call_by_call(aws, monkeypatch):
+    """A use case keeps one `CurrentLeanClient`; each call goes to the client of the credentials now in the secret."""
+    import json
+
+    from lean_webhooks.adapters.lean.current import CurrentLeanClient
+    from lean_webhooks.adapters.secrets import forget_secrets
+
+    flow = samples.ids()
+    aws["sim"].state.payment_sources[(flow["customer_id"], flow["payment_source_id"])] = samples.payment_source(
+        flow, local_app_id(), samples.ACTIVE
+    )
+    current = CurrentLeanClient(settings(aws["lean_url"], credentials_secret_id=aws["refs"]["LeanCredentialsSecret"]))
+    first = current.client()
+    assert current.get_payment_source(flow["customer_id"], flow["payment_source_id"]).id == flow["payment_source_id"]
+    aws["clients"]["secretsmanager"].put_secret_value(
+        SecretId=aws["refs"]["LeanCredentialsSecret"],
+        SecretString=json.dumps({"client_id": local_app_id(), "client_secret": "rotated"}),
+    )
+    forget_secrets()  # what the 5-minute max_age does
+    assert current.client() is not first

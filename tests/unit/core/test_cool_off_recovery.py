@@ -42,7 +42,7 @@ def test_failing_rereads_back_off_then_park_and_never_block_the_others(aws):
     lean.broken = {f["payment_source_id"] for f in broken}
     lean.sources[healthy["payment_source_id"]] = samples.payment_source(healthy, local_app_id(), samples.ACTIVE)
     recovery = CoolOffRecovery(
-        lambda: PaymentSourceSync(lean, store, local_app_id(), clock=lambda: now[0]),
+        PaymentSourceSync(lean, store, local_app_id(), clock=lambda: now[0]),
         store,
         clock=lambda: now[0],
         max_failures=3,

@@ -83,7 +83,7 @@ def test_windows_checkpoint_overlap_paging_and_invalid_events(aws, monkeypatch):
     sent: list[str] = []
     monkeypatch.setattr(reconcile, "PAGE_SIZE", 2)  # several pages
     clock = [now]
-    run = EventsReconciler(lambda: simulator_client(aws), ledger, Recorded(sent), clock=lambda: clock[0])
+    run = EventsReconciler(simulator_client(aws), ledger, Recorded(sent), clock=lambda: clock[0])
     first = run.run()
     assert first.replayed == 4 and first.invalid == 1 and too_old["event_id"] not in sent
     assert ledger.checkpoint(CHECKPOINT_NAME) is not None

@@ -196,7 +196,7 @@ def test_two_deliveries_of_one_event_at_once_both_finish_and_store_it_once(aws, 
             outcomes.append(outcome)
             return outcome
 
-    held = EventSync(DynamoEventLedger(wiring.table(aws["refs"]["Table"])), Held)
+    held = EventSync(DynamoEventLedger(wiring.table(aws["refs"]["Table"])), Held())
     first = threading.Thread(target=lambda: held.process(SYNC_EVENT.validate_json(body)))
     first.start()
     assert holding.wait(10)
@@ -252,7 +252,6 @@ def test_a_synced_ledger_entry_is_final(aws):
 
 
 def test_a_failed_ledger_read_backs_off_and_finally_dead_letters_with_its_reason(aws, sync):
-    from functools import partial
 
     from lean_webhooks import wiring
     from lean_webhooks.adapters.dynamodb.event_ledger import DynamoEventLedger
@@ -263,7 +262,7 @@ def test_a_failed_ledger_read_backs_off_and_finally_dead_letters_with_its_reason
             raise RuntimeError("ledger unreadable")
 
     table = aws["refs"]["Table"]
-    broken = EventSync(Unreadable(wiring.table(table)), partial(wiring.payment_source_sync, table))
+    broken = EventSync(Unreadable(wiring.table(table)), wiring.payment_source_sync(table))
     flow = samples.ids()
     body = json.dumps(samples.beneficiary_webhook(flow, "created", samples.AWAITING))
     assert len(deliver(aws, sync, [body], sync=broken)["batchItemFailures"]) == 1  # retried later, not synced

@@ -7,7 +7,6 @@ activation (and so, through the stream, pushes it once). Knows nothing of Lambda
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -48,25 +47,23 @@ class CoolOffRecovery:
 
     def __init__(
         self,
-        sync: Callable[[], PaymentSourceSync],
+        sync: PaymentSourceSync,
         store: RecoveryIndex,
         recheck_every: timedelta = RECHECK_EVERY,
         clock: Clock = utc_now,
         max_failures: int = MAX_RECHECK_FAILURES,
     ):
-        self._make_sync, self._store = sync, store
+        self._sync, self._store = sync, store
         self._recheck_every, self._clock = recheck_every, clock
         self._max_failures = max_failures
 
     def run(self, limit: int = 100) -> RecoveryOutcome:
-        """Re-sync up to `limit` overdue items; `sync` is called for the first one (most runs find none)."""
+        """Re-sync up to `limit` overdue items (most runs find none)."""
         outcome = RecoveryOutcome()
-        sync: PaymentSourceSync | None = None
         for item in self._store.awaiting_past_expiry(self._clock(), limit):
             outcome.checked += 1
-            sync = sync or self._make_sync()
             try:
-                result = sync.sync_beneficiary(
+                result = self._sync.sync_beneficiary(
                     BeneficiaryReport(
                         identity=item.identity,
                         status=item.status,

@@ -6,7 +6,6 @@ beneficiaries `DELETED`: not chargeable, out of the recovery index, left out of 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,7 +26,7 @@ class DeletionOutcome:
 class PaymentSourceDeletion:
     def __init__(
         self,
-        lean: Callable[[], LeanCustomerApi],
+        lean: LeanCustomerApi,
         store: SyncWrites,
         deadline_s: float,
         clock: Clock = utc_now,
@@ -36,7 +35,7 @@ class PaymentSourceDeletion:
 
     def delete(self, customer_id: str, payment_source_id: str) -> DeletionOutcome:
         """Raises Lean's error (`models.errors.LeanApiError`) when Lean fails or refuses: nothing changed here."""
-        lean = self._lean()
+        lean = self._lean
         with lean.within(self._deadline_s):
             deleted_now = lean.delete_payment_source(customer_id, payment_source_id)
         changed = self._store.mark_payment_source_deleted(customer_id, payment_source_id, USER_REQUESTED, self._clock())

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -47,7 +46,7 @@ class ErasureOutcome:
 class CustomerErasure:
     def __init__(
         self,
-        lean: Callable[[], LeanCustomerApi],
+        lean: LeanCustomerApi,
         records: CustomerRecords,
         devices: Devices,
         platform: PushPlatform,
@@ -88,7 +87,7 @@ class CustomerErasure:
         active.discard(None)
         if not active:
             return 0
-        lean = self._lean()
+        lean = self._lean
         with lean.within(self._deadline_s):
             return sum(lean.delete_payment_source(customer_id, psid) for psid in sorted(active))
 

@@ -50,10 +50,10 @@ class EventSync:
     def __init__(
         self,
         ledger: EventLedger,
-        sync: Callable[[], PaymentSourceSync],
+        sync: PaymentSourceSync,
         clock: Clock = utc_now,
     ):
-        self._ledger, self._make_sync, self._clock = ledger, sync, clock
+        self._ledger, self._sync, self._clock = ledger, sync, clock
 
     def process(
         self, event: BeneficiaryEvent | PaymentSourceUpdatedEvent, attempt: Attempt = run_once
@@ -65,7 +65,7 @@ class EventSync:
             return EventSyncOutcome(EventResult.DEAD_LETTERED)
         if seen:
             return EventSyncOutcome(EventResult.DUPLICATE)
-        outcome = attempt(lambda: self._make_sync().handle(event))
+        outcome = attempt(lambda: self._sync.handle(event))
         result = EventResult.SYNCED if outcome is not None else EventResult.DEAD_LETTERED
         recorded = self._record(event, SYNCED if outcome is not None else DEAD_LETTERED)
         return EventSyncOutcome(result, outcome, ledger_write_failed=not recorded)

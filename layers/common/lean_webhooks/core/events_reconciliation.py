@@ -9,7 +9,6 @@ in flight harmless. Knows nothing of Lambda or schedules.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -50,7 +49,7 @@ class EventsReconciler:
 
     def __init__(
         self,
-        lean: Callable[[], LeanEvents],
+        lean: LeanEvents,
         ledger: EventLedger,
         queue: SyncQueue,
         clock: Clock = utc_now,
@@ -79,7 +78,7 @@ class EventsReconciler:
 
     def _read(self, event_type: str, since: datetime, until: datetime) -> list[dict[str, Any]]:
         raw: list[dict[str, Any]] = []
-        lean = self._lean()
+        lean = self._lean
         for page in range(self._max_pages):
             answer = lean.list_events(event_type, since, until, page=page, size=PAGE_SIZE)
             raw.extend(answer.events)

@@ -82,8 +82,8 @@ class PaymentSourceRefresh:
 
     def __init__(
         self,
-        lean: Callable[[], LeanCustomerApi],
-        sync: Callable[[], PaymentSourceSync],
+        lean: LeanCustomerApi,
+        sync: PaymentSourceSync,
         markers: RefreshMarkers,
         reader: RefreshedPaymentSources,
         min_interval: timedelta,
@@ -112,7 +112,7 @@ class PaymentSourceRefresh:
         )
 
     def _call_and_store(self, customer_id: str, claim_id: str) -> _Counts:
-        lean = self._lean()
+        lean = self._lean
         with lean.within(self._deadline_s):
             try:
                 listing = lean.read_payment_sources(customer_id)
@@ -135,7 +135,7 @@ class PaymentSourceRefresh:
         return _Counts(stored, foreign, len(listing.unreadable_ids), gone)
 
     def _store(self, customer_id: str, claim_id: str, listing: PaymentSourceListing) -> tuple[int, int]:
-        sync = self._sync()
+        sync = self._sync
         stored = foreign = 0
         for source in listing.sources:
             if source.customer_id != customer_id or not sync.is_ours(source):

@@ -16,11 +16,12 @@ from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryRep
 from lean_webhooks.models.errors import LeanNotFound, PermanentSyncError
 from lean_webhooks.models.statuses import GONE, REMOVED
 from lean_webhooks.models.timestamps import Clock, from_iso, utc_now
-from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent
+from lean_webhooks.models.webhook_types import PAYMENT_SOURCE_UPDATED
 
 if TYPE_CHECKING:
     from lean_webhooks.core.ports import LeanReader, SyncWrites
     from lean_webhooks.models.payment_source import LeanPaymentSource
+    from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent
 
 NOT_FOUND_GRACE = timedelta(minutes=15)
 GONE_REASON = "lean_not_found"
@@ -59,7 +60,7 @@ class PaymentSourceSync:
 
     def handle(self, event: BeneficiaryEvent | PaymentSourceUpdatedEvent) -> SyncOutcome:
         """Apply one event from the sync queue."""
-        if isinstance(event, PaymentSourceUpdatedEvent):
+        if event.type == PAYMENT_SOURCE_UPDATED:
             return self.sync_payment_source(event.payload.customer_id, event.payload.payment_source_id, event)
         payload = event.payload
         report = BeneficiaryReport(
