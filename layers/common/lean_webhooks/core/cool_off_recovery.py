@@ -17,7 +17,7 @@ from lean_webhooks.models.errors import LeanApiError, PermanentSyncError
 from lean_webhooks.models.statuses import ACTIVE, GONE
 from lean_webhooks.models.timestamps import Clock, utc_now
 
-if TYPE_CHECKING:  # the sync (Lean's models) is built only when something is overdue
+if TYPE_CHECKING:  # annotations only
     from lean_webhooks.core.ports import RecoveryIndex
     from lean_webhooks.core.sync import PaymentSourceSync
     from lean_webhooks.models.items import StoredBeneficiary
