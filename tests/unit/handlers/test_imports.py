@@ -24,6 +24,7 @@ EVENT_HANDLER = "aws_lambda_powertools.event_handler"  # with asyncio, through i
 PORTS = "lean_webhooks.core.ports"
 DOMAIN_EVENTS = "lean_webhooks.models.domain_events"
 WEBHOOK_MODELS = "lean_webhooks.models.webhook"
+PUSH_MODELS = "lean_webhooks.models.push"  # the push vocabulary: for the functions that push
 # function -> modules that must not be loaded after importing its handler
 FORBIDDEN = {
     "NotifyActiveFunction": ["pydantic", LEAN_MODELS, "requests", PARSER_MODELS, PORTS, DOMAIN_EVENTS],
@@ -38,22 +39,43 @@ FORBIDDEN = {
         "asyncio",
         PORTS,
         DOMAIN_EVENTS,
+        PUSH_MODELS,
     ],
-    "SyncPaymentSourceFunction": [PARSER_MODELS, PORTS, DOMAIN_EVENTS],
-    "RecoverCoolOffFunction": ["pydantic", LEAN_MODELS, "requests", PARSER_MODELS, PORTS, DOMAIN_EVENTS],
-    "ReconcileEventsFunction": [PARSER_MODELS, PORTS, DOMAIN_EVENTS],
+    "SyncPaymentSourceFunction": [PARSER_MODELS, PORTS, DOMAIN_EVENTS, PUSH_MODELS],
+    "RecoverCoolOffFunction": ["pydantic", LEAN_MODELS, "requests", PARSER_MODELS, PORTS, DOMAIN_EVENTS, PUSH_MODELS],
+    "ReconcileEventsFunction": [PARSER_MODELS, PORTS, DOMAIN_EVENTS, PUSH_MODELS],
     # the domain events are plain dataclasses: nothing of Lean's webhooks, no pydantic
-    "PublishDomainEventsFunction": ["pydantic", WEBHOOK_MODELS, LEAN_MODELS, "requests", PARSER_MODELS, PORTS],
+    "PublishDomainEventsFunction": [
+        "pydantic",
+        WEBHOOK_MODELS,
+        LEAN_MODELS,
+        "requests",
+        PARSER_MODELS,
+        PORTS,
+        PUSH_MODELS,
+    ],
 }
 # function -> (the composition root's builders its first request calls, modules that must not be loaded then)
 BUILT = {
-    "WebhookFunction": (["webhook_intake"], [LEAN_MODELS, "requests", EVENT_HANDLER, PORTS, DOMAIN_EVENTS]),
-    "SyncPaymentSourceFunction": (["event_sync", "sync_retry_policy"], [PORTS, DOMAIN_EVENTS, EVENT_HANDLER]),
+    "WebhookFunction": (
+        ["webhook_intake"],
+        [LEAN_MODELS, "requests", EVENT_HANDLER, PORTS, DOMAIN_EVENTS, PUSH_MODELS],
+    ),
+    "SyncPaymentSourceFunction": (
+        ["event_sync", "sync_retry_policy"],
+        [PORTS, DOMAIN_EVENTS, EVENT_HANDLER, PUSH_MODELS],
+    ),
     "NotifyActiveFunction": (["activation_push"], ["pydantic", LEAN_MODELS, "requests", PORTS, DOMAIN_EVENTS]),
     "ReconcilePushesFunction": (["push_reconciler"], ["pydantic", LEAN_MODELS, "requests", PORTS, DOMAIN_EVENTS]),
-    "PublishDomainEventsFunction": (["domain_event_publisher"], ["pydantic", WEBHOOK_MODELS, "requests", PORTS]),
-    "RecoverCoolOffFunction": (["cool_off_recovery"], ["pydantic", LEAN_MODELS, "requests", PORTS, DOMAIN_EVENTS]),
-    "ReconcileEventsFunction": (["events_reconciler"], [PORTS, DOMAIN_EVENTS]),
+    "PublishDomainEventsFunction": (
+        ["domain_event_publisher"],
+        ["pydantic", WEBHOOK_MODELS, "requests", PORTS, PUSH_MODELS],
+    ),
+    "RecoverCoolOffFunction": (
+        ["cool_off_recovery"],
+        ["pydantic", LEAN_MODELS, "requests", PORTS, DOMAIN_EVENTS, PUSH_MODELS],
+    ),
+    "ReconcileEventsFunction": (["events_reconciler"], [PORTS, DOMAIN_EVENTS, PUSH_MODELS]),
 }
 PROBE = """
 import importlib.util, json, os, socket, sys

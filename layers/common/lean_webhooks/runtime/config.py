@@ -8,8 +8,6 @@ import ipaddress
 import os
 from dataclasses import dataclass, field
 
-from lean_webhooks.models.push import PLATFORMS
-
 
 class ConfigError(RuntimeError):
     """A required setting is missing or malformed: a deployment fault, never the caller's."""
@@ -182,6 +180,8 @@ class PushSettings:
 
     @classmethod
     def from_env(cls) -> PushSettings:
+        from lean_webhooks.models.push import PLATFORMS  # the push vocabulary, for the functions that push only
+
         apps = {platform: optional(f"{platform}_PLATFORM_APPLICATION_ARN") for platform in PLATFORMS}
         return cls(
             table_name=required("TABLE_NAME"),
