@@ -24,6 +24,7 @@ EVENT_HANDLER = "aws_lambda_powertools.event_handler"  # with asyncio, through i
 PORTS = "lean_webhooks.core.ports"
 DOMAIN_EVENTS = "lean_webhooks.models.domain_events"
 WEBHOOK_MODELS = "lean_webhooks.models.webhook"
+WRITE_PLANS = "lean_webhooks.models.write_plan"
 PUSH_MODELS = "lean_webhooks.models.push"  # the push vocabulary: for the functions that push
 # function -> modules that must not be loaded after importing its handler
 FORBIDDEN = {
@@ -67,9 +68,9 @@ BUILT = {
     ),
     "NotifyActiveFunction": (["activation_push"], ["pydantic", LEAN_MODELS, "requests", PORTS, DOMAIN_EVENTS]),
     "ReconcilePushesFunction": (["push_reconciler"], ["pydantic", LEAN_MODELS, "requests", PORTS, DOMAIN_EVENTS]),
-    "PublishDomainEventsFunction": (
+    "PublishDomainEventsFunction": (  # it reads stored items: none of the writers' plans, no refresh marker
         ["domain_event_publisher"],
-        ["pydantic", WEBHOOK_MODELS, "requests", PORTS, PUSH_MODELS],
+        ["pydantic", WEBHOOK_MODELS, "requests", PORTS, PUSH_MODELS, WRITE_PLANS, "lean_webhooks.models.refresh"],
     ),
     "RecoverCoolOffFunction": (
         ["cool_off_recovery"],

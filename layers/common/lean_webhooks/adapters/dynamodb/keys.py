@@ -10,13 +10,13 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from lean_webhooks.models.items import ErasureRecord, ItemKind, StoredBeneficiary, StoredItem, StoredPaymentSource
-from lean_webhooks.models.refresh import RefreshClaim, RefreshState
 from lean_webhooks.models.timestamps import from_iso, iso
-from lean_webhooks.models.write_plan import WritePlan, rename
 
 if TYPE_CHECKING:
     from lean_webhooks.models.items import StoredValue
     from lean_webhooks.models.payment_source import LeanPaymentSource
+    from lean_webhooks.models.refresh import RefreshClaim
+    from lean_webhooks.models.write_plan import WritePlan
 
 PAYMENT_SOURCE = "PAYMENT_SOURCE"
 BENEFICIARY = "BENEFICIARY"
@@ -256,6 +256,8 @@ def _stored_values(values: dict[str, Any]) -> dict[str, Any]:
 
 def stored_plan(plan: WritePlan, entity: str) -> WritePlan:
     """A write plan in the table's attribute names: index membership as index keys, the item's kind stamped."""
+    from lean_webhooks.models.write_plan import WritePlan, rename  # the writers' only: not the stream's readers
+
     removes = tuple(n for name in plan.removes for n in (INDEXED[name][:2] if name in INDEXED else (name,)))
     return WritePlan(
         when=rename(plan.when, {name: sk for name, (_, sk, _) in INDEXED.items()}) if plan.when else None,
@@ -270,6 +272,8 @@ def stored_plan(plan: WritePlan, entity: str) -> WritePlan:
 
 def refresh_claim(item: dict[str, Any] | None) -> RefreshClaim:
     """What a customer's refresh marker says (NONE when there is none)."""
+    from lean_webhooks.models.refresh import RefreshClaim, RefreshState  # the refresh's only
+
     if not item:
         return RefreshClaim(RefreshState.NONE)
     return RefreshClaim(
