@@ -7,16 +7,12 @@ from datetime import UTC, datetime
 
 from lean_webhooks.core.ports import Devices, PushPlatform
 from lean_webhooks.models.devices import DeviceRecord
-from lean_webhooks.models.errors import PlatformNotConfigured
+from lean_webhooks.models.errors import DeviceRegistrationConflict, PlatformNotConfigured
 from lean_webhooks.models.items import StoredDevice
 from lean_webhooks.models.timestamps import iso
 from lean_webhooks.runtime.observability import logger
 
 REGISTRATION_ATTEMPTS = 3
-
-
-class DeviceRegistrationConflict(Exception):
-    """Concurrent registrations of the same token kept moving its endpoint; the caller may retry."""
 
 
 class DeviceRegistry:

@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from lean_webhooks.core.ports import LeanCustomerApi, RefreshedPaymentSources, RefreshMarkers
-from lean_webhooks.models.errors import LeanApiError, LeanNotFound
+from lean_webhooks.models.errors import LeanApiError, LeanNotFound, RefreshUnavailable
 from lean_webhooks.models.items import StoredPaymentSource
 from lean_webhooks.models.refresh import PaymentSourceListing, RefreshClaim, RefreshState
 from lean_webhooks.runtime.observability import logger
@@ -44,15 +44,6 @@ DEFAULT_RETRY_AFTER_S = 5.0  # when Lean says nothing of when to come back
 POLL_S = 0.25  # how often a coalesced refresh looks whether the call it waits for has finished
 WAIT_MARGIN_S = 2.0  # a claimant's call plus its writes: beyond, it is taken for dead and not waited for
 GONE_REASON = "lean_not_found"  # as the sync records a payment source Lean answers 404 for
-
-
-class RefreshUnavailable(Exception):
-    """Lean could not answer: nothing changed; try again after `retry_after_s`. `retryable` False means Lean
-    refused (credentials, an answer this service cannot read): trying again will not help until that is fixed."""
-
-    def __init__(self, retry_after_s: int, retryable: bool = True, reason: str = ""):
-        super().__init__(f"Lean unavailable ({reason}); retry after {retry_after_s} s")
-        self.retry_after_s, self.retryable, self.reason = retry_after_s, retryable, reason
 
 
 @dataclass(frozen=True)

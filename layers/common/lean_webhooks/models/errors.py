@@ -1,6 +1,6 @@
 """Errors that cross the line between the domain and its adapters: typed Lean API errors carrying Lean's
 `status` string (`retryable` says whether trying later may help), a sync that cannot succeed, push and device
-errors."""
+errors, and the use cases' refusals the customer API answers (`runtime.http_errors`)."""
 
 from __future__ import annotations
 
@@ -106,6 +106,19 @@ class InvalidPageToken(ValueError):
 
 class PlatformNotConfigured(Exception):
     """No SNS platform application ARN is configured for the requested platform."""
+
+
+class DeviceRegistrationConflict(Exception):
+    """Concurrent registrations of the same token kept moving its endpoint; the caller may retry."""
+
+
+class RefreshUnavailable(Exception):
+    """Lean could not answer a refresh: nothing changed; try again after `retry_after_s`. `retryable` False means
+    Lean refused (credentials, an answer this service cannot read): trying again will not help until that is fixed."""
+
+    def __init__(self, retry_after_s: int, retryable: bool = True, reason: str = ""):
+        super().__init__(f"Lean unavailable ({reason}); retry after {retry_after_s} s")
+        self.retry_after_s, self.retryable, self.reason = retry_after_s, retryable, reason
 
 
 class DeviceNotRegistered(LookupError):
