@@ -177,6 +177,18 @@ def test_deleting_a_stale_item_whose_endpoint_moved_on_leaves_the_endpoint_alone
     assert list(endpoints(aws)) == [f"{OTHER}/b-phone"]  # B's endpoint survives
 
 
+def test_a_phone_that_changed_hands_is_unregistered_by_its_new_owner_only(aws, api):
+    register(api, customer=CUSTOMER, device="a-phone", token=GCM_TOKEN)
+    register(api, customer=OTHER, device="b-phone", token=GCM_TOKEN)  # same phone, new owner
+    assert device_items(aws, CUSTOMER) == [] and device_items(aws, OTHER) == ["b-phone"]
+    # the previous owner's device is gone: deleting it is a 404 and leaves the new owner's endpoint alone
+    route = "DELETE /customers/{customer_id}/devices/{device_id}"
+    assert api("DELETE", f"/customers/{CUSTOMER}/devices/a-phone", route=route)[0] == 404
+    assert list(endpoints(aws)) == [f"{OTHER}/b-phone"]
+    assert api("DELETE", f"/customers/{OTHER}/devices/b-phone", route=route)[0] == 204
+    assert endpoints(aws) == {}  # the owner's deletion deletes the endpoint
+
+
 def test_requests_without_iam_authorisation_are_refused_and_change_nothing(aws, load_function):
     function = load_function("CustomerApiFunction")
     # no requestContext.authorizer.iam: not signed by API Gateway's IAM authorizer

@@ -1,6 +1,7 @@
 """The notifier (NotifyActiveFunction) on stream records, with moto SNS and DynamoDB: one push per enabled device
-(devices registered through the customer API), disabled and gone endpoints, failed and lost publishes, claims and
-their leases, tokens that changed hands, languages and platform headers, and the SNS clients' time budgets."""
+(devices registered by the customer API's wired registry), disabled and gone endpoints, failed and lost
+publishes, claims and their leases, tokens that changed hands, languages and platform headers, and the SNS
+clients' time budgets."""
 
 from __future__ import annotations
 
@@ -8,24 +9,27 @@ import json
 
 import pytest
 
+from lean_webhooks import wiring
+from lean_webhooks.core.device_registry import DeviceRegistry
+from lean_webhooks.models.items import StoredDevice
 from local.aws import template as tpl
-from tests.support.devices import (
-    APNS_TOKEN,
-    CUSTOMER,
-    GCM_TOKEN,
-    OTHER,
-    customer_api_caller,
-    device_items,
-    endpoints,
-    register,
-)
+from local.aws.resources import function_environment
+from tests.support.devices import APNS_TOKEN, CUSTOMER, GCM_TOKEN, OTHER, device_items, endpoints
 from tests.support.streams import activation as activation_of
 from tests.support.wired import ScriptedSns, activation_push, time_left
 
 
 @pytest.fixture
-def api(load_function):
-    return customer_api_caller(load_function("CustomerApiFunction"))
+def devices(aws, monkeypatch) -> DeviceRegistry:
+    """The customer API's device registry as it is wired (its settings, moto's table and SNS): how devices are
+    registered before a push, without its handler."""
+    for name, value in function_environment(tpl.functions()["CustomerApiFunction"], aws["refs"]).items():
+        monkeypatch.setenv(name, value)
+    return wiring.device_registry()
+
+
+def enrol(devices, customer=CUSTOMER, device="phone-1", platform="GCM", token=GCM_TOKEN, locale="en") -> StoredDevice:
+    return devices.register(customer, device, platform, token, locale)
 
 
 @pytest.fixture
@@ -37,10 +41,10 @@ def activation(customer_id: str = CUSTOMER, **kwargs: str | None) -> dict:
     return activation_of(customer_id, **kwargs)
 
 
-def test_notifier_pushes_once_to_every_enabled_device(aws, api, notify):
-    register(api, device="android")
-    register(api, device="iphone", platform="APNS", token=APNS_TOKEN)
-    register(api, customer=OTHER, device="someone-else", token="fcm-token:" + "C" * 140)
+def test_notifier_pushes_once_to_every_enabled_device(aws, devices, notify):
+    enrol(devices, device="android")
+    enrol(devices, device="iphone", platform="APNS", token=APNS_TOKEN)
+    enrol(devices, customer=OTHER, device="someone-else", token="fcm-token:" + "C" * 140)
     record = activation()
     assert notify.invoke({"Records": [record]}) == {"batchItemFailures": []}
     assert notify.invoke({"Records": [record]}) == {"batchItemFailures": []}  # redelivered by the stream
@@ -60,9 +64,9 @@ def test_notifier_pushes_once_to_every_enabled_device(aws, api, notify):
     assert apns["aps"]["alert"]["title"] and apns["beneficiary_id"] == "b1"
 
 
-def test_disabled_endpoint_is_marked_and_skipped_others_still_pushed(aws, api, notify):
-    register(api, device="old-phone")
-    register(api, device="new-phone", token="fcm-token:" + "D" * 140)
+def test_disabled_endpoint_is_marked_and_skipped_others_still_pushed(aws, devices, notify):
+    enrol(devices, device="old-phone")
+    enrol(devices, device="new-phone", token="fcm-token:" + "D" * 140)
     endpoints(aws)[f"{CUSTOMER}/old-phone"].attributes["Enabled"] = False
     assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": []}
     assert len(endpoints(aws)[f"{CUSTOMER}/new-phone"].messages) == 1
@@ -75,10 +79,10 @@ def test_disabled_endpoint_is_marked_and_skipped_others_still_pushed(aws, api, n
     assert len(endpoints(aws)[f"{CUSTOMER}/new-phone"].messages) == 2
 
 
-def test_failed_publish_fails_the_record_and_can_be_retried(aws, api, notify):
+def test_failed_publish_fails_the_record_and_can_be_retried(aws, devices, notify):
     from botocore.exceptions import ClientError
 
-    register(api, device="phone")
+    enrol(devices, device="phone")
     sns = ScriptedSns(aws["clients"]["sns"])
     push = activation_push(sns)
 
@@ -94,9 +98,9 @@ def test_failed_publish_fails_the_record_and_can_be_retried(aws, api, notify):
     assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 1
 
 
-def test_endpoint_gone_at_sns_is_handled_like_a_disabled_one(aws, api, notify):
-    register(api, device="phone")
-    register(api, device="tablet", token="fcm-token:" + "T" * 140)
+def test_endpoint_gone_at_sns_is_handled_like_a_disabled_one(aws, devices, notify):
+    enrol(devices, device="phone")
+    enrol(devices, device="tablet", token="fcm-token:" + "T" * 140)
     aws["clients"]["sns"].delete_endpoint(EndpointArn=endpoints(aws)[f"{CUSTOMER}/phone"].arn)  # NotFound
     assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": []}
     assert len(endpoints(aws)[f"{CUSTOMER}/tablet"].messages) == 1
@@ -106,40 +110,36 @@ def test_endpoint_gone_at_sns_is_handled_like_a_disabled_one(aws, api, notify):
     assert item["enabled"] == {"BOOL": False}
 
 
-def test_reinstalled_app_same_token_new_device_id_gets_one_push(aws, api, notify):
-    register(api, device="iphone-before", platform="APNS", token=APNS_TOKEN)
-    register(api, device="iphone-after", platform="APNS", token=APNS_TOKEN)
+def test_reinstalled_app_same_token_new_device_id_gets_one_push(aws, devices, notify):
+    enrol(devices, device="iphone-before", platform="APNS", token=APNS_TOKEN)
+    enrol(devices, device="iphone-after", platform="APNS", token=APNS_TOKEN)
     assert device_items(aws, CUSTOMER) == ["iphone-after"]  # one endpoint, one device item
     assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": []}
     (endpoint,) = endpoints(aws).values()
     assert len(endpoint.messages) == 1 and list(endpoints(aws)) == [f"{CUSTOMER}/iphone-after"]
 
 
-def test_phone_that_changed_hands_never_gets_the_previous_customers_push(aws, api, notify):
-    register(api, customer=CUSTOMER, device="a-phone", token=GCM_TOKEN)
-    register(api, customer=OTHER, device="b-phone", token=GCM_TOKEN)  # same phone, new owner
+def test_phone_that_changed_hands_never_gets_the_previous_customers_push(aws, devices, notify):
+    enrol(devices, customer=CUSTOMER, device="a-phone", token=GCM_TOKEN)
+    enrol(devices, customer=OTHER, device="b-phone", token=GCM_TOKEN)  # same phone, new owner
     assert device_items(aws, CUSTOMER) == [] and device_items(aws, OTHER) == ["b-phone"]
     assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": []}  # CUSTOMER's activation
     (endpoint,) = endpoints(aws).values()
     assert len(endpoint.messages) == 0 and list(endpoints(aws)) == [f"{OTHER}/b-phone"]
-    # the previous owner's device is gone: deleting it is a 404 and leaves the new owner's endpoint alone
-    route = "DELETE /customers/{customer_id}/devices/{device_id}"
-    assert api("DELETE", f"/customers/{CUSTOMER}/devices/a-phone", route=route)[0] == 404
-    assert list(endpoints(aws)) == [f"{OTHER}/b-phone"]
-    assert api("DELETE", f"/customers/{OTHER}/devices/b-phone", route=route)[0] == 204
-    assert endpoints(aws) == {}  # the owner's deletion deletes the endpoint
 
 
 @pytest.mark.parametrize("b_had_a_primary_already", [False, True])
 def test_two_customers_registering_device_primary_with_one_token_leave_it_to_the_last(
-    aws, api, notify, b_had_a_primary_already
+    aws, devices, notify, b_had_a_primary_already
 ):
     """An app that calls every phone `primary`: the token belongs to whoever registered it last, even when the
     second customer's `primary` pointed at another phone's endpoint before."""
     if b_had_a_primary_already:
-        register(api, customer=OTHER, device="primary", token="fcm-token:" + "B" * 140)  # B's own phone
-    register(api, customer=CUSTOMER, device="primary", token=GCM_TOKEN)
-    assert register(api, customer=OTHER, device="primary", token=GCM_TOKEN)[0] == 200  # the same phone, now B's
+        enrol(devices, customer=OTHER, device="primary", token="fcm-token:" + "B" * 140)  # B's own phone
+    enrol(devices, customer=CUSTOMER, device="primary", token=GCM_TOKEN)
+    assert (
+        enrol(devices, customer=OTHER, device="primary", token=GCM_TOKEN).customer_id == OTHER
+    )  # the same phone, now B's
     holding = [e for e in endpoints(aws).values() if e.attributes.get("Token", e.token) == GCM_TOKEN]
     assert len(holding) == 1 and list(endpoints(aws)) == [f"{OTHER}/primary"]
     assert device_items(aws, CUSTOMER) == [] and device_items(aws, OTHER) == ["primary"]
@@ -149,17 +149,17 @@ def test_two_customers_registering_device_primary_with_one_token_leave_it_to_the
     assert [len(e.messages) for e in endpoints(aws).values()] == [1]
 
 
-def test_records_that_are_not_activations_push_nothing(aws, api, notify):
-    register(api)
+def test_records_that_are_not_activations_push_nothing(aws, devices, notify):
+    enrol(devices)
     not_activation = activation(old="ACTIVE")
     assert notify.invoke({"Records": [not_activation]}) == {"batchItemFailures": []}
     assert len(endpoints(aws)[f"{CUSTOMER}/phone-1"].messages) == 0
 
 
-def test_a_revived_beneficiary_is_not_pushed_again(aws, api, notify):
+def test_a_revived_beneficiary_is_not_pushed_again(aws, devices, notify):
     """REMOVED by a read after its activation was pushed, listed again by a later read (its push markers may have
     expired): the item keeps the activation it had, and the notifier pushes nothing."""
-    register(api)
+    enrol(devices)
     revival = activation(old="REMOVED")
     for image in ("OldImage", "NewImage"):
         revival["dynamodb"][image]["activated_at"] = {"S": "2026-10-01T10:00:00.000000Z"}
@@ -187,9 +187,9 @@ def stamp(seconds: float) -> str:
     return (datetime.now(UTC) + timedelta(seconds=seconds)).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def test_a_claim_whose_lease_ran_out_is_published_by_the_next_delivery(aws, api, notify):
+def test_a_claim_whose_lease_ran_out_is_published_by_the_next_delivery(aws, devices, notify):
     """The notifier died after claiming and before SNS answered: the push is not lost."""
-    register(api, device="phone")
+    enrol(devices, device="phone")
     marker(aws, "phone", state="CLAIMED", claim_id="dead-worker", lease_until=stamp(-1))
     assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": []}
     assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 1
@@ -198,8 +198,8 @@ def test_a_claim_whose_lease_ran_out_is_published_by_the_next_delivery(aws, api,
     assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 1
 
 
-def test_a_claim_still_in_its_lease_is_waited_for_as_long_as_time_allows_then_fails_the_record(aws, api, notify):
-    register(api, device="phone")
+def test_a_claim_still_in_its_lease_is_waited_for_as_long_as_time_allows_then_fails_the_record(aws, devices, notify):
+    enrol(devices, device="phone")
     marker(aws, "phone", state="CLAIMED", claim_id="live-worker", lease_until=stamp(60))
     waits: list[float] = []
     record = activation()
@@ -211,19 +211,19 @@ def test_a_claim_still_in_its_lease_is_waited_for_as_long_as_time_allows_then_fa
     assert len(waits) == 1 and 14 < waits[0] <= 15
 
 
-def test_a_claim_whose_lease_ends_soon_is_waited_for_and_taken_over(aws, api, notify):
+def test_a_claim_whose_lease_ends_soon_is_waited_for_and_taken_over(aws, devices, notify):
     """A notifier killed mid-push: its lease ends 5 s after its deadline; the retry waits, then publishes."""
-    register(api, device="phone")
+    enrol(devices, device="phone")
     marker(aws, "phone", state="CLAIMED", claim_id="killed-worker", lease_until=stamp(0.5))
     assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": []}
     assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 1
     assert marker(aws, "phone")["state"] == {"S": "SENT"}
 
 
-def test_a_lease_ends_shortly_after_its_claimants_own_deadline(aws, api, notify):
+def test_a_lease_ends_shortly_after_its_claimants_own_deadline(aws, devices, notify):
     from datetime import UTC, datetime
 
-    register(api, device="phone")
+    enrol(devices, device="phone")
     sns = ScriptedSns(aws["clients"]["sns"])
     push = activation_push(sns)
     sns.publish_with = lambda **kw: 1 / 0  # claim stays?
@@ -241,10 +241,10 @@ def test_a_lease_ends_shortly_after_its_claimants_own_deadline(aws, api, notify)
     assert 20 < lease_s <= 25  # 20 s left + the 5 s margin, not the configured 60 s
 
 
-def test_a_publish_whose_answer_was_lost_is_retried_and_counted_as_a_possible_duplicate(aws, api, notify, capsys):
+def test_a_publish_whose_answer_was_lost_is_retried_and_counted_as_a_possible_duplicate(aws, devices, notify, capsys):
     from botocore.exceptions import ReadTimeoutError
 
-    register(api, device="phone")
+    enrol(devices, device="phone")
     sns = ScriptedSns(aws["clients"]["sns"])
     push = activation_push(sns)
 
@@ -265,15 +265,15 @@ def test_a_publish_whose_answer_was_lost_is_retried_and_counted_as_a_possible_du
     assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 2
 
 
-def test_markers_from_before_leases_count_as_sent(aws, api, notify):
-    register(api, device="phone")
+def test_markers_from_before_leases_count_as_sent(aws, devices, notify):
+    enrol(devices, device="phone")
     marker(aws, "phone", state="CLAIMED", claimed_at=stamp(-3600))
     assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": []}
     assert len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 0
 
 
-def test_no_device_is_claimed_when_the_time_left_cannot_fit_a_publish(aws, api, notify):
-    register(api, device="phone")
+def test_no_device_is_claimed_when_the_time_left_cannot_fit_a_publish(aws, devices, notify):
+    enrol(devices, device="phone")
     result = notify.invoke({"Records": [activation()]}, time_left(5))
     assert result == {"batchItemFailures": [{"itemIdentifier": "b1"}]}
     assert marker(aws, "phone") == {} and len(endpoints(aws)[f"{CUSTOMER}/phone"].messages) == 0
@@ -299,14 +299,9 @@ def test_the_sns_clients_have_timeouts_and_retry_budgets_that_fit_the_functions(
     )
 
 
-def test_an_arabic_device_gets_the_arabic_push_with_the_same_data(aws, api, notify):
-    api(
-        "PUT",
-        f"/customers/{CUSTOMER}/devices/phone-ar",
-        {"platform": "GCM", "token": GCM_TOKEN, "locale": "ar"},
-        route="PUT /customers/{customer_id}/devices/{device_id}",
-    )
-    register(api, device="phone-en", token="fcm-token:" + "E" * 140)
+def test_an_arabic_device_gets_the_arabic_push_with_the_same_data(aws, devices, notify):
+    enrol(devices, device="phone-ar", locale="ar")
+    enrol(devices, device="phone-en", token="fcm-token:" + "E" * 140)
     assert notify.invoke({"Records": [activation()]}) == {"batchItemFailures": []}
     pushes = {name: json.loads(next(iter(e.messages.values()))) for name, e in endpoints(aws).items()}
     ar = json.loads(pushes[f"{CUSTOMER}/phone-ar"]["GCM"])["fcmV1Message"]["message"]
@@ -316,9 +311,9 @@ def test_an_arabic_device_gets_the_arabic_push_with_the_same_data(aws, api, noti
     assert ar["data"] == en["data"] and ar["data"]["beneficiary_id"] == "b1"
 
 
-def test_apns_pushes_set_the_alert_push_type_and_priority_and_fcm_pushes_do_not(aws, api, notify):
-    register(api, device="iphone", platform="APNS", token=APNS_TOKEN)
-    register(api, device="android", platform="GCM", token=GCM_TOKEN)
+def test_apns_pushes_set_the_alert_push_type_and_priority_and_fcm_pushes_do_not(aws, devices, notify):
+    enrol(devices, device="iphone", platform="APNS", token=APNS_TOKEN)
+    enrol(devices, device="android", platform="GCM", token=GCM_TOKEN)
     sns = ScriptedSns(aws["clients"]["sns"])
     published: list[dict] = []
 
