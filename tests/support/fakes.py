@@ -33,6 +33,7 @@ from lean_webhooks.adapters.dynamodb.keys import (
     DEVICE,
     ENDPOINT,
     ERASURE,
+    ERASURE_HOLD,
     EVENT,
     PAYMENT_SOURCE,
     PUSH,
@@ -43,7 +44,8 @@ from lean_webhooks.adapters.dynamodb.keys import (
     device_item,
     device_sk,
     endpoint_pk,
-    erasure_marker_item,
+    erasure_record,
+    erasure_record_item,
     ledger_item,
     owner_item,
     payment_source_content,
@@ -56,7 +58,8 @@ from lean_webhooks.adapters.dynamodb.keys import (
 )
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
 from lean_webhooks.models.domain_events import DomainEvent, StoredChange
-from lean_webhooks.models.errors import EndpointDisabled, LeanNotFound, PushOutcomeUnknown
+from lean_webhooks.models.erasure import ErasureRecord
+from lean_webhooks.models.errors import CustomerErased, EndpointDisabled, LeanNotFound, PushOutcomeUnknown
 from lean_webhooks.models.items import StoredBeneficiary, StoredDevice, StoredItem, StoredPaymentSource
 from lean_webhooks.models.ledger import SYNCED
 from lean_webhooks.models.payment_source import LeanPaymentSource
@@ -164,6 +167,16 @@ class InMemoryTable:
         """Delete the item; returns what was stored, or None."""
         return self._write((pk, sk), None)
 
+    def guard(self, pk: str, sk: str, customer_id: str, read_at: datetime | None) -> None:
+        """The erasure guard of a write about `customer_id` carrying a Lean read made at `read_at` (None: no guard),
+        as `Table` applies it: a write that would create the item raises `CustomerErased` when the customer's
+        erasure record refuses `read_at`; a write to an existing item is not refused (an erasure deletes it)."""
+        if read_at is None or (pk, sk) in self.items:
+            return
+        erasure = erasure_record(self.get(customer_pk(customer_id), ERASURE))
+        if erasure is not None and erasure.refuses(read_at):
+            raise CustomerErased(f"an erasure of the customer refuses a write of a read made at {read_at}")
+
     def partition(self, pk: str, sk_prefix: str = "") -> list[dict[str, Any]]:
         """The items of one partition whose sort key starts with `sk_prefix`, in sort key order."""
         found = [(sk, item) for (p, sk), item in self.items.items() if p == pk and sk.startswith(sk_prefix)]
@@ -213,8 +226,10 @@ class InMemoryPaymentSources(Breakable):
         super().__init__()
         self.table = table
 
-    def put_payment_source(self, source: LeanPaymentSource, fetched_at: datetime) -> bool:
-        """Unless unchanged (content hash), deleted, or a newer read is stored."""
+    def put_payment_source(
+        self, source: LeanPaymentSource, fetched_at: datetime, read_at: datetime | None = None
+    ) -> bool:
+        """Unless unchanged (content hash), deleted, or a newer read is stored; under the erasure guard."""
         self._maybe_fail("put_payment_source")
         content, digest = payment_source_content(source)
         pk, sk = customer_pk(source.customer_id), payment_source_sk(source.id)
@@ -224,12 +239,13 @@ class InMemoryPaymentSources(Breakable):
         at = iso(fetched_at)
         if existing is not None and not ("fetched_at" in existing and existing["fetched_at"] <= at):
             return False  # never over a newer read
+        self.table.guard(pk, sk, source.customer_id, read_at)
         self.table.put(
             {"pk": pk, "sk": sk, "entity": PAYMENT_SOURCE, **content, "content_hash": digest, "fetched_at": at}
         )
         return True
 
-    def apply_beneficiary(self, write: BeneficiaryWrite, now: datetime) -> bool:
+    def apply_beneficiary(self, write: BeneficiaryWrite, now: datetime, read_at: datetime | None = None) -> bool:
         """False when the stored status is ACTIVE or DELETED, or REMOVED and Lean's answer does not list it; but an
         ACTIVE item stored without evidence of a cool-off takes an ACTIVE write that carries it (once)."""
         self._maybe_fail("apply_beneficiary")
@@ -270,6 +286,7 @@ class InMemoryPaymentSources(Breakable):
             sets.update(cool_off_seen=True, gsi1pk=AWAITING_INDEX_PK, gsi1sk=iso(write.recheck_at))
         else:
             removes += ["gsi1pk", "gsi1sk"]
+        self.table.guard(pk, sk, identity.customer_id, read_at)
         self.table.update(pk, sk, sets, removes)
         return True
 
@@ -300,12 +317,15 @@ class InMemoryPaymentSources(Breakable):
         )
         return True
 
-    def mark_payment_source_deleted(self, customer_id: str, payment_source_id: str, reason: str, now: datetime) -> int:
+    def mark_payment_source_deleted(
+        self, customer_id: str, payment_source_id: str, reason: str, now: datetime, read_at: datetime | None = None
+    ) -> int:
         """The payment source item deleted (created if absent; the first deletion's time and reason kept), each
         stored beneficiary DELETED; returns how many beneficiaries changed."""
         self._maybe_fail("mark_payment_source_deleted")
         pk, sk = customer_pk(customer_id), payment_source_sk(payment_source_id)
         existing = self.table.get(pk, sk) or {}
+        self.table.guard(pk, sk, customer_id, read_at)
         self.table.update(
             pk,
             sk,
@@ -463,7 +483,13 @@ class InMemoryPushMarkers(Breakable):
         self.table = table
 
     def claim(
-        self, customer_id: str, beneficiary_id: str, device_id: str, now: datetime, lease: timedelta
+        self,
+        customer_id: str,
+        beneficiary_id: str,
+        device_id: str,
+        now: datetime,
+        lease: timedelta,
+        read_at: datetime | None = None,
     ) -> ClaimResult:
         self._maybe_fail("claim")
         pk, sk = customer_pk(customer_id), push_sk(beneficiary_id, device_id)
@@ -471,6 +497,7 @@ class InMemoryPushMarkers(Breakable):
         if marker is None or (
             marker.get("state") == CLAIMED and "lease_until" in marker and marker["lease_until"] < iso(now)
         ):
+            self.table.guard(pk, sk, customer_id, read_at)
             claim_id = str(uuid.uuid4())
             self.table.put(
                 {
@@ -576,6 +603,7 @@ class InMemoryRefreshMarkers(Breakable):
             and existing["called_at"] < iso(now - min_interval)
             and ("retry_at" not in existing or existing["retry_at"] <= iso(now))
         ):
+            self.table.guard(customer_pk(customer_id), REFRESH, customer_id, now)  # the claim precedes Lean's call
             claim_id = str(uuid.uuid4())
             self.table.put(refresh_marker_item(customer_id, claim_id, RefreshState.CALLING.value, now))
             return RefreshClaim(RefreshState.CALLING, claim_id, called_at=now)
@@ -602,11 +630,11 @@ class InMemoryRefreshMarkers(Breakable):
 # ---------- customer records ----------
 class InMemoryCustomerRecords(Breakable):
     """DynamoCustomerRecords in memory: every item of a customer's partition (whichever fake stored it), and the
-    erasure marker."""
+    customer's erasure record."""
 
-    def __init__(self, table: InMemoryTable):
+    def __init__(self, table: InMemoryTable, hold: timedelta = ERASURE_HOLD):
         super().__init__()
-        self.table = table
+        self.table, self.hold = table, hold
 
     def items_of(self, customer_id: str) -> list[StoredItem]:
         self._maybe_fail("items_of")
@@ -617,18 +645,28 @@ class InMemoryCustomerRecords(Breakable):
         return self.table.delete(customer_pk(item.customer_id), item.sk) is not None
 
     def begin_erasure(self, customer_id: str, now: datetime) -> str:
-        """A new marker, or the id of the one a crashed erasure left."""
+        """A new record (none, or over a finished one), or the id of the one under way."""
         self._maybe_fail("begin_erasure")
-        existing = self.table.get(customer_pk(customer_id), ERASURE)
-        if existing is not None:
-            return str(existing["erasure_id"])
+        existing = self.erasure_of(customer_id)
+        if existing is not None and existing.completed_at is None:
+            return existing.erasure_id
         erasure_id = str(uuid.uuid4())
-        self.table.put(erasure_marker_item(customer_id, erasure_id, now))
+        self.table.put(erasure_record_item(customer_id, erasure_id, now, self.hold))
         return erasure_id
 
-    def end_erasure(self, customer_id: str) -> None:
-        self._maybe_fail("end_erasure")
-        self.table.delete(customer_pk(customer_id), ERASURE)
+    def complete_erasure(self, customer_id: str, erasure_id: str, now: datetime) -> None:
+        self._maybe_fail("complete_erasure")
+        existing = self.erasure_of(customer_id)
+        if existing is None or existing.erasure_id != erasure_id:
+            return
+        if existing.completed_at is not None and existing.completed_at >= now:
+            return
+        done = {"completed_at": iso(now), "expires_at": int((now + self.hold).timestamp())}
+        self.table.update(customer_pk(customer_id), ERASURE, done)
+
+    def erasure_of(self, customer_id: str) -> ErasureRecord | None:
+        self._maybe_fail("erasure_of")
+        return erasure_record(self.table.get(customer_pk(customer_id), ERASURE))
 
 
 class InMemoryStores:

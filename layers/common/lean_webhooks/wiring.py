@@ -184,10 +184,13 @@ def publisher_settings() -> config.PublisherSettings:
 
 @cache
 def domain_event_publisher() -> DomainEventPublisher:
+    from lean_webhooks.adapters.dynamodb.customer_records import DynamoCustomerRecords
     from lean_webhooks.adapters.eventbridge import EventBridgeBus
     from lean_webhooks.core.domain_events import DomainEventPublisher
 
-    return DomainEventPublisher(EventBridgeBus(publisher_settings().event_bus_name))
+    settings = publisher_settings()
+    erasures = DynamoCustomerRecords(table(settings.table_name)) if settings.table_name else None
+    return DomainEventPublisher(EventBridgeBus(settings.event_bus_name), erasures)
 
 
 # ---------- customer API ----------
@@ -246,7 +249,8 @@ def customer_erasure() -> CustomerErasure:
     name = settings.push.table_name
     return CustomerErasure(
         lean,
-        DynamoCustomerRecords(table(name)),
+        DynamoCustomerRecords(table(name), hold=timedelta(days=settings.erasure_hold_days)),
+        payment_sources(name),
         DynamoDevices(table(name)),
         SnsPushPlatform(),
         deadline_s=settings.lean_budget_s,

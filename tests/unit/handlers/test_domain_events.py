@@ -171,7 +171,7 @@ def test_the_committed_event_schemas_are_the_models_and_every_detail_matches_its
             "entity": "ERASURE",
             "customer_id": "c1",
             "erasure_id": "e1",
-            "erased_at": "2026-12-01T12:00:00.000000Z",
+            "started_at": "2026-12-01T12:00:00.000000Z",
         }
     )
     records = [

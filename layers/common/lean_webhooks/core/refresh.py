@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from lean_webhooks.core.ports import LeanCustomerApi, PaymentSourceReader, RefreshMarkers
-from lean_webhooks.models.errors import LeanApiError, LeanNotFound
+from lean_webhooks.models.errors import CustomerErased, LeanApiError, LeanNotFound
 from lean_webhooks.models.items import StoredPaymentSource
 from lean_webhooks.models.refresh import RefreshClaim, RefreshState
 from lean_webhooks.runtime.observability import logger
@@ -76,7 +76,10 @@ class PaymentSourceRefresh:
         self._clock, self._sleep = clock, sleep
 
     def refresh(self, customer_id: str) -> RefreshOutcome:
-        claim = self._markers.claim(customer_id, self._clock(), self._min_interval)
+        try:
+            claim = self._markers.claim(customer_id, self._clock(), self._min_interval)
+        except CustomerErased:  # the customer's erasure is under way: Lean is not asked, nothing is stored
+            return RefreshOutcome(self._reader.list_for_customer(customer_id), called_lean=False)
         if not claim.claimed:
             return self._coalesced(customer_id, claim)
         assert claim.claim_id is not None
@@ -85,6 +88,7 @@ class PaymentSourceRefresh:
         return RefreshOutcome(self._reader.list_for_customer(customer_id), True, stored=stored, foreign=foreign)
 
     def _call_and_store(self, customer_id: str, claim_id: str) -> tuple[int, int]:
+        read_at = self._clock()  # what Lean lists is known from here on (the erasure guard judges it by this)
         try:
             lean = self._lean()
             with lean.within(self._deadline_s):
@@ -103,7 +107,11 @@ class PaymentSourceRefresh:
             if source.customer_id != customer_id or not sync.is_ours(source):
                 foreign += 1
                 continue
-            sync.store_whole(source, f"{REFRESH_EVENT}:{claim_id}", REFRESH_EVENT)
+            try:
+                sync.store_whole(source, f"{REFRESH_EVENT}:{claim_id}", REFRESH_EVENT, read_at)
+            except CustomerErased:  # erased since the call began: nothing of this answer is stored
+                logger.info("refresh: the customer was erased meanwhile")
+                return 0, foreign
             stored += 1
         return stored, foreign
 

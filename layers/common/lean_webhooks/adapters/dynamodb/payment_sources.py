@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from lean_webhooks.adapters.dynamodb.erasures import guard_of
 from lean_webhooks.adapters.dynamodb.keys import (
     ACTIVATIONS_INDEX,
     AWAITING_INDEX,
@@ -36,7 +37,9 @@ class DynamoPaymentSources:
     def __init__(self, table: Table):
         self._table = table
 
-    def put_payment_source(self, source: LeanPaymentSource, fetched_at: datetime) -> bool:
+    def put_payment_source(
+        self, source: LeanPaymentSource, fetched_at: datetime, read_at: datetime | None = None
+    ) -> bool:
         """Store the payment source and its accounts unless they are unchanged, deleted, or a newer read is
         already stored. Most events re-read a payment source that has not changed: one eventually consistent
         read of its content hash (half a read unit) then saves a rewrite (a write unit or more per KB)."""
@@ -57,10 +60,11 @@ class DynamoPaymentSources:
         return self._table.put_if(
             item,
             "attribute_not_exists(pk) OR (fetched_at <= :fetched_at AND attribute_not_exists(deleted_at))",
+            guard=guard_of(source.customer_id, read_at),
             ExpressionAttributeValues=to_values({":fetched_at": item["fetched_at"]}),
         )
 
-    def apply_beneficiary(self, write: BeneficiaryWrite, now: datetime) -> bool:
+    def apply_beneficiary(self, write: BeneficiaryWrite, now: datetime, read_at: datetime | None = None) -> bool:
         """Apply a status; returns False when the stored status is already `ACTIVE` (never regresses) or
         `DELETED`, or `REMOVED` while Lean's answer still does not list the beneficiary.
 
@@ -128,6 +132,7 @@ class DynamoPaymentSources:
             key(customer_pk(identity.customer_id), beneficiary_sk(identity.payment_source_id, identity.beneficiary_id)),
             "SET " + ", ".join(sets) + " REMOVE " + ", ".join(removes),  # removes: at least the recovery backoff
             condition,
+            guard=guard_of(identity.customer_id, read_at),
             ExpressionAttributeNames=_STATUS,
             ExpressionAttributeValues=to_values(values),
         )
@@ -176,13 +181,16 @@ class DynamoPaymentSources:
             ExpressionAttributeValues=to_values(values),
         )
 
-    def mark_payment_source_deleted(self, customer_id: str, payment_source_id: str, reason: str, now: datetime) -> int:
+    def mark_payment_source_deleted(
+        self, customer_id: str, payment_source_id: str, reason: str, now: datetime, read_at: datetime | None = None
+    ) -> int:
         """Record the payment source as deleted with `reason` (created if it was never stored) and mark each of
         its stored beneficiaries `DELETED`; returns how many beneficiaries changed."""
         self._table.update(
             key(customer_pk(customer_id), payment_source_sk(payment_source_id)),
             "SET entity = :entity, customer_id = :customer_id, payment_source_id = :psid, "
             "deleted_at = if_not_exists(deleted_at, :now), deleted_reason = if_not_exists(deleted_reason, :reason)",
+            guard=guard_of(customer_id, read_at),
             ExpressionAttributeValues=to_values(
                 {
                     ":entity": PAYMENT_SOURCE,
