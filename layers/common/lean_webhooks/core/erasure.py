@@ -29,6 +29,7 @@ from lean_webhooks.core.domain_events import ERASURE_REASON
 from lean_webhooks.core.ports import CustomerRecords, Devices, LeanCustomerApi, PushPlatform, SyncWrites
 from lean_webhooks.models.errors import CustomerErased, LeanApiError, LeanNotFound
 from lean_webhooks.models.items import StoredItem
+from lean_webhooks.models.statuses import DELETED
 from lean_webhooks.runtime.observability import logger
 
 ERASURE = "ERASURE"
@@ -135,8 +136,9 @@ class CustomerErasure:
         for psid in payment_source_ids:
             try:
                 self._store.mark_payment_source_deleted(customer_id, psid, ERASURE_REASON, now, read_at=now)
-            except CustomerErased:
-                continue  # never stored here: nothing to show
+            except CustomerErased:  # no payment source item here: its beneficiaries, if any were stored
+                for ben in self._store.beneficiaries_of(customer_id, psid):
+                    self._store.mark_beneficiary(customer_id, psid, ben.beneficiary_id, DELETED, ERASURE_REASON, now)
 
     def _release(self, item: StoredItem) -> int:
         """The device's endpoint goes with it, unless it moved on to another device (a phone that changed hands)."""

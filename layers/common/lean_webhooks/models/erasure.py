@@ -14,5 +14,5 @@ class ErasureRecord:
 
     def refuses(self, read_at: datetime) -> bool:
         """Whether a write of what Lean said at `read_at` is refused: the erasure is under way, or finished after
-        that read."""
-        return self.completed_at is None or read_at < self.completed_at
+        that read, or at the same instant (taken as after)."""
+        return self.completed_at is None or read_at <= self.completed_at

@@ -26,8 +26,8 @@ from typing import Any
 from lean_webhooks.adapters.dynamodb.keys import ERASURE, customer_pk
 from lean_webhooks.models.timestamps import iso
 
-# the record is absent, or its erasure finished at or before the read (`iso` stamps sort as text)
-REFUSE_UNLESS = "attribute_not_exists(pk) OR completed_at <= :guard_read_at"
+# the record is absent, or its erasure finished before the read (`iso` stamps sort as text)
+REFUSE_UNLESS = "attribute_not_exists(pk) OR completed_at < :guard_read_at"
 
 
 @dataclass(frozen=True)
