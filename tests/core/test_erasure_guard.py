@@ -49,14 +49,17 @@ def customer_items(stores: InMemoryStores) -> list[str]:
     return [i.entity for i in stores.customer_records.items_of(CUSTOMER)]
 
 
-def after_lean_answers(lean: ScriptedLean, method: str, act: Callable[[], object]) -> None:
-    """Lean answers `method` once, then `act` runs before the caller gets the answer (a call held in flight)."""
+def after_lean_answers(lean: ScriptedLean, method: str, act: Callable[[], object], clock: FakeClock) -> None:
+    """Lean answers `method` once, then, a second later, `act` runs, and a second after it the caller gets the
+    answer (a call held in flight while `act` runs)."""
     original = getattr(lean, method)
 
     def answered(*args: object) -> object:
         answer = original(*args)
         setattr(lean, method, original)
+        clock.advance(seconds=1)
         act()
+        clock.advance(seconds=1)
         return answer
 
     setattr(lean, method, answered)
@@ -80,7 +83,7 @@ def test_a_late_webhook_about_an_erased_payment_source_stores_nothing_not_even_a
 
 def test_a_sync_that_read_lean_before_the_erasure_stores_nothing_after_it(sync, lean, stores, clock, erase):
     lean_lists(lean, (BENEFICIARY, ACTIVE, None))
-    after_lean_answers(lean, "get_payment_source", erase)
+    after_lean_answers(lean, "get_payment_source", erase, clock)
     outcome = sync.handle(beneficiary_event("updated", ACTIVE, clock.now))
     assert outcome.status == ERASED and customer_items(stores) == ["ERASURE"]
 
@@ -90,7 +93,7 @@ def test_a_refresh_that_read_lean_before_the_erasure_stores_nothing_after_it(syn
     refresh = PaymentSourceRefresh(
         lambda: lean, lambda: sync, stores.refresh_markers, stores.payment_sources, timedelta(seconds=10), 8.0, clock
     )
-    after_lean_answers(lean, "list_payment_sources", erase)
+    after_lean_answers(lean, "list_payment_sources", erase, clock)
     outcome = refresh.refresh(CUSTOMER)
     assert outcome.sources == [] and outcome.stored == 0
     assert customer_items(stores) == ["ERASURE"]
@@ -111,7 +114,7 @@ def test_a_recovery_that_read_lean_before_the_erasure_stores_nothing_after_it(sy
     sync.handle(beneficiary_event("created", AWAITING_COOL_OFF, clock.now))
     clock.advance(hours=2)
     lean_lists(lean, (BENEFICIARY, ACTIVE, None))
-    after_lean_answers(lean, "get_payment_source", erase)
+    after_lean_answers(lean, "get_payment_source", erase, clock)
     outcome = CoolOffRecovery(lambda: sync, stores.payment_sources, clock=clock).run()
     assert outcome.checked == 1 and outcome.failed == 0
     assert customer_items(stores) == ["ERASURE"]
