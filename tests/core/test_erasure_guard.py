@@ -18,6 +18,7 @@ from lean_webhooks.core.refresh import PaymentSourceRefresh
 from lean_webhooks.core.sync import PaymentSourceSync
 from lean_webhooks.models.beneficiary import BeneficiaryActivation
 from lean_webhooks.models.domain_events import BENEFICIARY_ADDED, CUSTOMER_ERASED
+from lean_webhooks.models.errors import LeanNotFound
 from lean_webhooks.models.statuses import ACTIVE, AWAITING_COOL_OFF, ERASED
 from tests.core.builders import BENEFICIARY, CUSTOMER, IDENTITY, SOURCE, beneficiary_event, lean_lists, updated_event
 from tests.support.fakes import (
@@ -79,6 +80,24 @@ def test_a_late_webhook_about_an_erased_payment_source_stores_nothing_not_even_a
     assert customer_items(stores) == ["ERASURE"]
     outcome = ledger_sync.process(updated_event(sent))
     assert outcome.sync.status == ERASED and customer_items(stores) == ["ERASURE"]
+
+
+def test_a_webhook_queued_before_the_erasure_is_done_when_lean_answers_404_within_the_grace_period(
+    lean, stores, clock, erase
+):
+    """Lean's 404 would be retried within the grace period (Lean's API may lag its webhooks): not when the
+    customer's erasure deleted it at Lean. The event is done, nothing stored, no retry, no dead letter."""
+    sync = PaymentSourceSync(lean, stores.payment_sources, APP_ID, clock, erasures=stores.customer_records)
+    lean_lists(lean, (BENEFICIARY, AWAITING_COOL_OFF, clock.now + timedelta(hours=24)))
+    sync.handle(beneficiary_event("created", AWAITING_COOL_OFF, clock.now))
+    queued = beneficiary_event("updated", ACTIVE, clock.now)
+    erase()
+    clock.advance(minutes=1)
+    assert sync.handle(queued).status == ERASED
+    assert customer_items(stores) == ["ERASURE"]
+    other = beneficiary_event("updated", ACTIVE, clock.now, payment_source_id=NEW_SOURCE)  # not erased since
+    with pytest.raises(LeanNotFound):
+        sync.handle(other)
 
 
 def test_a_sync_that_read_lean_before_the_erasure_stores_nothing_after_it(sync, lean, stores, clock, erase):

@@ -62,9 +62,11 @@ def payment_sources(table_name: str) -> DynamoPaymentSources:
 
 
 def payment_source_sync(table_name: str) -> PaymentSourceSync:
+    from lean_webhooks.adapters.dynamodb.customer_records import DynamoCustomerRecords
     from lean_webhooks.core.sync import PaymentSourceSync
 
-    return PaymentSourceSync(lean(), payment_sources(table_name), lean_settings().app_id)
+    erasures = DynamoCustomerRecords(table(table_name))
+    return PaymentSourceSync(lean(), payment_sources(table_name), lean_settings().app_id, erasures=erasures)
 
 
 def build_activation_push(

@@ -106,7 +106,8 @@ class Table:
     ) -> tuple[bool, dict[str, Any] | None]:
         """PutItem under `condition`: (written, the item it replaced or None); `guard` as in `put_if`."""
         if guard is not None:
-            written, old = self._guarded("Put", guard, condition, {"Item": to_item(item), **kwargs})
+            body = {"Item": to_item(item), "ReturnValues": "ALL_OLD", **kwargs}
+            written, old = self._guarded("Put", guard, condition, body)
             return written, from_item(old) if old else None
         try:
             answer = self._dynamodb.put_item(
