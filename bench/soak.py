@@ -255,6 +255,7 @@ def check_events(flows: list[Flow], events: list[dict]) -> dict[str, Any]:
         "domain_events": len(events),
         "domain_events_missing": len(missing),
         "transitions_with_two_event_ids": sum(1 for found in ids.values() if len(found) > 1),
+        "transitions_with_two_event_ids_are": [key for key, found in ids.items() if len(found) > 1][:5],
         "domain_events_delivered_again": sum(n - 1 for n in deliveries.values()),
         # every flow's customer waits for a cool-off: false is wrong; unknown (null) only where a refresh stored the
         # beneficiary ACTIVE before any webhook said so
@@ -280,15 +281,23 @@ def check_erased(stack: RunningStack, flows: list[Flow], events: list[dict], pus
     no other event about them after the erasure began (by what it says happened) or put on the bus after it ended."""
     erased = {f.ids["customer_id"] for f in flows if f.erased}
     records: dict[str, dict[str, Any]] = {}
-    left = 0
+    found: list[tuple[str, dict[str, Any]]] = []
     for item in scan_table(stack):
         text = json.dumps(item)
         for cid in erased:
             if cid in text:
+                plain = {k: v.get("S", v.get("N")) for k, v in item.items()}
                 if item["sk"]["S"] == "ERASURE":
-                    records[cid] = {k: v.get("S") for k, v in item.items()}
+                    records[cid] = plain
                 else:
-                    left += 1
+                    found.append((cid, plain))
+    # A refresh the app backend made after the erasure ended is served normally: its marker (ids and times) is new.
+    after_it = [
+        p
+        for cid, p in found
+        if p.get("entity") == "REFRESH" and p["called_at"] > str(records.get(cid, {}).get("completed_at"))
+    ]
+    left = [p for _, p in found if p not in after_it]
     announced: Counter[str] = Counter()
     after = 0
     for event in events:
@@ -308,7 +317,9 @@ def check_erased(stack: RunningStack, flows: list[Flow], events: list[dict], pus
     return {
         "erased_customers": len(erased),
         "erasures_completed": sum(1 for r in records.values() if r.get("completed_at")),
-        "items_left_about_erased_customers": left,
+        "items_left_about_erased_customers": len(left),
+        "items_left_kinds": dict(Counter(str(p.get("entity")) for p in left)),
+        "refresh_markers_of_refreshes_after_an_erasure": len(after_it),
         "pushes_to_erased_customers": sum(pushes.get(cid, 0) for cid in erased),
         "erased_customers_not_announced_once": sum(1 for cid in erased if announced[cid] != 1),
         "domain_events_after_an_erasure": after,
