@@ -240,7 +240,9 @@ def check_events(flows: list[Flow], events: list[dict]) -> dict[str, Any]:
     ids: dict[tuple[str, str], set[str]] = {}
     deliveries = Counter()
     for event in events:
-        key = (str(event["detail"].get("beneficiary_id")), event["detail-type"])
+        if not event["detail"].get("beneficiary_id"):
+            continue  # a payment source's or a customer's event: checked elsewhere
+        key = (str(event["detail"]["beneficiary_id"]), event["detail-type"])
         ids.setdefault(key, set()).add(event["detail"]["event_id"])
         deliveries[event["detail"]["event_id"]] += 1
     missing = [

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from lean_webhooks.core.ports import LeanReader, SyncWrites
+from lean_webhooks.core.ports import Erasures, LeanReader, SyncWrites
 from lean_webhooks.core.status_rules import decide_status, recheck_time
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryReport, BeneficiaryWrite
 from lean_webhooks.models.errors import CustomerErased, LeanNotFound, PermanentSyncError
@@ -52,8 +52,10 @@ class PaymentSourceSync:
         app_id: str,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         not_found_grace: timedelta = NOT_FOUND_GRACE,
+        erasures: Erasures | None = None,
     ):
         self._lean = lean
+        self._erasures = erasures  # read only on a 404 within the grace period
         self._store = store
         self._app_id = app_id
         self._clock = clock
@@ -198,6 +200,8 @@ class PaymentSourceSync:
         except LeanNotFound:
             now = self._clock()
             if first_seen is not None and now - first_seen < self._grace:
+                if self._erased_since(customer_id, read_at):
+                    raise CustomerErased("Lean deleted it in the customer's erasure") from None  # no retry
                 raise  # Lean's API may not know it yet: retried with backoff
             self._store.mark_payment_source_deleted(customer_id, payment_source_id, GONE_REASON, now, read_at=read_at)
             return None
@@ -206,6 +210,11 @@ class PaymentSourceSync:
         if source.customer_id != customer_id or source.id != payment_source_id:
             raise PermanentSyncError("id_mismatch", "Lean returned a different payment source than requested")
         return source
+
+    def _erased_since(self, customer_id: str, read_at: datetime) -> bool:
+        """Whether the customer's erasure refuses what was known at `read_at` (then Lean's 404 is the erasure's)."""
+        erasure = self._erasures.erasure_of(customer_id) if self._erasures is not None else None
+        return erasure is not None and erasure.refuses(read_at)
 
     def _past_grace(self, stamp: str | None, now: datetime) -> bool:
         """A beneficiary stored within the grace period may simply not be listed by Lean's API yet."""
