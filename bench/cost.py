@@ -55,7 +55,7 @@ ALARMS = len(tpl.of_type("AWS::CloudWatch::Alarm"))
 FIXED_MONTHLY = {
     f"alarms ({ALARMS} x $0.10)": round(ALARMS * 0.10, 2),
     "dashboard": 3.00,
-    "custom metrics (~32 metric/dimension pairs x $0.30)": 9.60,
+    "custom metrics (~34 metric/dimension pairs x $0.30)": 10.20,
     "secrets (2 x $0.40)": 0.80,
     "SQS long polls of the idle sync queue (~130k x $0.40/M)": 0.05,
     "scheduled runs (~4,400 a month: reconcilers, recovery; requests and seconds)": 0.05,
