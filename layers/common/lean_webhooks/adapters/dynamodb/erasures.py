@@ -13,8 +13,9 @@ single-item writes, so the check and the record cannot interleave.
 AWS: TransactWriteItems, ConditionCheck and ReturnValuesOnConditionCheckFailure in the DynamoDB API reference
 (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html); isolation
 (serializable between transactions and standard writes) and capacity (each item of a transaction is two
-underlying writes, a ConditionCheck included) in "Amazon DynamoDB Transactions: How it works"
-(https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html).
+underlying operations, prepare and commit) in "Amazon DynamoDB Transactions: How it works"
+(https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html). bench/cost.py prices the
+ConditionCheck as a 1 KB transactional write (2 WRU), the upper of the two readings of that page.
 """
 
 from __future__ import annotations
