@@ -10,6 +10,7 @@ the request must carry API Gateway's IAM authorisation, and a body must be JSON.
 from __future__ import annotations
 
 import json
+import math
 import re
 from typing import Annotated, Any
 
@@ -25,8 +26,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from lean_webhooks import wiring
 from lean_webhooks.core.device_registry import DeviceRegistrationConflict
+from lean_webhooks.core.erasure import ErasureIncomplete
 from lean_webhooks.core.payment_source_view import page_of
-from lean_webhooks.core.refresh import RefreshUnavailable
+from lean_webhooks.core.refresh import DEFAULT_RETRY_AFTER_S, RefreshUnavailable
 from lean_webhooks.models.customer_api import (
     DEVICE_ID_PATTERN,
     MAX_PAGE,
@@ -207,8 +209,10 @@ def delete_payment_source(customer_id: CustomerId, payment_source_id: PaymentSou
 @app.delete(
     "/customers/<customer_id>",
     summary="Erase everything stored for the customer (deleting at Lean first what is still active there)",
-    description="Idempotent: a second call finds nothing and answers zeros. Lean unavailable: 503, Lean refused: "
-    "502, and nothing changed here. Announced on the event bus as Customer Erased.",
+    description="Deletes at Lean every payment source Lean holds for the customer, then everything here; nothing "
+    "read from Lean before the erasure is stored, pushed or published after it. A repeat finds nothing and answers "
+    "zeros. Lean failing midway: 503 with Retry-After (or 502 when Lean refused): what Lean deleted is shown as "
+    "deleted, and repeating the call completes the erasure. Announced once on the event bus as Customer Erased.",
     responses=_answers(Erasure, 502, 503),
 )
 def erase_customer(customer_id: CustomerId) -> Erasure:
@@ -221,6 +225,21 @@ def erase_customer(customer_id: CustomerId) -> Erasure:
         push_endpoints=outcome.push_endpoints,
         deleted=ErasedCounts(**outcome.deleted),
         event_id=outcome.event_id,
+    )
+
+
+@app.exception_handler(ErasureIncomplete)
+def erasure_incomplete(exc: ErasureIncomplete) -> Response:
+    """Lean failed midway: the erasure stays under way (the customer's writes refused) until a repeat completes it."""
+    metrics.add_metric(name="ErasuresIncomplete", unit=MetricUnit.Count, value=1)
+    logger.warning("erasure incomplete", extra={"reason": exc.cause.reason, "deleted_at_lean": exc.deleted_at_lean})
+    if not exc.cause.retryable:
+        return error_response(502, "lean_error", "Lean refused the erasure: repeat it once that is fixed")
+    return Response(
+        status_code=503,
+        content_type="application/json",
+        body={"error": "lean_unavailable", "message": "Lean is unavailable: the erasure is incomplete, repeat it"},
+        headers={"Retry-After": str(max(1, math.ceil(exc.cause.retry_after_s or DEFAULT_RETRY_AFTER_S)))},
     )
 
 

@@ -110,3 +110,8 @@ class PlatformNotConfigured(Exception):
 
 class DeviceNotRegistered(LookupError):
     """The customer has no device of that id."""
+
+
+class CustomerErased(Exception):
+    """A write refused by the erasure guard: the customer's erasure is under way, or finished after the Lean read
+    the write carries. Nothing was written."""
