@@ -9,6 +9,7 @@ import pytest
 
 from lean_webhooks.core.deletion import PaymentSourceDeletion
 from lean_webhooks.core.device_registry import DeviceRegistry
+from lean_webhooks.core.erasure import CustomerErasure
 from lean_webhooks.core.refresh import PaymentSourceRefresh
 from lean_webhooks.core.sync import PaymentSourceSync
 from lean_webhooks.models.errors import LeanServerError, LeanUnavailable
@@ -95,3 +96,13 @@ def test_a_deletion_handed_in_whose_lean_is_unavailable_is_a_503(api, stores):
     path = f"/customers/{CUSTOMER}/payment-sources/{PAYMENT_SOURCE}"
     status, body = call(api, "DELETE", path, payment_source_deletion=deletion)
     assert (status, body["error"]) == (503, "lean_error") and lean.calls  # the handed-in Lean was asked
+
+
+def test_an_erasure_handed_in_whose_lean_fails_midway_is_a_503_with_retry_after(api, stores, clock):
+    lean = ScriptedLean()
+    lean.fail_next("list_payment_sources", LeanServerError("down", http_status=503, retry_after_s=2.5))
+    erasure = CustomerErasure(
+        lambda: lean, stores.customer_records, stores.payment_sources, stores.devices, RecordingPushPlatform(), 5, clock
+    )
+    found = answer(api, "DELETE", f"/customers/{CUSTOMER}", customer_erasure=erasure)
+    assert (found.status, found.body["error"], found.headers["retry-after"]) == (503, "lean_unavailable", "3")

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver
 
 from lean_webhooks.models.errors import (
     DeviceRegistrationConflict,
+    ErasureIncomplete,
     InvalidPageToken,
     LeanAuthError,
     LeanNotFound,
@@ -46,6 +47,8 @@ def answer_to(error: BaseException, iam_authorised: bool = True) -> tuple[int, d
         (RefreshUnavailable(9, retryable=False, reason="auth"), 502, "lean_error"),
         (RefreshUnavailable(9), 503, "lean_unavailable"),
         (LeanAuthError("refused"), 502, "lean_error"),
+        (ErasureIncomplete(LeanAuthError("refused"), 1), 502, "lean_error"),
+        (ErasureIncomplete(LeanRateLimited("slow down"), 0), 503, "lean_unavailable"),
         (LeanRateLimited("slow down"), 503, "lean_error"),
         (LeanNotFound("not yet"), 503, "lean_error"),
         (KeyError("ours"), 500, "internal_error"),
@@ -56,8 +59,10 @@ def test_each_error_has_its_status_and_an_error_and_message_body(error, status, 
     assert (found, body["error"], set(body)) == (status, code, {"error", "message"})
 
 
-def test_an_unavailable_refresh_says_when_to_retry_and_an_unconfigured_platform_is_named():
+def test_an_unavailable_lean_says_when_to_retry_and_an_unconfigured_platform_is_named():
     assert answer_to(RefreshUnavailable(9))[2]["Retry-After"] == "9"
+    assert answer_to(ErasureIncomplete(LeanRateLimited("slow down", retry_after_s=0.2), 0))[2]["Retry-After"] == "1"
+    assert answer_to(ErasureIncomplete(LeanRateLimited("slow down"), 0))[2]["Retry-After"] == "5"  # Lean said nothing
     assert answer_to(PlatformNotConfigured("APNS"))[1]["message"] == "platform APNS is not configured"
 
 

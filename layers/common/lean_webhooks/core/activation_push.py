@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from lean_webhooks.core.activation_notifier import ActivationNotifier, NotifyOutcome
 from lean_webhooks.core.ports import ActivationIndex
 from lean_webhooks.models.beneficiary import BeneficiaryActivation
+from lean_webhooks.models.timestamps import from_iso
 
 
 class ActivationPush:
@@ -34,6 +35,7 @@ class ActivationPush:
     ) -> NotifyOutcome:
         """Push, then settle the activation: when `activated_at` (the stored beneficiary's activation time) is
         given, only while the beneficiary still holds that activation, so that a later one keeps its place."""
-        outcome = self._notifier.notify(activation, seconds_left)
+        stored_at = from_iso(activated_at) if activated_at else None  # judged by the erasure guard
+        outcome = self._notifier.notify(activation, seconds_left, stored_at)
         self._activations.settle_activation(activation.identity, self._clock(), activated_at=activated_at)
         return outcome

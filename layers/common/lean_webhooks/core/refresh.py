@@ -31,7 +31,13 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from lean_webhooks.core.ports import LeanCustomerApi, RefreshedPaymentSources, RefreshMarkers
-from lean_webhooks.models.errors import LeanApiError, LeanNotFound, RefreshUnavailable
+from lean_webhooks.models.errors import (
+    DEFAULT_RETRY_AFTER_S,
+    CustomerErased,
+    LeanApiError,
+    LeanNotFound,
+    RefreshUnavailable,
+)
 from lean_webhooks.models.items import StoredPaymentSource
 from lean_webhooks.models.refresh import PaymentSourceListing, RefreshClaim, RefreshState
 from lean_webhooks.runtime.observability import logger
@@ -40,7 +46,6 @@ if TYPE_CHECKING:
     from lean_webhooks.core.sync import PaymentSourceSync
 
 REFRESH_EVENT = "refresh"
-DEFAULT_RETRY_AFTER_S = 5.0  # when Lean says nothing of when to come back
 POLL_S = 0.25  # how often a coalesced refresh looks whether the call it waits for has finished
 WAIT_MARGIN_S = 2.0  # a claimant's call plus its writes: beyond, it is taken for dead and not waited for
 GONE_REASON = "lean_not_found"  # as the sync records a payment source Lean answers 404 for
@@ -84,7 +89,10 @@ class PaymentSourceRefresh:
         self._clock, self._sleep = clock, sleep
 
     def refresh(self, customer_id: str) -> RefreshOutcome:
-        claim = self._markers.claim(customer_id, self._clock(), self._min_interval)
+        try:
+            claim = self._markers.claim(customer_id, self._clock(), self._min_interval)
+        except CustomerErased:  # the customer's erasure is under way: Lean is not asked, nothing is stored
+            return RefreshOutcome(self._reader.list_for_customer(customer_id), called_lean=False)
         if not claim.claimed:
             return self._coalesced(customer_id, claim)
         assert claim.claim_id is not None
@@ -100,6 +108,7 @@ class PaymentSourceRefresh:
         )
 
     def _call_and_store(self, customer_id: str, claim_id: str) -> _Counts:
+        read_at = self._clock()  # what Lean lists is known from here on (the erasure guard judges it by this)
         lean = self._lean()
         with lean.within(self._deadline_s):
             try:
@@ -113,29 +122,35 @@ class PaymentSourceRefresh:
                 self._markers.finish(customer_id, claim_id, True, retry_at, now, retryable=exc.retryable)
                 logger.warning("refresh: Lean failed", extra={"reason": exc.reason})
                 raise RefreshUnavailable(wait, exc.retryable, exc.reason) from None
-            stored, foreign = self._store(customer_id, claim_id, listing)
+            stored, foreign = self._store(customer_id, claim_id, listing, read_at)
             for payment_source_id in listing.unreadable_ids:  # ids only when readable; never the item itself
                 logger.warning(
                     "refresh: Lean listed a payment source that cannot be read: skipped",
                     extra={"payment_source_id": payment_source_id},
                 )
-            gone = self._check_unlisted(lean, customer_id, listing.listed_ids())
+            gone = self._check_unlisted(lean, customer_id, listing.listed_ids(), read_at)
         return _Counts(stored, foreign, len(listing.unreadable_ids), gone)
 
-    def _store(self, customer_id: str, claim_id: str, listing: PaymentSourceListing) -> tuple[int, int]:
+    def _store(
+        self, customer_id: str, claim_id: str, listing: PaymentSourceListing, read_at: datetime
+    ) -> tuple[int, int]:
         sync = self._sync()
         stored = foreign = 0
         for source in listing.sources:
             if source.customer_id != customer_id or not sync.is_ours(source):
                 foreign += 1
                 continue
-            sync.store_whole(source, f"{REFRESH_EVENT}:{claim_id}", REFRESH_EVENT)
+            try:
+                sync.store_whole(source, f"{REFRESH_EVENT}:{claim_id}", REFRESH_EVENT, read_at)
+            except CustomerErased:  # erased since the call began: nothing of this answer is stored
+                logger.info("refresh: the customer was erased meanwhile")
+                return 0, foreign
             stored += 1
         return stored, foreign
 
-    def _check_unlisted(self, lean: LeanCustomerApi, customer_id: str, listed: set[str]) -> int:
+    def _check_unlisted(self, lean: LeanCustomerApi, customer_id: str, listed: set[str], read_at: datetime) -> int:
         """One GET for each payment source stored from a Lean read and absent from Lean's list; on Lean's 404 it
-        is marked gone. Returns how many were."""
+        is marked gone (as a read made at `read_at`, for the erasure guard). Returns how many were."""
         gone = 0
         for stored in self._reader.list_for_customer(customer_id):
             if stored.fetched_at is None or stored.payment_source_id.lower() in listed:
@@ -144,13 +159,15 @@ class PaymentSourceRefresh:
                 lean.get_payment_source(customer_id, stored.payment_source_id)
             except LeanNotFound:
                 self._reader.mark_payment_source_deleted(
-                    customer_id, stored.payment_source_id, GONE_REASON, self._clock()
+                    customer_id, stored.payment_source_id, GONE_REASON, self._clock(), read_at=read_at
                 )
                 gone += 1
                 logger.info(
                     "refresh: Lean no longer knows a payment source: marked gone",
                     extra={"payment_source_id": stored.payment_source_id},
                 )
+            except CustomerErased:  # erased since the call began: nothing more is stored
+                return gone
             except LeanApiError as exc:  # kept: the next refresh checks again
                 logger.warning(
                     "refresh: an unlisted payment source could not be checked",

@@ -4,7 +4,11 @@ errors, and the use cases' refusals the customer API answers (`runtime.http_erro
 
 from __future__ import annotations
 
+import math
+
 from lean_webhooks.models.labels import safe_label
+
+DEFAULT_RETRY_AFTER_S = 5.0  # when Lean says nothing of when to come back
 
 
 class LeanApiError(Exception):
@@ -123,3 +127,22 @@ class RefreshUnavailable(Exception):
 
 class DeviceNotRegistered(LookupError):
     """The customer has no device of that id."""
+
+
+class CustomerErased(Exception):
+    """A write refused by the erasure guard: the customer's erasure is under way, or finished after the Lean read
+    the write carries. Nothing was written."""
+
+
+class ErasureIncomplete(Exception):
+    """Lean failed midway: what it deleted is marked deleted here, the rest is left; repeating the erasure
+    completes it. `cause` says whether (and when) retrying can help."""
+
+    def __init__(self, cause: LeanApiError, deleted_at_lean: int):
+        super().__init__(f"erasure incomplete: Lean failed ({cause.reason})")
+        self.cause, self.deleted_at_lean = cause, deleted_at_lean
+
+    @property
+    def retry_after_s(self) -> int:
+        """Whole seconds before a repeat may help: Lean's Retry-After, or DEFAULT_RETRY_AFTER_S when it gave none."""
+        return max(1, math.ceil(self.cause.retry_after_s or DEFAULT_RETRY_AFTER_S))

@@ -24,6 +24,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
 from lean_webhooks.models.errors import (
     DeviceRegistrationConflict,
+    ErasureIncomplete,
     InvalidPageToken,
     LeanApiError,
     PlatformNotConfigured,
@@ -100,6 +101,15 @@ def lean_failed(exc: LeanApiError) -> Response:
     return error_response(502, "lean_error", "Lean refused the deletion")
 
 
+def erasure_incomplete(exc: ErasureIncomplete) -> Response:
+    """Lean failed midway: the erasure stays under way (the customer's writes refused) until a repeat completes it."""
+    metrics.add_metric(name="ErasuresIncomplete", unit=MetricUnit.Count, value=1)
+    logger.warning("erasure incomplete", extra={"reason": exc.cause.reason, "deleted_at_lean": exc.deleted_at_lean})
+    if not exc.cause.retryable:
+        return error_response(502, "lean_error", "Lean refused the erasure: repeat it once that is fixed")
+    return unavailable("Lean is unavailable: the erasure is incomplete, repeat it", exc.retry_after_s)
+
+
 # The error table: what a use case (or the body's parser) raises -> its answer. Looked up along the exception's
 # classes (Powertools' exception handlers), so a subclass gets its base's answer unless it has its own.
 ERRORS: dict[type[Exception], Callable[[Any], Response]] = {
@@ -107,6 +117,7 @@ ERRORS: dict[type[Exception], Callable[[Any], Response]] = {
     InvalidPageToken: lambda exc: error_response(400, "bad_request", "next_token is not one this API gave"),
     DeviceRegistrationConflict: lambda exc: error_response(409, "conflict", str(exc)),
     RefreshUnavailable: refresh_unavailable,
+    ErasureIncomplete: erasure_incomplete,
     LeanApiError: lean_failed,
     RecursionError: lambda exc: error_response(400, "bad_request", "invalid request: body (nested too deeply)"),
     UnicodeDecodeError: lambda exc: error_response(400, "bad_request", "invalid request: body (not UTF-8 JSON)"),

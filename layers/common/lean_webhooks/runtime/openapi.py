@@ -75,8 +75,10 @@ DELETE_PAYMENT_SOURCE = {
 }
 ERASE = {
     "summary": "Erase everything stored for the customer (deleting at Lean first what is still active there)",
-    "description": "Idempotent: a second call finds nothing and answers zeros. Lean unavailable: 503, Lean refused: "
-    "502, and nothing changed here. Announced on the event bus as Customer Erased.",
+    "description": "Deletes at Lean every payment source Lean holds for the customer, then everything here; nothing "
+    "read from Lean before the erasure is stored, pushed or published after it. A repeat finds nothing and answers "
+    "zeros. Lean failing midway: 503 with Retry-After (or 502 when Lean refused): what Lean deleted is shown as "
+    "deleted, and repeating the call completes the erasure. Announced once on the event bus as Customer Erased.",
     "responses": answers(Erasure, 502, 503),
 }
 
