@@ -34,6 +34,7 @@ from lean_webhooks.core.ports import LeanCustomerApi, RefreshedPaymentSources, R
 from lean_webhooks.models.errors import CustomerErased, LeanApiError, LeanNotFound
 from lean_webhooks.models.items import StoredPaymentSource
 from lean_webhooks.models.refresh import PaymentSourceListing, RefreshClaim, RefreshState
+from lean_webhooks.models.statuses import GONE_REASON
 from lean_webhooks.runtime.observability import logger
 
 if TYPE_CHECKING:
@@ -43,7 +44,6 @@ REFRESH_EVENT = "refresh"
 DEFAULT_RETRY_AFTER_S = 5.0  # when Lean says nothing of when to come back
 POLL_S = 0.25  # how often a coalesced refresh looks whether the call it waits for has finished
 WAIT_MARGIN_S = 2.0  # a claimant's call plus its writes: beyond, it is taken for dead and not waited for
-GONE_REASON = "lean_not_found"  # as the sync records a payment source Lean answers 404 for
 
 
 class RefreshUnavailable(Exception):
