@@ -40,6 +40,7 @@ from lean_webhooks.models.errors import (
 )
 from lean_webhooks.models.items import StoredPaymentSource
 from lean_webhooks.models.refresh import PaymentSourceListing, RefreshClaim, RefreshState
+from lean_webhooks.models.statuses import GONE_REASON
 from lean_webhooks.runtime.observability import logger
 
 if TYPE_CHECKING:
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
 REFRESH_EVENT = "refresh"
 POLL_S = 0.25  # how often a coalesced refresh looks whether the call it waits for has finished
 WAIT_MARGIN_S = 2.0  # a claimant's call plus its writes: beyond, it is taken for dead and not waited for
-GONE_REASON = "lean_not_found"  # as the sync records a payment source Lean answers 404 for
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,11 @@ from lean_webhooks.core.status_rules import decide_status, recheck_time
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryReport, BeneficiaryWrite
 from lean_webhooks.models.errors import CustomerErased, LeanNotFound, PermanentSyncError
 from lean_webhooks.models.payment_source import LeanPaymentSource
-from lean_webhooks.models.statuses import ERASED, GONE, REMOVED
+from lean_webhooks.models.statuses import ERASED, GONE, GONE_REASON, REMOVED
 from lean_webhooks.models.timestamps import from_iso
 from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent
 
 NOT_FOUND_GRACE = timedelta(minutes=15)
-GONE_REASON = "lean_not_found"
 NOT_LISTED_REASON = "not_listed_by_lean"
 
 
