@@ -43,12 +43,29 @@ ACCESS_LOG_BYTES = 260  # the HTTP API's access log line per request
 HTTP_API_REQUESTS = 5
 SQS_REQUESTS = 6
 TRACED_REQUESTS = 0  # X-Ray tracing is off (PassThrough): no trace is recorded or billed
+# The erasure guard (adapters/dynamodb/erasures.py), inside the measured units above: each of the flow's writes that
+# creates a customer item (the refresh's marker, payment source and beneficiary; the push marker) is first tried as
+# a write of an existing item (it fails: 1 WRU), then made as a transaction of the write (2 x its units) and a
+# ConditionCheck of the erasure record (2 WRU): 3 + u WRU more than a plain write of u units. The domain-event
+# publisher reads the customer's erasure record (strongly consistent, 1 RRU) for each stream record that makes events.
+GUARDED_CREATIONS = {"refresh marker": 1, "payment source": 2, "beneficiary": 1, "push marker": 1}  # units (u)
+PUBLISHER_ERASURE_READS = 2  # the beneficiary's INSERT (Added) and its change to ACTIVE (Chargeable)
+
+
+def erasure_guard_units() -> dict[str, float]:
+    """The WRU and RRU per flow the erasure guard adds (already in the measured units: stated, not added)."""
+    wru = float(sum(3 + units for units in GUARDED_CREATIONS.values()))
+    rru = float(PUBLISHER_ERASURE_READS)
+    usd = (wru * PRICES["dynamodb_wru"] + rru * PRICES["dynamodb_rru"]) * 1e6
+    return {"wru": wru, "rru": rru, "usd_per_million": round(usd, 2)}
+
+
 # Monthly, whatever the traffic.
 ALARMS = len(tpl.of_type("AWS::CloudWatch::Alarm"))
 FIXED_MONTHLY = {
     f"alarms ({ALARMS} x $0.10)": round(ALARMS * 0.10, 2),
     "dashboard": 3.00,
-    "custom metrics (~32 metric/dimension pairs x $0.30)": 9.60,
+    "custom metrics (~34 metric/dimension pairs x $0.30)": 10.20,
     "secrets (2 x $0.40)": 0.80,
     "SQS long polls of the idle sync queue (~130k x $0.40/M)": 0.05,
     "scheduled runs (~4,400 a month: reconcilers, recovery; requests and seconds)": 0.05,
@@ -117,6 +134,9 @@ def per_million(flow: dict[str, Any], init_ms: dict[str, float]) -> dict[str, An
             f"GB-s per flow = {gb_s:.5f} -> x {PRICES['lambda_gb_s_arm64']} $/GB-s",
             f"Lambda requests per flow = {requests}",
             f"DynamoDB per flow = {units['wru']:g} WRU + {units['rru']:g} RRU (items' sizes, indexes included)",
+            "  of which the erasure guard: {wru:g} WRU + {rru:g} RRU = ${usd_per_million} a million flows".format(
+                **erasure_guard_units()
+            ),
             f"HTTP API {HTTP_API_REQUESTS}, SQS {SQS_REQUESTS}, SNS {flow['pushes']} publish + delivery,"
             f" EventBridge {flow['domain_events']} events, X-Ray 0",
             f"log bytes per flow = {flow['log_bytes']} app + {requests} x {platform_bytes} platform"

@@ -1,7 +1,10 @@
 """Chaos soak: N onboarding flows through the local stack with duplicates, reordering, refreshes racing the
 webhooks, Lean faults, disabled and shared-token devices, and optionally worker processes killed mid-invocation and
 SNS publish faults; then checks that every activation was stored right and pushed exactly once (lost and duplicate
-pushes apart), and that every transition reached the event bus with one event id.
+pushes apart), and that every transition reached the event bus with one event id. Some customers are erased while
+their webhooks and a refresh are in flight, and their last webhook comes after the erasure (Lean still answering for
+the payment source): nothing of theirs is left but the erasure's record, nothing was pushed to them after it, and
+no domain event about them came after it but the one `Customer Erased`.
 
     python -m bench.soak [--flows 2000] [--workers 8] [--seed 7] [--kill 0.02] [--sns-faults 0.05]
 
@@ -11,6 +14,7 @@ Exit status 0 only when everything is correct. Prints a progress line at least e
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import random
 import re
@@ -35,7 +39,8 @@ SECRET = "soak-webhook-secret"  # noqa: S105 - a local value
 PROGRESS_EVERY_S = 10
 # A crashed sync batch comes back after this (the template's 1080 s would stall the soak); above the 180 s timeout.
 CHAOS_VISIBILITY_TIMEOUT_S = 200
-SHARING_KINDS = ("reinstall", "changed_hands")  # same customer, new device id / another customer takes it
+SHARING_KINDS = ("reinstall", "changed_hands")
+ERASED_SHARE = 0.1  # flows whose customer is erased midway  # same customer, new device id / another customer takes it
 _CUSTOMER_IN_PUSH = re.compile(r'customer_id\\\\?": \\\\?"([0-9a-fA-F-]{36})')
 
 
@@ -48,6 +53,7 @@ class Flow:
     sharing: str = ""  # how the phone's push token is shared: "", "reinstall" or "changed_hands"
     refreshed: str = ""  # the app backend refreshes: "" no, "sdk" on the LinkSDK's success, "late" racing the update
     retook_token: bool = False  # changed hands, but this customer's (retried) registration was processed last
+    erased: bool = False  # erased before the last webhook, racing a refresh and the webhooks still queued
     webhooks: int = 0
     retried_5xx: int = 0
 
@@ -82,6 +88,8 @@ class Plan:
                     refreshed=rng.choice(("sdk", "late")) if rng.random() < 0.3 else "",
                 )
             )
+        for flow in flows:
+            flow.erased = rng.random() < ERASED_SHARE
         return cls(flows)
 
 
@@ -133,14 +141,31 @@ def run_flow(stack: RunningStack, flow: Flow) -> None:
     stack.set_payment_source(cid, psid, samples.payment_source(flow.ids, local_app_id(), samples.AWAITING))
     if flow.refreshed == "sdk":  # a 503 (Lean's faults) says when to retry: the client backs off, as a backend would
         _until_accepted(flow, lambda: stack.refresh(cid), "refresh")
-    for envelope in sends:
+    for position, envelope in enumerate(sends):
+        if flow.erased and position == len(sends) - 1:
+            erase_racing_a_refresh(stack, flow)  # the earlier webhooks may still be queued, or retried by Lean
         if envelope is updated:
             stack.set_payment_source(cid, psid, samples.payment_source(flow.ids, local_app_id(), samples.ACTIVE))
-            if flow.refreshed == "late":  # the refresh may store the activation before the webhook does
+            if flow.refreshed == "late" and not flow.erased:  # it may store the activation before the webhook does
                 _until_accepted(flow, lambda: stack.refresh(cid), "refresh")
         for _ in range(2 if flow.duplicate else 1):
             _until_accepted(flow, lambda envelope=envelope: stack.post_webhook(envelope), "webhook")
             flow.webhooks += 1
+
+
+def erase_racing_a_refresh(stack: RunningStack, flow: Flow) -> None:
+    """Erase the customer while a refresh of theirs runs; both end before the flow goes on (a refresh that read
+    Lean after the erasure would rightly store what Lean says then)."""
+    cid = flow.ids["customer_id"]
+
+    def refresh() -> None:
+        with contextlib.suppress(requests.RequestException):  # its answer does not matter: only what it stores
+            stack.refresh(cid)
+
+    racing = threading.Thread(target=refresh)
+    racing.start()
+    _until_accepted(flow, lambda: stack.erase(cid), "erasure")
+    racing.join()
 
 
 class Progress:
@@ -215,7 +240,9 @@ def check_events(flows: list[Flow], events: list[dict]) -> dict[str, Any]:
     ids: dict[tuple[str, str], set[str]] = {}
     deliveries = Counter()
     for event in events:
-        key = (str(event["detail"].get("beneficiary_id")), event["detail-type"])
+        if not event["detail"].get("beneficiary_id"):
+            continue  # a payment source's or a customer's event: checked elsewhere
+        key = (str(event["detail"]["beneficiary_id"]), event["detail-type"])
         ids.setdefault(key, set()).add(event["detail"]["event_id"])
         deliveries[event["detail"]["event_id"]] += 1
     missing = [
@@ -230,6 +257,7 @@ def check_events(flows: list[Flow], events: list[dict]) -> dict[str, Any]:
         "domain_events": len(events),
         "domain_events_missing": len(missing),
         "transitions_with_two_event_ids": sum(1 for found in ids.values() if len(found) > 1),
+        "transitions_with_two_event_ids_are": [key for key, found in ids.items() if len(found) > 1][:5],
         "domain_events_delivered_again": sum(n - 1 for n in deliveries.values()),
         # every flow's customer waits for a cool-off: false is wrong; unknown (null) only where a refresh stored the
         # beneficiary ACTIVE before any webhook said so
@@ -242,6 +270,83 @@ def check_events(flows: list[Flow], events: list[dict]) -> dict[str, Any]:
             1 for e in events if any(w in json.dumps(e) for w in ("iban", "account_number", "AE3402600"))
         ),
     }
+
+
+def erasure_exempt(event: dict) -> bool:
+    """The erasure's own events: `Customer Erased`, and `Payment Source Deleted` of what it had Lean delete."""
+    detail = event["detail"]
+    return event["detail-type"] == "Customer Erased" or detail.get("reason") == "customer_erasure"
+
+
+def check_erased(stack: RunningStack, flows: list[Flow], events: list[dict], pushes: Counter[str]) -> dict[str, Any]:
+    """For each erased customer: no item but the erasure's record; no push on any endpoint; one `Customer Erased`;
+    no other event about them after the erasure began (by what it says happened) or put on the bus after it ended."""
+    erased = {f.ids["customer_id"] for f in flows if f.erased}
+    records: dict[str, dict[str, Any]] = {}
+    found: list[tuple[str, dict[str, Any]]] = []
+    for item in scan_table(stack):
+        text = json.dumps(item)
+        for cid in erased:
+            if cid in text:
+                plain = {k: v.get("S", v.get("N")) for k, v in item.items()}
+                if item["sk"]["S"] == "ERASURE":
+                    records[cid] = plain
+                else:
+                    found.append((cid, plain))
+    # A refresh the app backend made after the erasure ended is served normally: its marker (ids and times) is new.
+    after_it = [
+        p
+        for cid, p in found
+        if p.get("entity") == "REFRESH" and p["called_at"] > str(records.get(cid, {}).get("completed_at"))
+    ]
+    left = [p for _, p in found if p not in after_it]
+    announced: Counter[str] = Counter()
+    after = 0
+    for event in events:
+        cid = str(event["detail"].get("customer_id"))
+        if cid not in erased:
+            continue
+        if event["detail-type"] == "Customer Erased":
+            announced[cid] += 1
+        if erasure_exempt(event) or cid not in records:
+            continue
+        record = records[cid]
+        began = str(record.get("started_at") or "")
+        ended = str(record.get("completed_at") or "")
+        put_at = str(event.get("time") or "")  # EventBridge's time of the put, whole seconds
+        if str(event["detail"].get("occurred_at") or "") >= began or (ended and put_at > ended[:19] + "Z"):
+            after += 1
+    return {
+        "erased_customers": len(erased),
+        "erasures_completed": sum(1 for r in records.values() if r.get("completed_at")),
+        "items_left_about_erased_customers": len(left),
+        "items_left_kinds": dict(Counter(str(p.get("entity")) for p in left)),
+        "refresh_markers_of_refreshes_after_an_erasure": len(after_it),
+        "pushes_to_erased_customers": sum(pushes.get(cid, 0) for cid in erased),
+        "erased_customers_not_announced_once": sum(1 for cid in erased if announced[cid] != 1),
+        "domain_events_after_an_erasure": after,
+    }
+
+
+def scan_table(stack: RunningStack) -> list[dict[str, Any]]:
+    """Every item of the local stack's table (DynamoDB Local)."""
+    import boto3
+
+    client = boto3.session.Session().client(
+        "dynamodb",
+        endpoint_url=f"http://127.0.0.1:{stack.ports['LOCAL_DYNAMODB_PORT']}",
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # noqa: S106 - DynamoDB Local accepts anything
+    )
+    found: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {"TableName": "lean-local-Table"}
+    while True:
+        page = client.scan(**kwargs)
+        found += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return found
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
 def counted_metric(log: Path, name: str) -> int:
@@ -293,7 +398,7 @@ def soak(flows: int, workers: int, seed: int, state_dir: Path, kill: float, sns_
         stack.clear_faults()
         wall_s = time.monotonic() - started
         statuses: Counter[str] = Counter()
-        for flow in plan.flows:
+        for flow in (f for f in plan.flows if not f.erased):
             ben = read_retrying(
                 lambda flow=flow: stack.beneficiary(flow.ids["customer_id"], flow.ids["beneficiary_id"])
             )
@@ -303,13 +408,16 @@ def soak(flows: int, workers: int, seed: int, state_dir: Path, kill: float, sns_
         depths = stack.queue_depths()
         chaos = stack.http.get(f"{stack.api_url}/_local/chaos", timeout=10).json()
         counted = counted_metric(stack.function_log, "PushesPossiblyDuplicated")
+        erasures = check_erased(stack, plan.flows, events, pushes)
+        erased_events = counted_metric(stack.function_log, "ErasedCustomerEvents")
     for flow in plan.flows:  # two registrations of one token race (a client retry after a timeout whose first
         # try was still running): the one processed last owns the phone, and that is the service being right
         flow.retook_token = flow.sharing == "changed_hands" and final_owner.get(flow.token) == flow.ids["customer_id"]
-    lost = [f for f in plan.flows if pushes.get(f.ids["customer_id"], 0) < f.expected_pushes]
-    extra = {f.ids["customer_id"]: pushes.get(f.ids["customer_id"], 0) - f.expected_pushes for f in plan.flows}
+    kept = [f for f in plan.flows if not f.erased]  # erased flows are checked by `check_erased`
+    lost = [f for f in kept if pushes.get(f.ids["customer_id"], 0) < f.expected_pushes]
+    extra = {f.ids["customer_id"]: pushes.get(f.ids["customer_id"], 0) - f.expected_pushes for f in kept}
     duplicates = sum(n for n in extra.values() if n > 0)
-    unexpected = [f for f in plan.flows if f.expected_pushes == 0 and pushes.get(f.ids["customer_id"], 0)]
+    unexpected = [f for f in kept if f.expected_pushes == 0 and pushes.get(f.ids["customer_id"], 0)]
     return {
         "flows": flows,
         "chaos": {"kill_rate": kill, "sns_fault_rate": sns_faults, **chaos},
@@ -321,11 +429,12 @@ def soak(flows: int, workers: int, seed: int, state_dir: Path, kill: float, sns_
         "reinstalled_apps": sum(f.sharing == "reinstall" for f in plan.flows),
         "phones_changed_hands": sum(f.sharing == "changed_hands" for f in plan.flows),
         "phones_retaken_by_a_late_registration": sum(f.retook_token for f in plan.flows),
+        "kept_flows": len(kept),
         "stored_correctly": statuses.get(samples.ACTIVE, 0),
         "statuses": dict(statuses),
-        "regressions": flows - statuses.get(samples.ACTIVE, 0),
-        "pushes_expected": sum(f.expected_pushes for f in plan.flows),
-        "pushes_delivered": sum(pushes.get(f.ids["customer_id"], 0) for f in plan.flows),
+        "regressions": len(kept) - statuses.get(samples.ACTIVE, 0),
+        "pushes_expected": sum(f.expected_pushes for f in kept),
+        "pushes_delivered": sum(pushes.get(f.ids["customer_id"], 0) for f in kept),
         "lost_pushes": len(lost),
         "duplicate_pushes": duplicates,
         "duplicates_counted_as_possible": counted,
@@ -346,7 +455,9 @@ def soak(flows: int, workers: int, seed: int, state_dir: Path, kill: float, sns_
             for f in (lost + unexpected)[:10]
         ],
         "refreshed_flows": dict(Counter(f.refreshed for f in plan.flows if f.refreshed)),
-        **check_events(plan.flows, events),
+        **check_events(kept, events),
+        **erasures,
+        "late_events_about_erased_customers_counted": erased_events,
         "left_in_queues": depths,
         "send_s": round(sent_s, 1),
         "wall_s": round(wall_s, 1),
@@ -364,7 +475,12 @@ def chaos_landed(report: dict) -> bool:
 def passed(report: dict) -> bool:
     return (
         chaos_landed(report)
-        and report["stored_correctly"] == report["flows"]
+        and report["stored_correctly"] == report["kept_flows"]
+        and report["erasures_completed"] == report["erased_customers"]
+        and report["items_left_about_erased_customers"] == 0
+        and report["pushes_to_erased_customers"] == 0
+        and report["erased_customers_not_announced_once"] == 0
+        and report["domain_events_after_an_erasure"] == 0
         and report["lost_pushes"] == 0
         and report["uncounted_duplicates"] == 0
         and report["pushes_to_a_device_no_longer_theirs"] == 0

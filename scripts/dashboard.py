@@ -30,7 +30,13 @@ SERVICE_METRICS = [
     (
         "Sync outcomes",
         "sync_payment_source",
-        ["MessagesDeadLettered", "MessagesDeferred", "DuplicatesSkipped", "LedgerWriteFailures"],
+        [
+            "MessagesDeadLettered",
+            "MessagesDeferred",
+            "DuplicatesSkipped",
+            "LedgerWriteFailures",
+            "ErasedCustomerEvents",
+        ],
     ),
     (
         "Events recovered from Lean's Events API",
@@ -57,6 +63,7 @@ SERVICE_METRICS = [
             "RefreshesFailed",
             "LeanItemsUnreadable",
             "CustomersErased",
+            "ErasuresIncomplete",
             "CustomerApiUnauthorised",
         ],
     ),

@@ -33,14 +33,14 @@ TARGETS: dict[str, list[str]] = {
     ],
     f"{LAYER}/core/status_rules.py": [
         "tests/core/test_status_rules.py",
-        "tests/unit/core/test_write_rules.py",
-        "tests/unit/core/test_cool_off_recovery.py",
+        "tests/unit/adapters/test_payment_sources_write_rules.py",
+        "tests/unit/adapters/test_payment_sources_recovery.py",
         "tests/unit/handlers/test_stream_filter.py",
     ],
     f"{LAYER}/adapters/dynamodb/payment_sources.py": [
-        "tests/unit/core/test_stored_items.py",
-        "tests/unit/core/test_write_rules.py",
-        "tests/unit/core/test_resync_and_deletion.py",
+        "tests/unit/adapters/test_payment_sources_items.py",
+        "tests/unit/adapters/test_payment_sources_write_rules.py",
+        "tests/unit/adapters/test_payment_sources_resync_and_deletion.py",
         "tests/unit/handlers/test_recovery.py",
         "tests/unit/contract/test_sync_writes.py",
         "tests/unit/contract/test_activation_index.py",
@@ -50,17 +50,17 @@ TARGETS: dict[str, list[str]] = {
     # the items the adapters write (and the fakes mirror): keys, TTLs, the content hash, devices, ledger, markers
     f"{LAYER}/adapters/dynamodb/keys.py": [
         "tests/unit/adapters/test_item_layout.py",
-        "tests/unit/core/test_stored_items.py",
+        "tests/unit/adapters/test_payment_sources_items.py",
         "tests/unit/adapters/test_push_marker_items.py",
-        "tests/unit/core/test_write_rules.py",
+        "tests/unit/adapters/test_payment_sources_write_rules.py",
         "tests/unit/contract",
-        "tests/unit/core/test_resync_and_deletion.py",
+        "tests/unit/adapters/test_payment_sources_resync_and_deletion.py",
     ],
     f"{LAYER}/adapters/dynamodb/push_markers.py": [
         "tests/unit/contract/test_push_markers.py",
         "tests/unit/adapters/test_push_marker_items.py",
-        "tests/unit/handlers/test_push.py",
-        "tests/unit/handlers/test_push_reconciliation.py",
+        "tests/unit/handlers/test_notify_active.py",
+        "tests/unit/handlers/test_reconcile_pushes.py",
     ],
 }
 # Survivors that no test should kill, each with its reason (module, a fragment of the mutated line).

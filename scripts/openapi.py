@@ -24,7 +24,9 @@ def generate() -> str:
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     os.environ.setdefault("TABLE_NAME", "openapi")
     module = load_handler(spec, "customer_api_for_openapi")
-    return json.dumps(module.openapi_document(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    from lean_webhooks.runtime import openapi  # importable once the handler has put the layer on the path
+
+    return json.dumps(openapi.document(module.app), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
 def main(argv: list[str]) -> int:

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from lean_webhooks import wiring
 from lean_webhooks.core.event_sync import EventResult, EventSync
+from lean_webhooks.models.statuses import ERASED
 from lean_webhooks.models.webhook import SYNC_EVENT
 from lean_webhooks.runtime.observability import logger, metrics
 from lean_webhooks.runtime.sync_budget import SyncBudget
@@ -51,6 +52,8 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext, sync: Event
         metrics.add_metric(name="DuplicatesSkipped", unit="Count", value=1)
         logger.info("event already synced")
     elif outcome.sync is not None:
+        if outcome.sync.status == ERASED:  # about an erased customer: acknowledged, nothing stored
+            metrics.add_metric(name="ErasedCustomerEvents", unit="Count", value=1)
         logger.info("payment source synced", extra=outcome.sync.as_dict())
     if outcome.ledger_write_failed:
         metrics.add_metric(name="LedgerWriteFailures", unit="Count", value=1)

@@ -28,7 +28,7 @@ def stored(lean: ScriptedLean, stores: InMemoryStores, clock: FakeClock) -> None
     """A payment source with an active beneficiary and one awaiting its cool-off."""
     lean_lists(lean, (BENEFICIARY, ACTIVE, None), (OTHER_BENEFICIARY, AWAITING_COOL_OFF, clock.now))
     PaymentSourceSync(lean, stores.payment_sources, APP_ID, clock).store_whole(
-        lean.get_payment_source(CUSTOMER, SOURCE), "e1", "payment_source.updated"
+        lean.get_payment_source(CUSTOMER, SOURCE), "e1", "payment_source.updated", clock.now
     )
 
 

@@ -190,7 +190,7 @@ def test_a_payment_source_written_without_a_deletion_announces_nothing(kind):
 # ---------- erasure and the rest ----------
 def test_an_erasure_marker_announces_the_erasure_under_its_own_id():
     marker = {"pk": f"CUSTOMER#{CUSTOMER}", "sk": "ERASURE", "entity": "ERASURE", "customer_id": CUSTOMER}
-    marker |= {"erasure_id": "erasure-1", "erased_at": AT}
+    marker |= {"erasure_id": "erasure-1", "started_at": AT}
     (event,) = domain_events(change("INSERT", None, marker))
     assert event.detail_type == CUSTOMER_ERASED
     assert event.detail_dict() == {"event_id": "erasure-1", "occurred_at": AT, "customer_id": CUSTOMER}

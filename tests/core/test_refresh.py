@@ -106,7 +106,7 @@ def test_a_refresh_waits_for_a_call_under_way_then_answers_from_storage(refresh,
     def the_other_call_ends() -> None:
         if len(clock.sleeps) == 3:
             PaymentSourceSync(lean, stores.payment_sources, APP_ID, clock).store_whole(
-                lean.get_payment_source(CUSTOMER, SOURCE), "refresh:other", "refresh"
+                lean.get_payment_source(CUSTOMER, SOURCE), "refresh:other", "refresh", clock.now
             )
             stores.refresh_markers.finish(CUSTOMER, other.claim_id, failed=False, retry_at=None, now=clock.now)
 
@@ -169,7 +169,7 @@ def test_after_the_retry_time_lean_is_called_again(refresh, lean, clock):
 def test_lean_not_knowing_the_customer_answers_what_is_stored(refresh, lean, stores, clock):
     lean_lists(lean, (BENEFICIARY, ACTIVE, None))
     PaymentSourceSync(lean, stores.payment_sources, APP_ID, clock).store_whole(
-        lean.get_payment_source(CUSTOMER, SOURCE), "e1", "payment_source.updated"
+        lean.get_payment_source(CUSTOMER, SOURCE), "e1", "payment_source.updated", clock.now
     )
     lean.fail_next("list_payment_sources", LeanNotFound("404", http_status=404))
     outcome = refresh.refresh(CUSTOMER)

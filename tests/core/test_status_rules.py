@@ -12,7 +12,7 @@ from lean_webhooks.core.cool_off_recovery import CoolOffRecovery
 from lean_webhooks.core.status_rules import decide_status, is_push_worthy_activation, is_revival, recheck_time
 from lean_webhooks.core.sync import SyncOutcome
 from lean_webhooks.models.errors import LeanServerError
-from lean_webhooks.models.items import ErasureRecord, StoredBeneficiary, StoredPaymentSource
+from lean_webhooks.models.items import StoredBeneficiary, StoredErasure, StoredPaymentSource
 from lean_webhooks.models.statuses import ACTIVE, AWAITING_COOL_OFF, DELETED, REMOVED
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -86,7 +86,7 @@ ACTIVATED = StoredBeneficiary("c", "p", "b", ACTIVE, cool_off_seen=True)
     [
         None,
         StoredPaymentSource("c", "p"),
-        ErasureRecord("c", "e"),
+        StoredErasure("c", "e"),
         {"entity": "BENEFICIARY", "status": ACTIVE, "cool_off_seen": True},  # a raw image: not a typed value
     ],
 )

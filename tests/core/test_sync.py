@@ -274,7 +274,7 @@ def test_an_activation_a_refresh_stored_first_is_pushed_once_when_the_updated_we
     """The refresh sees the beneficiary ACTIVE before any webhook arrived (it cannot tell a cool-off happened);
     Lean's `beneficiary.updated` that follows says one did: one push-worthy activation, whatever comes after."""
     lean_lists(lean, (BENEFICIARY, ACTIVE, None))
-    sync.store_whole(lean.get_payment_source(CUSTOMER, SOURCE), "refresh:1", "refresh")
+    sync.store_whole(lean.get_payment_source(CUSTOMER, SOURCE), "refresh:1", "refresh", clock.now)
     assert stored(stores) == {BENEFICIARY: ACTIVE} and pushes(stores) == 0
     sync.handle(beneficiary_event("updated", ACTIVE, clock.now))
     assert pushes(stores) == 1

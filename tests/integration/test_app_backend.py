@@ -151,7 +151,7 @@ def test_lean_down_answers_503_with_retry_after_and_changes_nothing(stack):
     assert stack.payment_sources(flow["customer_id"])["payment_sources"] == []
 
 
-def test_erasing_a_customer_leaves_nothing_of_theirs_but_ledger_event_ids(stack):
+def test_erasing_a_customer_leaves_nothing_of_theirs_but_ledger_event_ids_and_the_erasure_record(stack):
     flow = new_customer(stack, devices=("phone", "tablet"))
     customer = flow["customer_id"]
     lean_has(stack, flow, samples.AWAITING)
@@ -169,7 +169,18 @@ def test_erasing_a_customer_leaves_nothing_of_theirs_but_ledger_event_ids(stack)
     body = response.json()
     assert body["deleted_at_lean"] == 1 and body["deleted"]["devices"] == 2 and body["push_endpoints"] == 2
     assert body["deleted"]["beneficiaries"] == 1 and body["deleted"]["push_markers"] >= 2 and body["event_id"]
-    assert scan_for(stack, customer) == []  # nothing of theirs: the ledger holds only event ids
+    left = scan_for(stack, customer)  # nothing of theirs but the erasure's record (ids and times)
+    assert [i["sk"]["S"] for i in left] == ["ERASURE"]
+    assert set(left[0]) == {
+        "pk",
+        "sk",
+        "entity",
+        "customer_id",
+        "erasure_id",
+        "started_at",
+        "completed_at",
+        "expires_at",
+    }
     assert scan_for(stack, created["event_id"])  # ... which it keeps
     assert stack.erase(customer).json()["deleted"]["devices"] == 0  # a second call finds nothing
     erased = wait_for(

@@ -36,6 +36,7 @@ from lean_webhooks.adapters.dynamodb.keys import (
     DEVICE,
     ENDPOINT,
     ERASURE,
+    ERASURE_HOLD,
     EVENT,
     PAYMENT_SOURCE,
     PUSH,
@@ -46,7 +47,8 @@ from lean_webhooks.adapters.dynamodb.keys import (
     device_item,
     device_sk,
     endpoint_pk,
-    erasure_marker_item,
+    erasure_record,
+    erasure_record_item,
     item_ref,
     ledger_item,
     owner_item,
@@ -71,7 +73,14 @@ from lean_webhooks.core.write_rules import (
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
 from lean_webhooks.models.devices import DeviceRecord
 from lean_webhooks.models.domain_events import DomainEvent
-from lean_webhooks.models.errors import EndpointDisabled, LeanNotFound, LeanResponseInvalid, PushOutcomeUnknown
+from lean_webhooks.models.erasure import ErasureRecord
+from lean_webhooks.models.errors import (
+    CustomerErased,
+    EndpointDisabled,
+    LeanNotFound,
+    LeanResponseInvalid,
+    PushOutcomeUnknown,
+)
 from lean_webhooks.models.items import StoredBeneficiary, StoredChange, StoredDevice, StoredItem, StoredPaymentSource
 from lean_webhooks.models.ledger import SYNCED
 from lean_webhooks.models.payment_source import LeanPaymentSource
@@ -176,12 +185,22 @@ class InMemoryTable:
             item.pop(name, None)
         self._write((pk, sk), item)
 
-    def write_first(self, pk: str, sk: str, entity: str, plans: Iterable[WritePlan]) -> bool:
+    def write_first(
+        self,
+        pk: str,
+        sk: str,
+        entity: str,
+        plans: Iterable[WritePlan],
+        guard: tuple[str, datetime | None] | None = None,
+    ) -> bool:
         """Make the first write plan (`core.write_rules`, in the table's names: `keys.stored_plan`) whose condition
-        the item meets, as the DynamoDB adapter does; False when none does."""
+        the item meets, as the DynamoDB adapter does; False when none does. `guard` (customer id, when Lean said
+        it): a plan that creates the item is held to the erasure guard (`guard`)."""
         old = self.get(pk, sk)
         for plan in (stored_plan(p, entity) for p in plans):
             if holds(plan.condition, old):
+                if guard is not None:
+                    self.guard(pk, sk, *guard)
                 item = {"pk": pk, "sk": sk} if plan.replace or old is None else old
                 item.update(stored({**plan.sets, **plan.stamps}))
                 item.update({k: stored(v) for k, v in plan.keeps.items() if k not in item})
@@ -194,6 +213,16 @@ class InMemoryTable:
     def delete(self, pk: str, sk: str) -> dict[str, Any] | None:
         """Delete the item; returns what was stored, or None."""
         return self._write((pk, sk), None)
+
+    def guard(self, pk: str, sk: str, customer_id: str, read_at: datetime | None) -> None:
+        """The erasure guard of a write about `customer_id` carrying a Lean read made at `read_at` (None: no guard),
+        as `Table` applies it: a write that would create the item raises `CustomerErased` when the customer's
+        erasure record refuses `read_at`; a write to an existing item is not refused (an erasure deletes it)."""
+        if read_at is None or (pk, sk) in self.items:
+            return
+        erasure = erasure_record(self.get(customer_pk(customer_id), ERASURE))
+        if erasure is not None and erasure.refuses(read_at):
+            raise CustomerErased(f"an erasure of the customer refuses a write of a read made at {read_at}")
 
     def partition(self, pk: str, sk_prefix: str = "") -> list[dict[str, Any]]:
         """The items of one partition whose sort key starts with `sk_prefix`, in sort key order."""
@@ -245,15 +274,19 @@ class InMemoryPaymentSources(Breakable):
         super().__init__()
         self.table = table
 
-    def put_payment_source(self, source: LeanPaymentSource, fetched_at: datetime) -> bool:
+    def put_payment_source(
+        self, source: LeanPaymentSource, fetched_at: datetime, read_at: datetime | None = None
+    ) -> bool:
         self._maybe_fail("put_payment_source")
         content, digest = payment_source_content(source)
         pk, sk = customer_pk(source.customer_id), payment_source_sk(source.id)
-        return self.table.write_first(pk, sk, PAYMENT_SOURCE, [payment_source_plan(content, digest, fetched_at)])
+        plan = payment_source_plan(content, digest, fetched_at)
+        return self.table.write_first(pk, sk, PAYMENT_SOURCE, [plan], (source.customer_id, read_at))
 
-    def apply_beneficiary(self, write: BeneficiaryWrite, now: datetime) -> bool:
+    def apply_beneficiary(self, write: BeneficiaryWrite, now: datetime, read_at: datetime | None = None) -> bool:
         self._maybe_fail("apply_beneficiary")
-        return self.table.write_first(*_key(write.identity), BENEFICIARY, beneficiary_plans(write, now))
+        guard = (write.identity.customer_id, read_at)
+        return self.table.write_first(*_key(write.identity), BENEFICIARY, beneficiary_plans(write, now), guard)
 
     def list_for_customer(self, customer_id: str) -> list[StoredPaymentSource]:
         """Payment sources with their beneficiaries nested; deleted ones left out."""
@@ -272,10 +305,13 @@ class InMemoryPaymentSources(Breakable):
         pk, sk = customer_pk(customer_id), beneficiary_sk(payment_source_id, beneficiary_id)
         return self.table.write_first(pk, sk, BENEFICIARY, [marking_plan(status, reason, now)])
 
-    def mark_payment_source_deleted(self, customer_id: str, payment_source_id: str, reason: str, now: datetime) -> int:
+    def mark_payment_source_deleted(
+        self, customer_id: str, payment_source_id: str, reason: str, now: datetime, read_at: datetime | None = None
+    ) -> int:
         self._maybe_fail("mark_payment_source_deleted")
         plan = payment_source_deleted_plan(customer_id, payment_source_id, reason, now)
-        self.table.write_first(customer_pk(customer_id), payment_source_sk(payment_source_id), PAYMENT_SOURCE, [plan])
+        pk, sk = customer_pk(customer_id), payment_source_sk(payment_source_id)
+        self.table.write_first(pk, sk, PAYMENT_SOURCE, [plan], (customer_id, read_at))
         return sum(
             self.mark_beneficiary(customer_id, payment_source_id, ben.beneficiary_id, DELETED, reason, now)
             for ben in self.beneficiaries_of(customer_id, payment_source_id)
@@ -395,7 +431,13 @@ class InMemoryPushMarkers(Breakable):
         self.table = table
 
     def claim(
-        self, customer_id: str, beneficiary_id: str, device_id: str, now: datetime, lease: timedelta
+        self,
+        customer_id: str,
+        beneficiary_id: str,
+        device_id: str,
+        now: datetime,
+        lease: timedelta,
+        read_at: datetime | None = None,
     ) -> ClaimResult:
         self._maybe_fail("claim")
         pk, sk = customer_pk(customer_id), push_sk(beneficiary_id, device_id)
@@ -403,6 +445,7 @@ class InMemoryPushMarkers(Breakable):
         if marker is None or (
             marker.get("state") == CLAIMED and "lease_until" in marker and marker["lease_until"] < iso(now)
         ):
+            self.table.guard(pk, sk, customer_id, read_at)
             claim_id = str(uuid.uuid4())
             self.table.put(
                 {
@@ -508,6 +551,7 @@ class InMemoryRefreshMarkers(Breakable):
             or ("retry_at" in existing and existing["retry_at"] <= iso(now))
             or ("retry_at" not in existing and existing["called_at"] < iso(now - min_interval))
         ):
+            self.table.guard(customer_pk(customer_id), REFRESH, customer_id, now)  # the claim precedes Lean's call
             claim_id = str(uuid.uuid4())
             self.table.put(refresh_marker_item(customer_id, claim_id, RefreshState.CALLING.value, now))
             return RefreshClaim(RefreshState.CALLING, claim_id, called_at=now)
@@ -544,11 +588,11 @@ class InMemoryRefreshMarkers(Breakable):
 # ---------- customer records ----------
 class InMemoryCustomerRecords(Breakable):
     """DynamoCustomerRecords in memory: every item of a customer's partition (whichever fake stored it), and the
-    erasure marker."""
+    customer's erasure record."""
 
-    def __init__(self, table: InMemoryTable):
+    def __init__(self, table: InMemoryTable, hold: timedelta = ERASURE_HOLD):
         super().__init__()
-        self.table = table
+        self.table, self.hold = table, hold
 
     def items_of(self, customer_id: str) -> list[StoredItem]:
         self._maybe_fail("items_of")
@@ -559,18 +603,28 @@ class InMemoryCustomerRecords(Breakable):
         return self.table.delete(customer_pk(item.customer_id), item.sk) is not None
 
     def begin_erasure(self, customer_id: str, now: datetime) -> str:
-        """A new marker, or the id of the one a crashed erasure left."""
+        """A new record (none, or over a finished one), or the id of the one under way."""
         self._maybe_fail("begin_erasure")
-        existing = self.table.get(customer_pk(customer_id), ERASURE)
-        if existing is not None:
-            return str(existing["erasure_id"])
+        existing = self.erasure_of(customer_id)
+        if existing is not None and existing.completed_at is None:
+            return existing.erasure_id
         erasure_id = str(uuid.uuid4())
-        self.table.put(erasure_marker_item(customer_id, erasure_id, now))
+        self.table.put(erasure_record_item(customer_id, erasure_id, now, self.hold))
         return erasure_id
 
-    def end_erasure(self, customer_id: str) -> None:
-        self._maybe_fail("end_erasure")
-        self.table.delete(customer_pk(customer_id), ERASURE)
+    def complete_erasure(self, customer_id: str, erasure_id: str, now: datetime) -> None:
+        self._maybe_fail("complete_erasure")
+        existing = self.erasure_of(customer_id)
+        if existing is None or existing.erasure_id != erasure_id:
+            return
+        if existing.completed_at is not None and existing.completed_at >= now:
+            return
+        done = {"completed_at": iso(now), "expires_at": int((now + self.hold).timestamp())}
+        self.table.update(customer_pk(customer_id), ERASURE, done)
+
+    def erasure_of(self, customer_id: str) -> ErasureRecord | None:
+        self._maybe_fail("erasure_of")
+        return erasure_record(self.table.get(customer_pk(customer_id), ERASURE))
 
 
 class InMemoryStores:

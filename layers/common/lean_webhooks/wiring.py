@@ -73,9 +73,11 @@ def payment_sources(table_name: str) -> DynamoPaymentSources:
 
 @cache
 def payment_source_sync(table_name: str) -> PaymentSourceSync:
+    from lean_webhooks.adapters.dynamodb.customer_records import DynamoCustomerRecords
     from lean_webhooks.core.sync import PaymentSourceSync
 
-    return PaymentSourceSync(lean(), payment_sources(table_name), lean_settings().app_id)
+    erasures = DynamoCustomerRecords(table(table_name))
+    return PaymentSourceSync(lean(), payment_sources(table_name), lean_settings().app_id, erasures=erasures)
 
 
 def build_activation_push(
@@ -197,10 +199,13 @@ def publisher_settings() -> config.PublisherSettings:
 
 @cache
 def domain_event_publisher() -> DomainEventPublisher:
+    from lean_webhooks.adapters.dynamodb.customer_records import DynamoCustomerRecords
     from lean_webhooks.adapters.eventbridge import EventBridgeBus
     from lean_webhooks.core.domain_events import DomainEventPublisher
 
-    return DomainEventPublisher(EventBridgeBus(publisher_settings().event_bus_name))
+    settings = publisher_settings()
+    erasures = DynamoCustomerRecords(table(settings.table_name)) if settings.table_name else None
+    return DomainEventPublisher(EventBridgeBus(settings.event_bus_name), erasures)
 
 
 # ---------- customer API ----------
@@ -259,7 +264,8 @@ def customer_erasure() -> CustomerErasure:
     name = settings.push.table_name
     return CustomerErasure(
         lean(),
-        DynamoCustomerRecords(table(name)),
+        DynamoCustomerRecords(table(name), hold=timedelta(days=settings.erasure_hold_days)),
+        payment_sources(name),
         DynamoDevices(table(name)),
         SnsPushPlatform(),
         deadline_s=settings.lean_budget_s,

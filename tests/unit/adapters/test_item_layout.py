@@ -73,16 +73,16 @@ def test_the_event_ledger_keeps_an_event_100_days():
     assert item["expires_at"] == int((NOW + timedelta(days=100)).timestamp())
 
 
-@pytest.mark.parametrize(
-    "marker",
-    [
-        lambda: keys.refresh_marker_item("c1", "claim", "calling", NOW),
-        lambda: keys.erasure_marker_item("c1", "erasure", NOW),
-    ],
-    ids=["refresh", "erasure"],
-)
-def test_a_customer_s_marker_expires_a_day_after_it_is_written(marker):
-    assert marker()["expires_at"] == int((NOW + timedelta(days=1)).timestamp())
+def test_a_customer_s_refresh_marker_expires_a_day_after_it_is_written():
+    assert keys.refresh_marker_item("c1", "claim", "calling", NOW)["expires_at"] == int(
+        (NOW + timedelta(days=1)).timestamp()
+    )
+
+
+def test_an_erasure_record_expires_the_hold_after_it_begins_by_default_35_days():
+    assert timedelta(days=35) == keys.ERASURE_HOLD
+    item = keys.erasure_record_item("c1", "erasure", NOW, keys.ERASURE_HOLD)
+    assert item["expires_at"] == int((NOW + timedelta(days=35)).timestamp())
 
 
 def test_the_items_an_operator_reads_keep_their_attributes():
@@ -130,14 +130,14 @@ def test_the_items_an_operator_reads_keep_their_attributes():
         "called_at": at,
         "expires_at": a_day_later,
     }
-    assert keys.erasure_marker_item("c1", "erasure", NOW) == {
+    assert keys.erasure_record_item("c1", "erasure", NOW, timedelta(days=2)) == {
         "pk": "CUSTOMER#c1",
         "sk": "ERASURE",
         "entity": "ERASURE",
         "customer_id": "c1",
         "erasure_id": "erasure",
-        "erased_at": at,
-        "expires_at": a_day_later,
+        "started_at": at,
+        "expires_at": a_day_later + 86400,
     }
 
 

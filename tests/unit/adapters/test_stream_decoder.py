@@ -10,7 +10,7 @@ from typing import Any
 
 from lean_webhooks.adapters.dynamodb.stream import change_of
 from lean_webhooks.adapters.dynamodb.table import to_item
-from lean_webhooks.models.items import ErasureRecord, StoredBeneficiary, StoredPaymentSource
+from lean_webhooks.models.items import StoredBeneficiary, StoredErasure, StoredPaymentSource
 from lean_webhooks.models.statuses import ACTIVE
 from lean_webhooks.models.timestamps import iso
 from local.aws.pollers import StreamPoller
@@ -57,7 +57,7 @@ def test_a_payment_source_comes_without_its_accounts_and_an_erasure_marker_as_an
     change = change_of(stream_record(to_item(source), to_item(source)))
     assert change.new == StoredPaymentSource("c1", "p1", deleted_at="t") and change.old == change.new
     marker = {"pk": "CUSTOMER#c1", "sk": "ERASURE", "entity": "ERASURE", "customer_id": "c1", "erasure_id": "x"}
-    assert change_of(stream_record(None, to_item(marker))).new == ErasureRecord("c1", "x")
+    assert change_of(stream_record(None, to_item(marker))).new == StoredErasure("c1", "x")
 
 
 def test_items_no_reader_reads_decode_to_nothing():

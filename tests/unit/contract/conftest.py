@@ -6,7 +6,7 @@ Lean, and each test then starts no server."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -51,6 +51,7 @@ class Backend:
     ledger: EventLedger
     refresh_markers: RefreshMarkers
     customer_records: CustomerRecords
+    read: Callable[[str, str], dict[str, Any] | None] = lambda pk, sk: None  # one stored item, as plain Python
 
 
 @pytest.fixture
@@ -71,6 +72,7 @@ def backend(request: pytest.FixtureRequest) -> Backend:
             fakes.ledger,
             fakes.refresh_markers,
             fakes.customer_records,
+            fakes.table.get,
         )
     from lean_webhooks.adapters.dynamodb.customer_records import DynamoCustomerRecords
     from lean_webhooks.adapters.dynamodb.devices import DynamoDevices
@@ -78,7 +80,7 @@ def backend(request: pytest.FixtureRequest) -> Backend:
     from lean_webhooks.adapters.dynamodb.payment_sources import DynamoPaymentSources
     from lean_webhooks.adapters.dynamodb.push_markers import DynamoPushMarkers
     from lean_webhooks.adapters.dynamodb.refresh_markers import DynamoRefreshMarkers
-    from lean_webhooks.adapters.dynamodb.table import Table
+    from lean_webhooks.adapters.dynamodb.table import Table, key
 
     aws: dict[str, Any] = request.getfixturevalue("aws")
     table = Table(aws["refs"]["Table"], aws["clients"]["dynamodb"])
@@ -90,7 +92,13 @@ def backend(request: pytest.FixtureRequest) -> Backend:
         DynamoEventLedger(table),
         DynamoRefreshMarkers(table),
         DynamoCustomerRecords(table),
+        lambda pk, sk: table.get(key(pk, sk)),
     )
+
+
+def raw_item(backend: Backend, pk: str, sk: str) -> dict[str, Any] | None:
+    """An item as the table holds it."""
+    return backend.read(pk, sk)
 
 
 def identity(

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from lean_webhooks.adapters.dynamodb.keys import ERASURE_HOLD
 from lean_webhooks.models.devices import DeviceRecord
+from lean_webhooks.models.erasure import ErasureRecord
 from lean_webhooks.models.items import ItemKind, StoredItem
 from lean_webhooks.models.ledger import SYNCED
 from lean_webhooks.models.statuses import AWAITING_COOL_OFF
@@ -18,6 +20,7 @@ from tests.unit.contract.conftest import (
     SOURCE,
     Backend,
     identity,
+    raw_item,
     source,
     write,
 )
@@ -74,14 +77,37 @@ def test_a_deleted_item_is_gone_and_deleting_it_again_says_so(backend: Backend):
     assert backend.devices.owner_of(f"{ARN}/{CUSTOMER}") == (CUSTOMER, "phone")  # released by the erasure itself
 
 
-def test_the_erasure_marker_is_an_item_of_the_customer_reused_until_the_erasure_ends(backend: Backend):
+def test_the_erasure_record_is_joined_while_under_way_and_replaced_once_finished(backend: Backend):
     records = backend.customer_records
+    assert records.erasure_of(CUSTOMER) is None
     erasure_id = records.begin_erasure(CUSTOMER, NOW)
     assert len(erasure_id) == 36
     assert records.items_of(CUSTOMER) == [StoredItem(CUSTOMER, "ERASURE", ItemKind.ERASURE)]
-    assert records.begin_erasure(CUSTOMER, NOW + timedelta(minutes=1)) == erasure_id  # after a crash: the same
+    assert records.erasure_of(CUSTOMER) == ErasureRecord(erasure_id, NOW)
+    assert records.begin_erasure(CUSTOMER, NOW + timedelta(minutes=1)) == erasure_id  # concurrent, or a crash: joined
     assert records.begin_erasure(OTHER_CUSTOMER, NOW) != erasure_id
-    records.end_erasure(CUSTOMER)
-    assert records.items_of(CUSTOMER) == []
-    records.end_erasure(CUSTOMER)  # ending twice is harmless
-    assert records.begin_erasure(CUSTOMER, NOW + timedelta(hours=1)) not in (erasure_id, "")
+    records.complete_erasure(CUSTOMER, erasure_id, NOW + timedelta(minutes=2))
+    records.complete_erasure(CUSTOMER, erasure_id, NOW + timedelta(minutes=1))  # an earlier end moves nothing
+    records.complete_erasure(CUSTOMER, "another-erasure", NOW + timedelta(minutes=9))  # not this record's
+    assert records.erasure_of(CUSTOMER) == ErasureRecord(erasure_id, NOW, NOW + timedelta(minutes=2))
+    again = records.begin_erasure(CUSTOMER, NOW + timedelta(hours=1))  # a new erasure, over the finished one
+    assert again not in (erasure_id, "")
+    assert records.erasure_of(CUSTOMER) == ErasureRecord(again, NOW + timedelta(hours=1))
+
+
+def test_the_erasure_record_holds_ids_and_times_only_and_expires_after_the_hold(backend: Backend):
+    records = backend.customer_records
+    erasure_id = records.begin_erasure(CUSTOMER, NOW)
+    done = NOW + timedelta(seconds=3)
+    records.complete_erasure(CUSTOMER, erasure_id, done)
+    item = raw_item(backend, f"CUSTOMER#{CUSTOMER}", "ERASURE")
+    assert item == {
+        "pk": f"CUSTOMER#{CUSTOMER}",
+        "sk": "ERASURE",
+        "entity": "ERASURE",
+        "customer_id": CUSTOMER,
+        "erasure_id": erasure_id,
+        "started_at": iso(NOW),
+        "completed_at": iso(done),
+        "expires_at": int((done + ERASURE_HOLD).timestamp()),
+    }

@@ -1,9 +1,12 @@
 """PushMarkers contract: every claim outcome (CLAIMED, IN_FLIGHT, RECLAIMED, SENT), leases, release, and a lost
-answer that ends the lease at once."""
+answer that ends the lease at once; every one the same for a claim under the erasure guard (of a customer never
+erased: the guard changes nothing then)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+import pytest
 
 from lean_webhooks.models.push import Claim
 from tests.unit.contract.conftest import CUSTOMER, NOW, Backend
@@ -12,8 +15,18 @@ LEASE = timedelta(seconds=35)
 BEN, PHONE = "b1", "phone"
 
 
+READ_AT: list[datetime | None] = [None]  # the activation's time a claim carries (None: no erasure guard)
+
+
+@pytest.fixture(autouse=True, params=["unguarded", "guarded"])
+def _guarded(request: pytest.FixtureRequest):
+    READ_AT[0] = NOW - timedelta(days=1) if request.param == "guarded" else None
+    yield
+    READ_AT[0] = None
+
+
 def claim(backend: Backend, at=NOW, device: str = PHONE, beneficiary: str = BEN):
-    return backend.push_markers.claim(CUSTOMER, beneficiary, device, at, LEASE)
+    return backend.push_markers.claim(CUSTOMER, beneficiary, device, at, LEASE, read_at=READ_AT[0])
 
 
 def test_the_first_claim_holds_the_push(backend: Backend):

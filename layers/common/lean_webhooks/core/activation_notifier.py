@@ -4,6 +4,8 @@ Per device: claim its marker with a lease that outlives this invocation, publish
 between claim and answer leaves a claim whose lease runs out; the record's next delivery waits for it (as long
 as its own time allows) and publishes then. A record whose time is nearly up claims nothing more and fails, to be
 delivered again. A publish whose answer was lost ends its lease at once, so the next delivery takes it over.
+An activation stored before the customer's erasure finished is pushed to no device: the erasure guard refuses
+its claims (`stored_at`, when the activation was stored, is what the guard judges).
 """
 
 from __future__ import annotations
@@ -13,11 +15,11 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from lean_webhooks.core.push_message import build_message, text_for
-from lean_webhooks.models.errors import EndpointDisabled, PushOutcomeUnknown
+from lean_webhooks.models.errors import CustomerErased, EndpointDisabled, PushOutcomeUnknown
 from lean_webhooks.models.push import Claim, ClaimResult, PushText
 from lean_webhooks.models.timestamps import Clock, utc_now
 
@@ -51,6 +53,7 @@ class NotifyOutcome:
     disabled: int = 0
     unknown: int = 0  # SNS may have accepted a publish whose answer was lost: the retry may duplicate it
     possible_duplicates: int = 0  # publishes tried after a claim whose outcome was unknown (answer lost, died)
+    erased: int = 0  # devices not pushed: the customer was erased since the activation was stored
     failed: list[str] = field(default_factory=list)
     in_flight: list[str] = field(default_factory=list)
     deferred: list[str] = field(default_factory=list)
@@ -80,7 +83,10 @@ class ActivationNotifier:
         self._before_possible_duplicate = before_possible_duplicate  # counted before the risk, so no crash loses it
 
     def notify(
-        self, activation: BeneficiaryActivation, seconds_left: Callable[[], float] = lambda: float("inf")
+        self,
+        activation: BeneficiaryActivation,
+        seconds_left: Callable[[], float] = lambda: float("inf"),
+        stored_at: datetime | None = None,
     ) -> NotifyOutcome:
         outcome = NotifyOutcome()
         texts = self._texts()
@@ -88,7 +94,11 @@ class ActivationNotifier:
             if seconds_left() < MIN_TIME_FOR_A_PUSH_S:
                 outcome.deferred.append(device.device_id)  # claimed nothing: the next delivery pushes it
                 continue
-            result = self._claim(activation, device, seconds_left)
+            try:
+                result = self._claim(activation, device, seconds_left, stored_at)
+            except CustomerErased:
+                outcome.erased += 1
+                continue
             if result.claim is Claim.SENT:
                 outcome.already_sent += 1
             elif result.claim is Claim.IN_FLIGHT:
@@ -105,10 +115,14 @@ class ActivationNotifier:
         return outcome
 
     def _claim(
-        self, activation: BeneficiaryActivation, device: StoredDevice, seconds_left: Callable[[], float]
+        self,
+        activation: BeneficiaryActivation,
+        device: StoredDevice,
+        seconds_left: Callable[[], float],
+        stored_at: datetime | None,
     ) -> ClaimResult:
         """Claim the device's marker; if another claim holds it, wait for its lease while this invocation can."""
-        result = self._claim_once(activation, device, seconds_left)
+        result = self._claim_once(activation, device, seconds_left, stored_at)
         if result.claim is not Claim.IN_FLIGHT or result.lease_until is None:
             return result
         wait_s = (result.lease_until - self._clock()).total_seconds() + 0.05
@@ -116,16 +130,20 @@ class ActivationNotifier:
         if wait_s <= 0:
             return result
         self._sleep(wait_s)  # a claimant killed mid-push: its lease ends soon after its own deadline
-        return self._claim_once(activation, device, seconds_left)
+        return self._claim_once(activation, device, seconds_left, stored_at)
 
     def _claim_once(
-        self, activation: BeneficiaryActivation, device: StoredDevice, seconds_left: Callable[[], float]
+        self,
+        activation: BeneficiaryActivation,
+        device: StoredDevice,
+        seconds_left: Callable[[], float],
+        stored_at: datetime | None,
     ) -> ClaimResult:
         left = seconds_left()
         lease = self._lease if math.isinf(left) else min(self._lease, timedelta(seconds=left) + LEASE_MARGIN)
         identity = activation.identity
         return self._markers.claim(
-            identity.customer_id, identity.beneficiary_id, device.device_id, self._clock(), lease
+            identity.customer_id, identity.beneficiary_id, device.device_id, self._clock(), lease, read_at=stored_at
         )
 
     def _push(

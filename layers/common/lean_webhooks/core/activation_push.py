@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from lean_webhooks.models.timestamps import Clock, utc_now
+from lean_webhooks.models.timestamps import Clock, from_iso, utc_now
 
 if TYPE_CHECKING:
     from lean_webhooks.core.activation_notifier import ActivationNotifier, NotifyOutcome
@@ -37,6 +37,7 @@ class ActivationPush:
     ) -> NotifyOutcome:
         """Push, then settle the activation: when `activated_at` (the stored beneficiary's activation time) is
         given, only while the beneficiary still holds that activation, so that a later one keeps its place."""
-        outcome = self._notifier.notify(activation, seconds_left)
+        stored_at = from_iso(activated_at) if activated_at else None  # judged by the erasure guard
+        outcome = self._notifier.notify(activation, seconds_left, stored_at)
         self._activations.settle_activation(activation.identity, self._clock(), activated_at=activated_at)
         return outcome

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from lean_webhooks.models.devices import DeviceRecord
-from lean_webhooks.models.errors import PlatformNotConfigured
+from lean_webhooks.models.errors import DeviceRegistrationConflict, PlatformNotConfigured
 from lean_webhooks.models.items import StoredDevice
 from lean_webhooks.models.timestamps import Clock, iso, utc_now
 
@@ -17,10 +17,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 REGISTRATION_ATTEMPTS = 3
-
-
-class DeviceRegistrationConflict(Exception):
-    """Concurrent registrations of the same token kept moving its endpoint; the caller may retry."""
 
 
 class DeviceRegistry:

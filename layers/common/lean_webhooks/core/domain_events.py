@@ -7,6 +7,7 @@ Every delivery of one stream record makes the same `event_id`s, so the bus's con
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -24,13 +25,18 @@ from lean_webhooks.models.domain_events import (
     DomainEvent,
     PaymentSourceDeleted,
 )
-from lean_webhooks.models.items import ErasureRecord, StoredBeneficiary, StoredChange, StoredPaymentSource
+from lean_webhooks.models.items import StoredBeneficiary, StoredChange, StoredErasure, StoredPaymentSource
 from lean_webhooks.models.statuses import ACTIVE, REMOVED
+from lean_webhooks.models.timestamps import from_iso
 from lean_webhooks.models.webhook_types import BENEFICIARY_CREATED
 
 if TYPE_CHECKING:
-    from lean_webhooks.core.ports import DomainEventBus
+    from lean_webhooks.core.ports import DomainEventBus, Erasures
+    from lean_webhooks.models.erasure import ErasureRecord
 
+logger = logging.getLogger(__name__)
+
+ERASURE_REASON = "customer_erasure"  # `deleted_reason` of a payment source a half-failed erasure had Lean delete
 EVENT_IDS = uuid.UUID("6f0c1d52-7a43-4c8e-9d55-1b7f4f1c2a90")  # the namespace of domain event ids
 
 
@@ -50,9 +56,10 @@ def domain_events(change: StoredChange) -> list[DomainEvent]:
     if isinstance(new, StoredPaymentSource):
         old_source = change.old if isinstance(change.old, StoredPaymentSource) else None
         return _payment_source_events(change, old_source, new)
-    if isinstance(new, ErasureRecord) and change.kind == "INSERT":
+    before = change.old if isinstance(change.old, StoredErasure) else None
+    if isinstance(new, StoredErasure) and new.erasure_id != (before.erasure_id if before else None):  # one begun
         detail = CustomerErased(
-            event_id=new.erasure_id, occurred_at=_at(change, new.erased_at), customer_id=new.customer_id
+            event_id=new.erasure_id, occurred_at=_at(change, new.started_at), customer_id=new.customer_id
         )
         return [DomainEvent(CUSTOMER_ERASED, detail)]
     return []
@@ -118,14 +125,44 @@ def _at(change: StoredChange, stamp: Any) -> str:
     return stamp if isinstance(stamp, str) and stamp else change.approximate_at
 
 
-class DomainEventPublisher:
-    """Put the events of one stored change on the bus (raises, for another try, when the bus refused any)."""
+def after_erasure(change: StoredChange, events: list[DomainEvent], erasure: ErasureRecord | None) -> list[DomainEvent]:
+    """What may still be published of a customer's change given the customer's last erasure: everything when the
+    change was recorded after the erasure finished; otherwise only the erasure's own events (`Customer Erased`,
+    and `Payment Source Deleted` of what a half-failed erasure had Lean delete). A stream record's time is whole
+    seconds: a record of the second the erasure finished in counts as before it."""
+    if erasure is None:
+        return events
+    recorded = from_iso(change.approximate_at)
+    if erasure.completed_at is not None and recorded > erasure.completed_at:
+        return events
+    return [e for e in events if e.detail_type == CUSTOMER_ERASED or _erasure_deletion(change, e)]
 
-    def __init__(self, bus: DomainEventBus):
-        self._bus = bus
+
+def _erasure_deletion(change: StoredChange, event: DomainEvent) -> bool:
+    new = change.new
+    return (
+        event.detail_type == PAYMENT_SOURCE_DELETED
+        and isinstance(new, StoredPaymentSource)
+        and new.deleted_reason == ERASURE_REASON
+    )
+
+
+class DomainEventPublisher:
+    """Put the events of one stored change on the bus (raises, for another try, when the bus refused any). With
+    `erasures`, the events of a customer's change recorded before the customer's erasure finished are withheld
+    (`after_erasure`)."""
+
+    def __init__(self, bus: DomainEventBus, erasures: Erasures | None = None):
+        self._bus, self._erasures = bus, erasures
 
     def publish(self, change: StoredChange) -> list[DomainEvent]:
         events = domain_events(change)
+        customer_id = getattr(change.new, "customer_id", None)
+        if events and self._erasures is not None and customer_id:
+            kept = after_erasure(change, events, self._erasures.erasure_of(str(customer_id)))
+            if len(kept) < len(events):
+                logger.info("events of an erased customer withheld", extra={"withheld": len(events) - len(kept)})
+            events = kept
         if events:
             self._bus.publish(events)
         return events

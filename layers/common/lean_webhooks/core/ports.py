@@ -9,10 +9,11 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
-if TYPE_CHECKING:  # annotations only: a use case imports this module for its signatures, and loads none of these
+if TYPE_CHECKING:  # pydantic models: a function that only pushes never imports pydantic
     from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite
     from lean_webhooks.models.devices import DeviceRecord
     from lean_webhooks.models.domain_events import DomainEvent
+    from lean_webhooks.models.erasure import ErasureRecord
     from lean_webhooks.models.items import StoredBeneficiary, StoredDevice, StoredItem, StoredPaymentSource
     from lean_webhooks.models.payment_source import LeanPaymentSource
     from lean_webhooks.models.push import ClaimResult
@@ -55,11 +56,15 @@ class LeanEvents(Protocol):
 
 # ---------- stored payment sources ----------
 class SyncWrites(Protocol):
-    """The sync's writes of payment sources and beneficiaries, under the write rules."""
+    """The sync's writes of payment sources and beneficiaries, under the write rules. A write given `read_at` (when
+    its Lean read began) is under the erasure guard: it raises `models.errors.CustomerErased`, writing nothing,
+    when the customer's erasure is under way or finished after `read_at`."""
 
-    def put_payment_source(self, source: LeanPaymentSource, fetched_at: datetime) -> bool: ...
+    def put_payment_source(
+        self, source: LeanPaymentSource, fetched_at: datetime, read_at: datetime | None = None
+    ) -> bool: ...
 
-    def apply_beneficiary(self, write: BeneficiaryWrite, now: datetime) -> bool: ...
+    def apply_beneficiary(self, write: BeneficiaryWrite, now: datetime, read_at: datetime | None = None) -> bool: ...
 
     def beneficiaries_of(self, customer_id: str, payment_source_id: str) -> list[StoredBeneficiary]: ...
 
@@ -68,7 +73,7 @@ class SyncWrites(Protocol):
     ) -> bool: ...
 
     def mark_payment_source_deleted(
-        self, customer_id: str, payment_source_id: str, reason: str, now: datetime
+        self, customer_id: str, payment_source_id: str, reason: str, now: datetime, read_at: datetime | None = None
     ) -> int: ...
 
 
@@ -103,7 +108,7 @@ class RefreshedPaymentSources(PaymentSourceReader, Protocol):
     beneficiaries) one that Lean no longer knows."""
 
     def mark_payment_source_deleted(
-        self, customer_id: str, payment_source_id: str, reason: str, now: datetime
+        self, customer_id: str, payment_source_id: str, reason: str, now: datetime, read_at: datetime | None = None
     ) -> int: ...
 
 
@@ -130,10 +135,17 @@ class Devices(Protocol):
 
 class PushMarkers(Protocol):
     """One marker per (activation, device): claimed with a lease, then sent, released after a failure, or left
-    for the next claimant when the publish's outcome is unknown."""
+    for the next claimant when the publish's outcome is unknown. A claim given `read_at` (when the activation was
+    stored) is under the erasure guard (raises `CustomerErased`)."""
 
     def claim(
-        self, customer_id: str, beneficiary_id: str, device_id: str, now: datetime, lease: timedelta
+        self,
+        customer_id: str,
+        beneficiary_id: str,
+        device_id: str,
+        now: datetime,
+        lease: timedelta,
+        read_at: datetime | None = None,
     ) -> ClaimResult: ...
 
     def sent(self, customer_id: str, beneficiary_id: str, device_id: str, claim_id: str, now: datetime) -> bool: ...
@@ -211,7 +223,7 @@ class RefreshMarkers(Protocol):
 
 
 class CustomerRecords(Protocol):
-    """Every item stored for one customer, for erasure; the erasure marker announces it (Customer Erased)."""
+    """Every item stored for one customer, for erasure, and the customer's erasure record (ids and times)."""
 
     def items_of(self, customer_id: str) -> list[StoredItem]: ...
 
@@ -219,4 +231,12 @@ class CustomerRecords(Protocol):
 
     def begin_erasure(self, customer_id: str, now: datetime) -> str: ...
 
-    def end_erasure(self, customer_id: str) -> None: ...
+    def complete_erasure(self, customer_id: str, erasure_id: str, now: datetime) -> None: ...
+
+    def erasure_of(self, customer_id: str) -> ErasureRecord | None: ...
+
+
+class Erasures(Protocol):
+    """A customer's last erasure, for the readers of the stream (what they must no longer pass on)."""
+
+    def erasure_of(self, customer_id: str) -> ErasureRecord | None: ...

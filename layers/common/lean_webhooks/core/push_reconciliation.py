@@ -69,7 +69,8 @@ class PushReconciler:
                 outcome.settled += 1
                 continue
             try:
-                result = self._push.push(BeneficiaryActivation(ben.identity, ben.bank_identifier or ""), seconds_left)
+                activation = BeneficiaryActivation(ben.identity, ben.bank_identifier or "")
+                result = self._push.push(activation, seconds_left, ben.activated_at)
             except PushFailed as exc:
                 outcome.still_failing += 1  # stays in the index: the next run tries again
                 outcome.pushed += exc.outcome.sent

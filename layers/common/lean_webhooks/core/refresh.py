@@ -28,11 +28,18 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from lean_webhooks.models.errors import LeanApiError, LeanNotFound
+from lean_webhooks.models.errors import (
+    DEFAULT_RETRY_AFTER_S,
+    CustomerErased,
+    LeanApiError,
+    LeanNotFound,
+    RefreshUnavailable,
+)
 from lean_webhooks.models.refresh import PaymentSourceListing, RefreshClaim, RefreshState
+from lean_webhooks.models.statuses import GONE_REASON
 from lean_webhooks.models.timestamps import Clock, utc_now
 
 if TYPE_CHECKING:
@@ -43,19 +50,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 REFRESH_EVENT = "refresh"
-DEFAULT_RETRY_AFTER_S = 5.0  # when Lean says nothing of when to come back
 POLL_S = 0.25  # how often a coalesced refresh looks whether the call it waits for has finished
 WAIT_MARGIN_S = 2.0  # a claimant's call plus its writes: beyond, it is taken for dead and not waited for
-GONE_REASON = "lean_not_found"  # as the sync records a payment source Lean answers 404 for
-
-
-class RefreshUnavailable(Exception):
-    """Lean could not answer: nothing changed; try again after `retry_after_s`. `retryable` False means Lean
-    refused (credentials, an answer this service cannot read): trying again will not help until that is fixed."""
-
-    def __init__(self, retry_after_s: int, retryable: bool = True, reason: str = ""):
-        super().__init__(f"Lean unavailable ({reason}); retry after {retry_after_s} s")
-        self.retry_after_s, self.retryable, self.reason = retry_after_s, retryable, reason
 
 
 @dataclass(frozen=True)
@@ -96,7 +92,10 @@ class PaymentSourceRefresh:
         self._clock, self._sleep = clock, sleep
 
     def refresh(self, customer_id: str) -> RefreshOutcome:
-        claim = self._markers.claim(customer_id, self._clock(), self._min_interval)
+        try:
+            claim = self._markers.claim(customer_id, self._clock(), self._min_interval)
+        except CustomerErased:  # the customer's erasure is under way: Lean is not asked, nothing is stored
+            return RefreshOutcome(self._reader.list_for_customer(customer_id), called_lean=False)
         if not claim.claimed:
             return self._coalesced(customer_id, claim)
         assert claim.claim_id is not None
@@ -112,6 +111,7 @@ class PaymentSourceRefresh:
         )
 
     def _call_and_store(self, customer_id: str, claim_id: str) -> _Counts:
+        read_at = self._clock()  # what Lean lists is known from here on (the erasure guard judges it by this)
         lean = self._lean
         with lean.within(self._deadline_s):
             try:
@@ -125,29 +125,35 @@ class PaymentSourceRefresh:
                 self._markers.finish(customer_id, claim_id, True, retry_at, now, retryable=exc.retryable)
                 logger.warning("refresh: Lean failed", extra={"reason": exc.reason})
                 raise RefreshUnavailable(wait, exc.retryable, exc.reason) from None
-            stored, foreign = self._store(customer_id, claim_id, listing)
+            stored, foreign = self._store(customer_id, claim_id, listing, read_at)
             for payment_source_id in listing.unreadable_ids:  # ids only when readable; never the item itself
                 logger.warning(
                     "refresh: Lean listed a payment source that cannot be read: skipped",
                     extra={"payment_source_id": payment_source_id},
                 )
-            gone = self._check_unlisted(lean, customer_id, listing.listed_ids())
+            gone = self._check_unlisted(lean, customer_id, listing.listed_ids(), read_at)
         return _Counts(stored, foreign, len(listing.unreadable_ids), gone)
 
-    def _store(self, customer_id: str, claim_id: str, listing: PaymentSourceListing) -> tuple[int, int]:
+    def _store(
+        self, customer_id: str, claim_id: str, listing: PaymentSourceListing, read_at: datetime
+    ) -> tuple[int, int]:
         sync = self._sync
         stored = foreign = 0
         for source in listing.sources:
             if source.customer_id != customer_id or not sync.is_ours(source):
                 foreign += 1
                 continue
-            sync.store_whole(source, f"{REFRESH_EVENT}:{claim_id}", REFRESH_EVENT)
+            try:
+                sync.store_whole(source, f"{REFRESH_EVENT}:{claim_id}", REFRESH_EVENT, read_at)
+            except CustomerErased:  # erased since the call began: nothing of this answer is stored
+                logger.info("refresh: the customer was erased meanwhile")
+                return 0, foreign
             stored += 1
         return stored, foreign
 
-    def _check_unlisted(self, lean: LeanCustomerApi, customer_id: str, listed: set[str]) -> int:
+    def _check_unlisted(self, lean: LeanCustomerApi, customer_id: str, listed: set[str], read_at: datetime) -> int:
         """One GET for each payment source stored from a Lean read and absent from Lean's list; on Lean's 404 it
-        is marked gone. Returns how many were."""
+        is marked gone (as a read made at `read_at`, for the erasure guard). Returns how many were."""
         gone = 0
         for stored in self._reader.list_for_customer(customer_id):
             if stored.fetched_at is None or stored.payment_source_id.lower() in listed:
@@ -156,13 +162,15 @@ class PaymentSourceRefresh:
                 lean.get_payment_source(customer_id, stored.payment_source_id)
             except LeanNotFound:
                 self._reader.mark_payment_source_deleted(
-                    customer_id, stored.payment_source_id, GONE_REASON, self._clock()
+                    customer_id, stored.payment_source_id, GONE_REASON, self._clock(), read_at=read_at
                 )
                 gone += 1
                 logger.info(
                     "refresh: Lean no longer knows a payment source: marked gone",
                     extra={"payment_source_id": stored.payment_source_id},
                 )
+            except CustomerErased:  # erased since the call began: nothing more is stored
+                return gone
             except LeanApiError as exc:  # kept: the next refresh checks again
                 logger.warning(
                     "refresh: an unlisted payment source could not be checked",

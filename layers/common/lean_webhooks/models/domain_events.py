@@ -51,8 +51,9 @@ class BeneficiaryRemoved(BeneficiaryDetail):
 
 @dataclass(frozen=True)
 class PaymentSourceDeleted:
-    """The payment source was deleted through the customer API (`USER_REQUESTED`) or is gone at Lean
-    (`lean_not_found`); its beneficiaries are not chargeable."""
+    """The payment source was deleted through the customer API (`USER_REQUESTED`), is gone at Lean
+    (`lean_not_found`), or was deleted at Lean by an erasure Lean then failed midway (`customer_erasure`); its
+    beneficiaries are not chargeable."""
 
     event_id: str
     occurred_at: str
@@ -97,7 +98,8 @@ FIELD_DOCS = {
     " said ACTIVE (no cool-off, no push); null when a read (a refresh, a payment source re-sync) stored it ACTIVE"
     " first and nothing had said yet whether the customer waited (if Lean then reports a cool-off, the customer is"
     " pushed then, and no second event is published)",
-    "reason": "USER_REQUESTED (deleted through the customer API) or lean_not_found (gone at Lean)",
+    "reason": "USER_REQUESTED (deleted through the customer API), lean_not_found (gone at Lean) or customer_erasure"
+    " (deleted at Lean by an erasure that Lean then failed midway)",
 }
 
 

@@ -1,10 +1,14 @@
 """Errors that cross the line between the domain and its adapters: typed Lean API errors carrying Lean's
 `status` string (`retryable` says whether trying later may help), a sync that cannot succeed, push and device
-errors."""
+errors, and the use cases' refusals the customer API answers (`runtime.http_errors`)."""
 
 from __future__ import annotations
 
+import math
+
 from lean_webhooks.models.labels import safe_label
+
+DEFAULT_RETRY_AFTER_S = 5.0  # when Lean says nothing of when to come back
 
 
 class LeanApiError(Exception):
@@ -108,5 +112,37 @@ class PlatformNotConfigured(Exception):
     """No SNS platform application ARN is configured for the requested platform."""
 
 
+class DeviceRegistrationConflict(Exception):
+    """Concurrent registrations of the same token kept moving its endpoint; the caller may retry."""
+
+
+class RefreshUnavailable(Exception):
+    """Lean could not answer a refresh: nothing changed; try again after `retry_after_s`. `retryable` False means
+    Lean refused (credentials, an answer this service cannot read): trying again will not help until that is fixed."""
+
+    def __init__(self, retry_after_s: int, retryable: bool = True, reason: str = ""):
+        super().__init__(f"Lean unavailable ({reason}); retry after {retry_after_s} s")
+        self.retry_after_s, self.retryable, self.reason = retry_after_s, retryable, reason
+
+
 class DeviceNotRegistered(LookupError):
     """The customer has no device of that id."""
+
+
+class CustomerErased(Exception):
+    """A write refused by the erasure guard: the customer's erasure is under way, or finished after the Lean read
+    the write carries. Nothing was written."""
+
+
+class ErasureIncomplete(Exception):
+    """Lean failed midway: what it deleted is marked deleted here, the rest is left; repeating the erasure
+    completes it. `cause` says whether (and when) retrying can help."""
+
+    def __init__(self, cause: LeanApiError, deleted_at_lean: int):
+        super().__init__(f"erasure incomplete: Lean failed ({cause.reason})")
+        self.cause, self.deleted_at_lean = cause, deleted_at_lean
+
+    @property
+    def retry_after_s(self) -> int:
+        """Whole seconds before a repeat may help: Lean's Retry-After, or DEFAULT_RETRY_AFTER_S when it gave none."""
+        return max(1, math.ceil(self.cause.retry_after_s or DEFAULT_RETRY_AFTER_S))

@@ -65,12 +65,13 @@ class StoredDevice(_FromItem):
 
 
 @dataclass(frozen=True)
-class ErasureRecord(_FromItem):
-    """An erasure of a customer: its id and when it began (ids and times only)."""
+class StoredErasure(_FromItem):
+    """A customer's erasure record as stored (ids and times only): its id, when it began and when it finished."""
 
     customer_id: str
     erasure_id: str
-    erased_at: str | None = None
+    started_at: str | None = None
+    completed_at: str | None = None
 
 
 class ItemKind(StrEnum):
@@ -99,7 +100,7 @@ class StoredItem:
     deleted_at: str | None = None
 
 
-StoredValue = StoredBeneficiary | StoredPaymentSource | ErasureRecord
+StoredValue = StoredBeneficiary | StoredPaymentSource | StoredErasure
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ AWAITING_COOL_OFF = "AWAITING_BENEFICIARY_COOL_OFF"  # Lean: the bank's cool-off
 DELETED = "DELETED"  # ours: the payment source was deleted (customer API, or Lean answers 404)
 REMOVED = "REMOVED"  # ours: Lean no longer lists the beneficiary
 GONE = "GONE"  # a sync's outcome when Lean no longer has the payment source (stored as DELETED)
+GONE_REASON = "lean_not_found"  # the `deleted_reason` of a payment source Lean answers 404 for
+ERASED = "ERASED"  # a sync outcome: the customer's erasure refused its writes, nothing stored
 
 
 def is_chargeable(status: str) -> bool:

@@ -234,6 +234,7 @@ class CustomerApiSettings:
     push: PushSettings
     refresh_min_interval_s: int = 10
     lean_budget_s: float = 8.0  # every Lean exchange of one request, in total: well under API Gateway's 30 s
+    erasure_hold_days: int = 35  # ErasureHoldDays: how long an erasure's record outlives it
 
     @classmethod
     def from_env(cls) -> CustomerApiSettings:
@@ -241,15 +242,17 @@ class CustomerApiSettings:
             push=PushSettings.from_env(),
             refresh_min_interval_s=env_int("REFRESH_MIN_INTERVAL_SECONDS", 10),
             lean_budget_s=env_float("LEAN_REQUEST_BUDGET_SECONDS", 8.0, minimum=1),
+            erasure_hold_days=env_int("ERASURE_HOLD_DAYS", 35, minimum=1),
         )
 
 
 @dataclass(frozen=True)
 class PublisherSettings:
-    """The domain events' publisher: the bus it puts events on."""
+    """The domain events' publisher: the bus it puts events on, and the table of customers' erasure records."""
 
     event_bus_name: str
+    table_name: str | None = None
 
     @classmethod
     def from_env(cls) -> PublisherSettings:
-        return cls(event_bus_name=required("EVENT_BUS_NAME"))
+        return cls(event_bus_name=required("EVENT_BUS_NAME"), table_name=required("TABLE_NAME"))

@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from lean_webhooks.models.items import ErasureRecord, ItemKind, StoredBeneficiary, StoredItem, StoredPaymentSource
+from lean_webhooks.models.erasure import ErasureRecord
+from lean_webhooks.models.items import ItemKind, StoredBeneficiary, StoredErasure, StoredItem, StoredPaymentSource
 from lean_webhooks.models.timestamps import from_iso, iso
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ EVENT = "EVENT"
 ENDPOINT = "ENDPOINT"
 CHECKPOINT = "CHECKPOINT"
 REFRESH = "REFRESH"  # one per customer: the last refresh's call to Lean
-ERASURE = "ERASURE"  # one per customer while an erasure runs: its stream record announces it
+ERASURE = "ERASURE"  # one per customer: its last erasure (ids and times), kept ERASURE_HOLD after it ends
 AWAITING_INDEX = "AwaitingCoolOff"
 AWAITING_INDEX_PK = "AWAITING_COOL_OFF"
 ACTIVATIONS_INDEX = "RecentActivations"  # sparse: activations whose pushes are not settled yet
@@ -50,7 +51,8 @@ ACTIVATIONS_INDEX_READS = (  # the push reconciliation: push an unsettled activa
     "activated_at",
 )
 LEDGER_TTL = timedelta(days=100)  # longer than Lean's 90 days of event history
-MARKER_TTL = timedelta(days=1)  # a refresh or erasure marker, far beyond its use
+MARKER_TTL = timedelta(days=1)  # a refresh marker, far beyond its use
+ERASURE_HOLD = timedelta(days=35)  # the template's ErasureHoldDays default (docs/operations.md says why)
 
 
 def activations_pk(day: str) -> str:
@@ -150,16 +152,17 @@ def refresh_marker_item(customer_id: str, claim_id: str, state: str, now: dateti
     }
 
 
-def erasure_marker_item(customer_id: str, erasure_id: str, now: datetime) -> dict[str, Any]:
-    """An erasure under way: its INSERT on the stream announces it (`Customer Erased`)."""
+def erasure_record_item(customer_id: str, erasure_id: str, now: datetime, hold: timedelta) -> dict[str, Any]:
+    """An erasure begun (no `completed_at` yet): a new `erasure_id` on the stream announces it (`Customer
+    Erased`). Ids and times only; DynamoDB's TTL removes it `hold` after it began, or after it ended."""
     return {
         "pk": customer_pk(customer_id),
         "sk": ERASURE,
         "entity": ERASURE,
         "customer_id": customer_id,
         "erasure_id": erasure_id,
-        "erased_at": iso(now),
-        "expires_at": int((now + MARKER_TTL).timestamp()),
+        "started_at": iso(now),
+        "expires_at": int((now + hold).timestamp()),
     }
 
 
@@ -171,6 +174,14 @@ KINDS = {
     REFRESH: ItemKind.REFRESH_MARKER,
     ERASURE: ItemKind.ERASURE,
 }
+
+
+def erasure_record(item: dict[str, Any] | None) -> ErasureRecord | None:
+    """What a customer's erasure record says (None when there is none)."""
+    if not item or "erasure_id" not in item:
+        return None
+    done = item.get("completed_at")
+    return ErasureRecord(str(item["erasure_id"]), from_iso(item["started_at"]), from_iso(done) if done else None)
 
 
 def stored_item(customer_id: str, item: dict[str, Any]) -> StoredItem:
@@ -201,7 +212,7 @@ def stored_value(item: dict[str, Any] | None) -> StoredValue | None:
         return StoredBeneficiary.from_item(item)
     if entity == PAYMENT_SOURCE:
         return StoredPaymentSource.from_item({k: v for k, v in item.items() if k != "accounts"})
-    return ErasureRecord.from_item(item)
+    return StoredErasure.from_item(item)
 
 
 def payment_sources_of(customer_id: str, items: Iterable[dict[str, Any]]) -> list[StoredPaymentSource]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from lean_webhooks.adapters.dynamodb.erasures import guard_of
 from lean_webhooks.adapters.dynamodb.keys import (
     ACTIVATIONS_INDEX,
     ACTIVATIONS_INDEX_READS,
@@ -58,17 +59,22 @@ class DynamoPaymentSources:
     def __init__(self, table: Table):
         self._table = table
 
-    def put_payment_source(self, source: LeanPaymentSource, fetched_at: datetime) -> bool:
+    def put_payment_source(
+        self, source: LeanPaymentSource, fetched_at: datetime, read_at: datetime | None = None
+    ) -> bool:
         """Store the payment source and its accounts unless they are unchanged, deleted, or a newer read is
         already stored (`write_rules.payment_source_plan`)."""
         content, digest = payment_source_content(source)
         item_key = key(customer_pk(source.customer_id), payment_source_sk(source.id))
-        return write_first(self._table, item_key, PAYMENT_SOURCE, [payment_source_plan(content, digest, fetched_at)])
+        plan = payment_source_plan(content, digest, fetched_at)
+        return write_first(self._table, item_key, PAYMENT_SOURCE, [plan], guard_of(source.customer_id, read_at))
 
-    def apply_beneficiary(self, write: BeneficiaryWrite, now: datetime) -> bool:
+    def apply_beneficiary(self, write: BeneficiaryWrite, now: datetime, read_at: datetime | None = None) -> bool:
         """Store a status decision (`write_rules.beneficiary_plans`); False when the rules refuse it or it would
-        change nothing stored."""
-        return write_first(self._table, _key(write.identity), BENEFICIARY, beneficiary_plans(write, now))
+        change nothing stored. With `read_at` (when Lean said it), refused by a customer's erasure since
+        (`CustomerErased`)."""
+        guard = guard_of(write.identity.customer_id, read_at)
+        return write_first(self._table, _key(write.identity), BENEFICIARY, beneficiary_plans(write, now), guard)
 
     def list_for_customer(self, customer_id: str) -> list[StoredPaymentSource]:
         """Stored payment sources of a customer, each with its beneficiaries nested; deleted ones left out."""
@@ -93,12 +99,14 @@ class DynamoPaymentSources:
         recovery index (`write_rules.recheck_plan`); returns whether the item changed."""
         return write_first(self._table, _key(identity), BENEFICIARY, [recheck_plan(failures, recheck_at, now)])
 
-    def mark_payment_source_deleted(self, customer_id: str, payment_source_id: str, reason: str, now: datetime) -> int:
+    def mark_payment_source_deleted(
+        self, customer_id: str, payment_source_id: str, reason: str, now: datetime, read_at: datetime | None = None
+    ) -> int:
         """Record the payment source as deleted with `reason` (created if it was never stored) and mark each of
         its stored beneficiaries `DELETED`; returns how many beneficiaries changed."""
         item_key = key(customer_pk(customer_id), payment_source_sk(payment_source_id))
         plan = payment_source_deleted_plan(customer_id, payment_source_id, reason, now)
-        write_first(self._table, item_key, PAYMENT_SOURCE, [plan])
+        write_first(self._table, item_key, PAYMENT_SOURCE, [plan], guard_of(customer_id, read_at))
         return sum(
             self.mark_beneficiary(customer_id, payment_source_id, ben.beneficiary_id, DELETED, reason, now)
             for ben in self.beneficiaries_of(customer_id, payment_source_id)

@@ -4,7 +4,8 @@ each plan rendered as one UpdateItem (or PutItem) whose ConditionExpression is t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from lean_webhooks.adapters.dynamodb.keys import stored_plan
 from lean_webhooks.adapters.dynamodb.table import Table, to_item, to_values
@@ -23,6 +24,9 @@ from lean_webhooks.models.write_plan import (
     holds,
     names,
 )
+
+if TYPE_CHECKING:
+    from lean_webhooks.adapters.dynamodb.erasures import ErasureGuard
 
 UNREAD = object()  # the stored item is not known
 
@@ -105,11 +109,19 @@ def render(plan: WritePlan, item_key: dict[str, Any]) -> dict[str, Any]:
     return request
 
 
-def write_first(table: Table, item_key: dict[str, Any], entity: str, plans: Sequence[WritePlan]) -> bool:
+def write_first(
+    table: Table,
+    item_key: dict[str, Any],
+    entity: str,
+    plans: Sequence[WritePlan],
+    guard: ErasureGuard | None = None,
+) -> bool:
     """Make the first plan whose condition the stored item meets; False when none does (nothing written).
 
     A refused write answers with the item that refused it (at no extra cost), so a later plan is sent only when
-    that item meets its condition: a write that changes nothing costs one refused write, whatever the plans."""
+    that item meets its condition: a write that changes nothing costs one refused write, whatever the plans. With an
+    erasure `guard` (a write of a Lean read), a plan writes only an existing item, or creates one together with the
+    guard's check (`_write_guarded`), and raises `CustomerErased` when the guard refuses."""
     stored: Any = UNREAD
     for plan in (stored_plan(p, entity) for p in plans):
         if stored is not UNREAD and not holds(plan.condition, stored):
@@ -119,7 +131,28 @@ def write_first(table: Table, item_key: dict[str, Any], entity: str, plans: Sequ
             stored = table.get(item_key, consistent=False, projection=projection)
             if not holds(plan.condition, stored):
                 continue
-        written, stored = table.write_or_old(render(plan, item_key), put=plan.replace)
+        if guard is None:
+            written, stored = table.write_or_old(render(plan, item_key), put=plan.replace)
+        else:
+            written, stored = _write_guarded(table, item_key, plan, guard)
         if written:
             return True
     return False
+
+
+def _write_guarded(table: Table, item_key: dict[str, Any], plan: WritePlan, guard: ErasureGuard) -> tuple[bool, Any]:
+    """The plan on an existing item only (an item an erasure deleted cannot come back through it); when there is
+    none and the plan may create it, a creating transaction with the erasure guard's ConditionCheck. Returns
+    (written, the stored item that refused it, None when there is none, or UNREAD)."""
+    for _ in range(3):  # an item created or deleted between the two steps: the first step again
+        existing = replace(plan, when=AllOf((plan.when, ItemExists())) if plan.when else ItemExists())
+        written, stored = table.write_or_old(render(existing, item_key), put=plan.replace)
+        if written or stored is not None:
+            return written, stored
+        if not holds(plan.condition, None):
+            return False, None
+        absent = Not(ItemExists())
+        creating = replace(plan, when=AllOf((plan.when, absent)) if plan.when else absent)
+        if table.create_guarded(render(creating, item_key), guard, put=plan.replace):
+            return True, None
+    return False, UNREAD

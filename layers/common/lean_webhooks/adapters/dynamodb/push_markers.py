@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from lean_webhooks.adapters.dynamodb.erasures import guard_of
 from lean_webhooks.adapters.dynamodb.keys import PUSH, customer_pk, push_sk
 from lean_webhooks.adapters.dynamodb.table import Table, key, to_values
 from lean_webhooks.models.push import Claim, ClaimResult
@@ -28,9 +29,16 @@ class DynamoPushMarkers:
         self._table = table
 
     def claim(
-        self, customer_id: str, beneficiary_id: str, device_id: str, now: datetime, lease: timedelta
+        self,
+        customer_id: str,
+        beneficiary_id: str,
+        device_id: str,
+        now: datetime,
+        lease: timedelta,
+        read_at: datetime | None = None,
     ) -> ClaimResult:
-        """Claim the push to one device: CLAIMED or RECLAIMED (with this claim's id), SENT or IN_FLIGHT."""
+        """Claim the push to one device: CLAIMED or RECLAIMED (with this claim's id), SENT or IN_FLIGHT. With
+        `read_at` (when the activation was stored), refused by the customer's erasure (`CustomerErased`)."""
         claim_id = str(uuid.uuid4())
         claimed, replaced = self._table.replace_if(
             {
@@ -44,6 +52,7 @@ class DynamoPushMarkers:
                 "expires_at": int((now + MARKER_TTL).timestamp()),
             },
             "attribute_not_exists(pk) OR (#state = :claimed AND lease_until < :now)",
+            guard=guard_of(customer_id, read_at),
             ExpressionAttributeNames=_STATE,
             ExpressionAttributeValues=to_values({":claimed": CLAIMED, ":now": iso(now)}),
         )

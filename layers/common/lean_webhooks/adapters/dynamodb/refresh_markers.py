@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timedelta
 
+from lean_webhooks.adapters.dynamodb.erasures import ErasureGuard
 from lean_webhooks.adapters.dynamodb.keys import REFRESH, customer_pk, refresh_claim, refresh_marker_item
 from lean_webhooks.adapters.dynamodb.table import Table, key, to_values
 from lean_webhooks.models.refresh import RefreshClaim, RefreshState
@@ -21,11 +22,13 @@ class DynamoRefreshMarkers:
     def claim(self, customer_id: str, now: datetime, min_interval: timedelta) -> RefreshClaim:
         """Claim the call to Lean unless another claim is younger than `min_interval`, or a failed call said to
         wait: until the time it gave (`retry_at`, only on a failed call), never longer, never shorter. Otherwise
-        read what that claim is doing or did."""
+        read what that claim is doing or did. Under the erasure guard (the claim comes before the call to Lean):
+        refused, with `CustomerErased`, while the customer's erasure is under way."""
         claim_id = str(uuid.uuid4())
         claimed = self._table.put_if(
             refresh_marker_item(customer_id, claim_id, RefreshState.CALLING.value, now),
             "attribute_not_exists(pk) OR retry_at <= :now OR (called_at < :cutoff AND attribute_not_exists(retry_at))",
+            guard=ErasureGuard(customer_id, now),
             ExpressionAttributeValues=to_values({":cutoff": iso(now - min_interval), ":now": iso(now)}),
         )
         if claimed:

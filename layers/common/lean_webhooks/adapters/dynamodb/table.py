@@ -4,12 +4,16 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from lean_webhooks.adapters.aws import client, error_code
 from lean_webhooks.adapters.dynamodb.keys import customer_pk
+from lean_webhooks.models.errors import CustomerErased
+
+if TYPE_CHECKING:
+    from lean_webhooks.adapters.dynamodb.erasures import ErasureGuard
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -78,8 +82,11 @@ class Table:
         """PutItem without a condition."""
         self._dynamodb.put_item(TableName=self.name, Item=to_item(item))
 
-    def update(self, item_key: dict[str, Any], update: str, **kwargs: Any) -> None:
-        """UpdateItem without a condition."""
+    def update(self, item_key: dict[str, Any], update: str, guard: ErasureGuard | None = None, **kwargs: Any) -> None:
+        """UpdateItem without a condition (but the erasure `guard`'s, which raises `CustomerErased`)."""
+        if guard is not None:
+            self._guarded("Update", guard, "", {"Key": item_key, "UpdateExpression": update, **kwargs})
+            return
         self._dynamodb.update_item(TableName=self.name, Key=item_key, UpdateExpression=update, **kwargs)
 
     def delete(self, item_key: dict[str, Any]) -> dict[str, Any] | None:
@@ -87,12 +94,21 @@ class Table:
         old = self._dynamodb.delete_item(TableName=self.name, Key=item_key, ReturnValues="ALL_OLD").get("Attributes")
         return from_item(old) if old else None
 
-    def put_if(self, item: dict[str, Any], condition: str, **kwargs: Any) -> bool:
-        """PutItem under `condition`; False (nothing written) when the condition did not hold."""
+    def put_if(self, item: dict[str, Any], condition: str, guard: ErasureGuard | None = None, **kwargs: Any) -> bool:
+        """PutItem under `condition`; False (nothing written) when the condition did not hold. With an erasure
+        `guard`, raises `CustomerErased` (nothing written) when the guard refuses."""
+        if guard is not None:
+            return self._guarded("Put", guard, condition, {"Item": to_item(item), **kwargs})[0]
         return self._conditional(self._dynamodb.put_item, Item=to_item(item), ConditionExpression=condition, **kwargs)
 
-    def replace_if(self, item: dict[str, Any], condition: str, **kwargs: Any) -> tuple[bool, dict[str, Any] | None]:
-        """PutItem under `condition`: (written, the item it replaced or None)."""
+    def replace_if(
+        self, item: dict[str, Any], condition: str, guard: ErasureGuard | None = None, **kwargs: Any
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """PutItem under `condition`: (written, the item it replaced or None); `guard` as in `put_if`."""
+        if guard is not None:
+            body = {"Item": to_item(item), "ReturnValues": "ALL_OLD", **kwargs}
+            written, old = self._guarded("Put", guard, condition, body)
+            return written, from_item(old) if old else None
         try:
             answer = self._dynamodb.put_item(
                 TableName=self.name, Item=to_item(item), ConditionExpression=condition, ReturnValues="ALL_OLD", **kwargs
@@ -118,8 +134,22 @@ class Table:
             raise
         return True, None
 
-    def update_if(self, item_key: dict[str, Any], update: str, condition: str, **kwargs: Any) -> bool:
-        """UpdateItem under `condition`; False (nothing written) when the condition did not hold."""
+    def create_guarded(self, request: dict[str, Any], guard: ErasureGuard, put: bool = False) -> bool:
+        """Create an item (the request's ConditionExpression must require its absence) in one transaction with the
+        erasure guard's ConditionCheck (adapters/dynamodb/erasures.py): True when made, False when the item's own
+        condition failed (created meanwhile); raises `CustomerErased` (nothing written) when the guard refuses."""
+        failed = self._transact_failures([{"Put" if put else "Update": request}, guard.condition_check()])
+        if 1 in failed:
+            raise CustomerErased(f"an erasure of the customer refuses a write of a read made at {guard.read_at}")
+        return not failed
+
+    def update_if(
+        self, item_key: dict[str, Any], update: str, condition: str, guard: ErasureGuard | None = None, **kwargs: Any
+    ) -> bool:
+        """UpdateItem under `condition`; False (nothing written) when the condition did not hold; `guard` as in
+        `put_if`."""
+        if guard is not None:
+            return self._guarded("Update", guard, condition, {"Key": item_key, "UpdateExpression": update, **kwargs})[0]
         return self._conditional(
             self._dynamodb.update_item, Key=item_key, UpdateExpression=update, ConditionExpression=condition, **kwargs
         )
@@ -139,6 +169,53 @@ class Table:
                 return False
             raise
         return True
+
+    def _guarded(
+        self, kind: str, guard: ErasureGuard, condition: str, body: dict[str, Any]
+    ) -> tuple[bool, dict[str, Any] | None]:
+        """A Put or Update under `condition` and the erasure guard (adapters/dynamodb/erasures.py): first as a write
+        of an existing item, then, if there is none, as a creating transaction with the guard's ConditionCheck.
+        Returns (written, the replaced item as DynamoDB gave it, when asked with ReturnValues=ALL_OLD)."""
+        call = self._dynamodb.put_item if kind == "Put" else self._dynamodb.update_item
+        for _ in range(3):  # an item created or deleted between the two steps: the first step again
+            try:
+                answer = call(
+                    TableName=self.name,
+                    ConditionExpression=f"({condition}) AND attribute_exists(pk)"
+                    if condition
+                    else "attribute_exists(pk)",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
+                    **body,
+                )
+                return True, answer.get("Attributes")
+            except Exception as exc:
+                if error_code(exc) != CONDITION_FAILED:
+                    raise
+                if getattr(exc, "response", {}).get("Item"):
+                    return False, None  # the item exists and its own condition did not hold
+            create = f"({condition}) AND attribute_not_exists(pk)" if condition else "attribute_not_exists(pk)"
+            write = {k: v for k, v in body.items() if k != "ReturnValues"} | {"ConditionExpression": create}
+            failed = self._transact_failures([{kind: write}, guard.condition_check()])
+            if not failed:
+                return True, None
+            if 1 in failed:
+                raise CustomerErased(f"an erasure of the customer refuses a write of a read made at {guard.read_at}")
+        return False, None
+
+    def _transact_failures(self, writes: list[dict[str, Any]]) -> set[int]:
+        """TransactWriteItems: the positions of the entries whose condition failed (empty: all written)."""
+        items = [{kind: {"TableName": self.name, **body} for kind, body in write.items()} for write in writes]
+        try:
+            self._dynamodb.transact_write_items(TransactItems=items)
+        except Exception as exc:
+            if error_code(exc) != "TransactionCanceledException":
+                raise
+            reasons = getattr(exc, "response", {}).get("CancellationReasons") or []
+            failed = {i for i, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"}
+            if not failed:
+                raise  # cancelled for another reason (a conflicting transaction, throttling): the caller retries
+            return failed
+        return set()
 
     def batch_get(self, keys: list[dict[str, Any]], projection: str) -> list[dict[str, Any]]:
         """BatchGetItem of any number of keys (100 a request, unprocessed keys asked again), as plain Python."""

@@ -1,8 +1,11 @@
-"""Erasing a customer through the customer API's handler, on moto and the Lean simulator: Lean's DELETE first,
-then every item of the customer and its push endpoints; idempotent; nothing changed when Lean fails."""
+"""Erasing a customer through the customer API's handler, on moto and the Lean simulator: Lean's DELETE of what it
+lists first, then every item of the customer and its push endpoints, the erasure's record (ids and times) left;
+idempotent; Lean failing answers 503 with Retry-After (502 when Lean refuses) and a repeat completes it; a late
+webhook about the erased customer is acknowledged, stores nothing and is counted."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 from lean_webhooks.adapters.dynamodb.table import Table
@@ -10,17 +13,27 @@ from lean_webhooks.models.push import Claim
 from local.aws.resources import local_app_id
 from local.harness import samples
 from local.lean_sim import Fault
-from tests.support.customer_api import call
+from tests.support.customer_api import answer, call
+from tests.support.queues import deliver
 from tests.support.streams import activation
 
 TOKEN = "fcm-erase:" + "E" * 140
 ZEROS = {"payment_sources": 0, "beneficiaries": 0, "devices": 0, "push_markers": 0, "refresh_markers": 0, "other": 0}
 
 
+RECORD = {"pk", "sk", "entity", "customer_id", "erasure_id", "started_at", "completed_at", "expires_at"}
+
+
 def items_of(aws, customer_id: str) -> list[dict]:
     """Every item that names the customer, whatever its key: a scan, as an auditor would look."""
     found = aws["clients"]["dynamodb"].scan(TableName=aws["refs"]["Table"])["Items"]
     return [i for i in found if customer_id in str(i)]
+
+
+def erased(aws, customer_id: str) -> bool:
+    """Nothing of the customer is left but the erasure's record, finished, with ids and times only."""
+    left = items_of(aws, customer_id)
+    return len(left) == 1 and left[0]["sk"]["S"] == "ERASURE" and set(left[0]) == RECORD
 
 
 def onboarded(aws, api, notify) -> dict:
@@ -68,23 +81,45 @@ def test_erasure_deletes_at_lean_then_everything_of_the_customer_and_a_second_ca
     }
     assert body["push_endpoints"] == 2 and body["event_id"]
     assert (customer, flow["payment_source_id"]) not in aws["sim"].state.payment_sources  # Lean's DELETE
-    assert items_of(aws, customer) == [] and endpoints_of(aws, customer) == []
+    assert erased(aws, customer) and endpoints_of(aws, customer) == []
     status, again = call(api, "DELETE", f"/customers/{customer}")
     assert status == 200 and again["deleted"] == ZEROS and again["deleted_at_lean"] == 0 and again["event_id"] is None
 
 
-def test_lean_failing_the_deletion_changes_nothing_here(aws, load_function):
+def test_lean_failing_answers_503_with_retry_after_and_a_repeat_completes_the_erasure(aws, load_function):
     api, notify = load_function("CustomerApiFunction"), load_function("NotifyActiveFunction")
     flow = onboarded(aws, api, notify)
     customer = flow["customer_id"]
     before = items_of(aws, customer)
     aws["sim"].state.faults.append(Fault(status=503, count=None))
-    status, body = call(api, "DELETE", f"/customers/{customer}")
-    assert status == 503 and body["error"] == "lean_error"
-    assert items_of(aws, customer) == before and len(endpoints_of(aws, customer)) == 2
+    failed = answer(api, "DELETE", f"/customers/{customer}")
+    assert failed.status == 503 and failed.body["error"] == "lean_unavailable"
+    assert int(failed.headers["retry-after"]) >= 1
+    left = items_of(aws, customer)
+    assert len(left) == len(before) + 1 and len(endpoints_of(aws, customer)) == 2  # the record under way, added
     aws["sim"].state.faults.clear()
-    aws["sim"].state.faults.append(Fault(status=400, count=None))  # Lean refuses: 502, nothing changed either
-    assert call(api, "DELETE", f"/customers/{customer}")[0] == 502 and items_of(aws, customer) == before
+    aws["sim"].state.faults.append(Fault(status=400, count=None))  # Lean refuses: 502, no Retry-After
+    refused = answer(api, "DELETE", f"/customers/{customer}")
+    assert refused.status == 502 and "retry-after" not in refused.headers and items_of(aws, customer) == left
+    aws["sim"].state.faults.clear()
+    status, done = call(api, "DELETE", f"/customers/{customer}")
+    assert status == 200 and done["deleted_at_lean"] == 1 and erased(aws, customer)
+
+
+def test_a_late_webhook_about_an_erased_customer_is_acknowledged_stores_nothing_and_is_counted(
+    aws, load_function, capsys
+):
+    api, notify = load_function("CustomerApiFunction"), load_function("NotifyActiveFunction")
+    sync = load_function("SyncPaymentSourceFunction")
+    flow = onboarded(aws, api, notify)
+    customer = flow["customer_id"]
+    sent = datetime.now(UTC) - timedelta(minutes=30)
+    late = samples.beneficiary_webhook(flow, "updated", samples.ACTIVE, when=sent)
+    assert call(api, "DELETE", f"/customers/{customer}")[0] == 200
+    capsys.readouterr()
+    assert deliver(aws, sync, [json.dumps(late)]) == {"batchItemFailures": []}
+    assert erased(aws, customer)
+    assert '"ErasedCustomerEvents"' in capsys.readouterr().out
 
 
 def test_an_endpoint_that_moved_to_another_customer_survives_the_erasure(aws, load_function):
@@ -96,3 +131,23 @@ def test_an_endpoint_that_moved_to_another_customer_survives_the_erasure(aws, lo
     status, erased = call(api, "DELETE", f"/customers/{first}")
     assert status == 200 and erased["push_endpoints"] == 0
     assert len(endpoints_of(aws, second)) == 1 and call(api, "GET", f"/customers/{second}/devices")[1]["devices"]
+
+
+def test_the_erasure_hold_outlasts_every_late_message_the_stack_can_still_deliver():
+    """ErasureHoldDays (35 by default) is at least the longest a message read before an erasure can wait: Lean's
+    retries (3 h), the sync queue's retention, then the dead-letter queue's, twice (a redriven message can be
+    dead-lettered again), and the push reconciler's window (48 h + 7 days)."""
+    from lean_webhooks.adapters.dynamodb.keys import ERASURE_HOLD
+    from lean_webhooks.core.push_reconciliation import ABANDON_SCAN, LOOKBACK
+    from local.aws import template as tpl
+
+    template = tpl.load()
+    hold = timedelta(days=template["Parameters"]["ErasureHoldDays"]["Default"])
+    assert hold == ERASURE_HOLD == timedelta(days=35)
+    queue = template["Resources"]["SyncQueue"]["Properties"]["MessageRetentionPeriod"]
+    dead_letters = template["Resources"]["SyncDeadLetterQueue"]["Properties"]["MessageRetentionPeriod"]
+    lean_retries = timedelta(hours=3)
+    assert hold >= lean_retries + timedelta(seconds=queue + 2 * dead_letters)
+    assert hold >= LOOKBACK + ABANDON_SCAN
+    env = template["Resources"]["CustomerApiFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["ERASURE_HOLD_DAYS"] == {"Ref": "ErasureHoldDays"}

@@ -84,6 +84,31 @@ def test_the_filter_drops_deletions_and_other_items():
     assert passes_filter(stream_record(None, erasure))
 
 
+def erasure_record(erasure_id: str, completed: bool) -> dict:
+    record = {"pk": "CUSTOMER#c1", "sk": "ERASURE", "entity": "ERASURE", "customer_id": "c1", "erasure_id": erasure_id}
+    record["started_at"] = "2026-12-01T12:00:00.000000Z"
+    if completed:
+        record["completed_at"] = "2026-12-01T12:00:03.000000Z"
+    return to_item(record)
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (None, erasure_record("e1", False)),  # a customer's first erasure
+        (erasure_record("e1", False), erasure_record("e1", True)),  # it ends: nothing to announce
+        (erasure_record("e1", True), erasure_record("e2", False)),  # a new erasure over the finished one
+    ],
+)
+def test_the_filter_passes_every_erasure_begun_and_only_those(old, new):
+    record = stream_record(old, new)
+    announced = domain_events(change_of(record))
+    assert passes_filter(record) == bool(announced)
+    assert [e.event_id for e in announced] == (
+        [] if old and old == erasure_record("e1", False) else [new["erasure_id"]["S"]]
+    )
+
+
 def tapped(aws) -> list[dict]:
     """What the bus delivered to the local rule's SQS target."""
     sqs, url = aws["clients"]["sqs"], aws["refs"][TAP]
@@ -172,7 +197,7 @@ def test_the_committed_event_schemas_are_the_models_and_every_detail_matches_its
             "entity": "ERASURE",
             "customer_id": "c1",
             "erasure_id": "e1",
-            "erased_at": "2026-12-01T12:00:00.000000Z",
+            "started_at": "2026-12-01T12:00:00.000000Z",
         }
     )
     records = [
