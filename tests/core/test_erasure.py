@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from lean_webhooks.core.device_registry import DeviceRegistry
-from lean_webhooks.core.domain_events import ERASURE_REASON, domain_events
+from lean_webhooks.core.domain_events import domain_events
 from lean_webhooks.core.erasure import CustomerErasure, ErasureIncomplete
 from lean_webhooks.models.beneficiary import BeneficiaryIdentity, BeneficiaryWrite, StatusDecision
 from lean_webhooks.models.devices import DeviceRecord
@@ -20,7 +20,7 @@ from lean_webhooks.models.erasure import ErasureRecord
 from lean_webhooks.models.errors import LeanAuthError, LeanServerError
 from lean_webhooks.models.items import StoredItem
 from lean_webhooks.models.ledger import SYNCED
-from lean_webhooks.models.statuses import ACTIVE
+from lean_webhooks.models.statuses import ACTIVE, ERASURE_REASON
 from lean_webhooks.models.timestamps import iso
 from tests.core.builders import BENEFICIARY, CUSTOMER, OTHER_CUSTOMER, OTHER_SOURCE, SOURCE
 from tests.support.fakes import (

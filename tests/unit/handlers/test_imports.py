@@ -30,7 +30,8 @@ PUSH_MODELS = "lean_webhooks.models.push"  # the push vocabulary: for the functi
 FORBIDDEN = {
     "NotifyActiveFunction": ["pydantic", LEAN_MODELS, "requests", PARSER_MODELS, PORTS, DOMAIN_EVENTS],
     "ReconcilePushesFunction": ["pydantic", LEAN_MODELS, "requests", PARSER_MODELS, PORTS, DOMAIN_EVENTS],
-    "CustomerApiFunction": [LEAN_MODELS, "requests", PARSER_MODELS, PORTS, DOMAIN_EVENTS],
+    # its routes name their use cases' types for `Depends`, the reader's by its port: the ports load at run time
+    "CustomerApiFunction": [LEAN_MODELS, "requests", PARSER_MODELS, DOMAIN_EVENTS],
     "WebhookFunction": [
         LEAN_MODELS,
         "requests",
@@ -77,6 +78,16 @@ BUILT = {
         ["pydantic", LEAN_MODELS, "requests", PORTS, DOMAIN_EVENTS, PUSH_MODELS],
     ),
     "ReconcileEventsFunction": (["events_reconciler"], [PORTS, DOMAIN_EVENTS, PUSH_MODELS]),
+    "CustomerApiFunction": (  # every route's use case; Lean's client and models wait for the first call to Lean
+        [
+            "device_registry",
+            "payment_source_reader",
+            "payment_source_refresh",
+            "payment_source_deletion",
+            "customer_erasure",
+        ],
+        [LEAN_MODELS, "requests", DOMAIN_EVENTS],
+    ),
 }
 PROBE = """
 import importlib.util, json, os, socket, sys

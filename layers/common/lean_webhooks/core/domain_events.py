@@ -26,7 +26,7 @@ from lean_webhooks.models.domain_events import (
     PaymentSourceDeleted,
 )
 from lean_webhooks.models.items import StoredBeneficiary, StoredChange, StoredErasure, StoredPaymentSource
-from lean_webhooks.models.statuses import ACTIVE, REMOVED
+from lean_webhooks.models.statuses import ACTIVE, ERASURE_REASON, REMOVED
 from lean_webhooks.models.timestamps import from_iso
 from lean_webhooks.models.webhook_types import BENEFICIARY_CREATED
 
@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-ERASURE_REASON = "customer_erasure"  # `deleted_reason` of a payment source a half-failed erasure had Lean delete
 EVENT_IDS = uuid.UUID("6f0c1d52-7a43-4c8e-9d55-1b7f4f1c2a90")  # the namespace of domain event ids
 
 

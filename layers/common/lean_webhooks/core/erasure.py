@@ -25,10 +25,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from lean_webhooks.core.domain_events import ERASURE_REASON
 from lean_webhooks.models.errors import CustomerErased, ErasureIncomplete, LeanApiError, LeanNotFound
 from lean_webhooks.models.items import ItemKind, StoredItem
-from lean_webhooks.models.statuses import DELETED
+from lean_webhooks.models.statuses import DELETED, ERASURE_REASON
 from lean_webhooks.models.timestamps import Clock, utc_now
 
 if TYPE_CHECKING:

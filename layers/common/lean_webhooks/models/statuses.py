@@ -8,6 +8,7 @@ DELETED = "DELETED"  # ours: the payment source was deleted (customer API, or Le
 REMOVED = "REMOVED"  # ours: Lean no longer lists the beneficiary
 GONE = "GONE"  # a sync's outcome when Lean no longer has the payment source (stored as DELETED)
 GONE_REASON = "lean_not_found"  # the `deleted_reason` of a payment source Lean answers 404 for
+ERASURE_REASON = "customer_erasure"  # `deleted_reason` of a payment source a half-failed erasure had Lean delete
 ERASED = "ERASED"  # a sync outcome: the customer's erasure refused its writes, nothing stored
 
 
