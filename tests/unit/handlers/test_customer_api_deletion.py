@@ -53,8 +53,14 @@ def test_customer_api_deletion_refused_by_lean_changes_nothing(aws, load_functio
     api = load_function("CustomerApiFunction", LEAN_MAX_RETRIES="0")
     route = "DELETE /customers/{customer_id}/payment-sources/{payment_source_id}"
     path = f"/customers/{cid}/payment-sources/{psid}"
-    status, body = _customer_api_call(api, "DELETE", path, route, {"customer_id": cid, "payment_source_id": psid})
-    assert status == 503 and body["error"] == "lean_error"
+    params = {"customer_id": cid, "payment_source_id": psid}
+    event = http_api_event(
+        "DELETE", path, body=b"", headers={}, route_key=route, path_parameters=params, iam_authorised=True
+    )
+    result = api.invoke(event)
+    headers = {k.lower(): v for k, v in (result.get("headers") or {}).items()}
+    assert result["statusCode"] == 503 and json.loads(result["body"])["error"] == "lean_unavailable"
+    assert int(headers["retry-after"]) >= 1  # as a refresh's or an erasure's answer
     store = DynamoPaymentSources(Table(aws["refs"]["Table"], aws["clients"]["dynamodb"]))
     assert store.beneficiaries_of(cid, psid) == [] and store.list_for_customer(cid) == []
     assert not aws["clients"]["dynamodb"].scan(TableName=aws["refs"]["Table"])["Items"]

@@ -49,8 +49,8 @@ def answer_to(error: BaseException, iam_authorised: bool = True) -> tuple[int, d
         (LeanAuthError("refused"), 502, "lean_error"),
         (ErasureIncomplete(LeanAuthError("refused"), 1), 502, "lean_error"),
         (ErasureIncomplete(LeanRateLimited("slow down"), 0), 503, "lean_unavailable"),
-        (LeanRateLimited("slow down"), 503, "lean_error"),
-        (LeanNotFound("not yet"), 503, "lean_error"),
+        (LeanRateLimited("slow down"), 503, "lean_unavailable"),
+        (LeanNotFound("not yet"), 503, "lean_unavailable"),
         (KeyError("ours"), 500, "internal_error"),
     ],
 )

@@ -8,6 +8,7 @@ then the catch-all (Powertools' routing errors keep their 4xx, anything else is 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.metrics import MetricUnit
 
 from lean_webhooks.models.errors import (
+    DEFAULT_RETRY_AFTER_S,
     DeviceRegistrationConflict,
     ErasureIncomplete,
     InvalidPageToken,
@@ -96,10 +98,11 @@ def refresh_unavailable(exc: RefreshUnavailable) -> Response:
 
 
 def lean_failed(exc: LeanApiError) -> Response:
-    """Lean refused or is unavailable: nothing changed here."""
+    """Lean refused or is unavailable: nothing changed here (503 with `Retry-After`, as a refresh or an erasure)."""
     logger.warning("Lean refused the deletion", extra={"reason": exc.reason})
     if exc.retryable:
-        return error_response(503, "lean_error", "Lean is unavailable, try again later")
+        wait = max(1, math.ceil(exc.retry_after_s or DEFAULT_RETRY_AFTER_S))
+        return unavailable("Lean is unavailable: nothing changed, retry later", wait)
     return error_response(502, "lean_error", "Lean refused the deletion")
 
 
