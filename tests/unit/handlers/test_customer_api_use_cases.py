@@ -95,7 +95,7 @@ def test_a_deletion_handed_in_whose_lean_is_unavailable_is_a_503(api, stores):
     deletion = PaymentSourceDeletion(lean, stores.payment_sources, deadline_s=5)
     path = f"/customers/{CUSTOMER}/payment-sources/{PAYMENT_SOURCE}"
     status, body = call(api, "DELETE", path, payment_source_deletion=deletion)
-    assert (status, body["error"]) == (503, "lean_error") and lean.calls  # the handed-in Lean was asked
+    assert (status, body["error"]) == (503, "lean_unavailable") and lean.calls  # the handed-in Lean was asked
 
 
 def test_an_erasure_handed_in_whose_lean_fails_midway_is_a_503_with_retry_after(api, stores, clock):
