@@ -318,14 +318,14 @@ def check_erased(stack: RunningStack, flows: list[Flow], events: list[dict], pus
         if p.get("entity") == "REFRESH" and p["called_at"] > str(records.get(cid, {}).get("completed_at"))
     ]
     left = [p for _, p in found if p not in after_it]
-    announced: Counter[str] = Counter()
+    announced: dict[str, set[str]] = {cid: set() for cid in erased}  # the event ids (a delivery may come again)
     after = 0
     for event in events:
         cid = str(event["detail"].get("customer_id"))
         if cid not in erased:
             continue
         if event["detail-type"] == "Customer Erased":
-            announced[cid] += 1
+            announced[cid].add(str(event["detail"].get("event_id")))
         if erasure_exempt(event) or cid not in records:
             continue
         record = records[cid]
@@ -341,7 +341,8 @@ def check_erased(stack: RunningStack, flows: list[Flow], events: list[dict], pus
         "items_left_kinds": dict(Counter(str(p.get("entity")) for p in left)),
         "refresh_markers_of_refreshes_after_an_erasure": len(after_it),
         "pushes_to_erased_customers": sum(pushes.get(cid, 0) for cid in erased),
-        "erased_customers_not_announced_once": sum(1 for cid in erased if announced[cid] != 1),
+        "erased_customers_not_announced_once": sum(1 for cid in erased if len(announced[cid]) != 1),
+        "erased_customers_never_announced": sum(1 for cid in erased if not announced[cid]),
         "domain_events_after_an_erasure": after,
     }
 
