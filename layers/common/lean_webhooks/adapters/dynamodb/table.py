@@ -82,11 +82,8 @@ class Table:
         """PutItem without a condition."""
         self._dynamodb.put_item(TableName=self.name, Item=to_item(item))
 
-    def update(self, item_key: dict[str, Any], update: str, guard: ErasureGuard | None = None, **kwargs: Any) -> None:
-        """UpdateItem without a condition (but the erasure `guard`'s, which raises `CustomerErased`)."""
-        if guard is not None:
-            self._guarded("Update", guard, "", {"Key": item_key, "UpdateExpression": update, **kwargs})
-            return
+    def update(self, item_key: dict[str, Any], update: str, **kwargs: Any) -> None:
+        """UpdateItem without a condition."""
         self._dynamodb.update_item(TableName=self.name, Key=item_key, UpdateExpression=update, **kwargs)
 
     def delete(self, item_key: dict[str, Any]) -> dict[str, Any] | None:
@@ -98,7 +95,7 @@ class Table:
         """PutItem under `condition`; False (nothing written) when the condition did not hold. With an erasure
         `guard`, raises `CustomerErased` (nothing written) when the guard refuses."""
         if guard is not None:
-            return self._guarded("Put", guard, condition, {"Item": to_item(item), **kwargs})[0]
+            return self._guarded(guard, condition, {"Item": to_item(item), **kwargs})[0]
         return self._conditional(self._dynamodb.put_item, Item=to_item(item), ConditionExpression=condition, **kwargs)
 
     def replace_if(
@@ -107,7 +104,7 @@ class Table:
         """PutItem under `condition`: (written, the item it replaced or None); `guard` as in `put_if`."""
         if guard is not None:
             body = {"Item": to_item(item), "ReturnValues": "ALL_OLD", **kwargs}
-            written, old = self._guarded("Put", guard, condition, body)
+            written, old = self._guarded(guard, condition, body)
             return written, from_item(old) if old else None
         try:
             answer = self._dynamodb.put_item(
@@ -143,13 +140,8 @@ class Table:
             raise CustomerErased(f"an erasure of the customer refuses a write of a read made at {guard.read_at}")
         return not failed
 
-    def update_if(
-        self, item_key: dict[str, Any], update: str, condition: str, guard: ErasureGuard | None = None, **kwargs: Any
-    ) -> bool:
-        """UpdateItem under `condition`; False (nothing written) when the condition did not hold; `guard` as in
-        `put_if`."""
-        if guard is not None:
-            return self._guarded("Update", guard, condition, {"Key": item_key, "UpdateExpression": update, **kwargs})[0]
+    def update_if(self, item_key: dict[str, Any], update: str, condition: str, **kwargs: Any) -> bool:
+        """UpdateItem under `condition`; False (nothing written) when the condition did not hold."""
         return self._conditional(
             self._dynamodb.update_item, Key=item_key, UpdateExpression=update, ConditionExpression=condition, **kwargs
         )
@@ -170,16 +162,13 @@ class Table:
             raise
         return True
 
-    def _guarded(
-        self, kind: str, guard: ErasureGuard, condition: str, body: dict[str, Any]
-    ) -> tuple[bool, dict[str, Any] | None]:
-        """A Put or Update under `condition` and the erasure guard (adapters/dynamodb/erasures.py): first as a write
-        of an existing item, then, if there is none, as a creating transaction with the guard's ConditionCheck.
-        Returns (written, the replaced item as DynamoDB gave it, when asked with ReturnValues=ALL_OLD)."""
-        call = self._dynamodb.put_item if kind == "Put" else self._dynamodb.update_item
+    def _guarded(self, guard: ErasureGuard, condition: str, body: dict[str, Any]) -> tuple[bool, dict[str, Any] | None]:
+        """A PutItem under `condition` and the erasure guard (adapters/dynamodb/erasures.py): first as a write of an
+        existing item, then, if there is none, created with the guard's check (`create_guarded`). Returns (written,
+        the replaced item as DynamoDB gave it, when asked with ReturnValues=ALL_OLD)."""
         for _ in range(3):  # an item created or deleted between the two steps: the first step again
             try:
-                answer = call(
+                answer = self._dynamodb.put_item(
                     TableName=self.name,
                     ConditionExpression=f"({condition}) AND attribute_exists(pk)"
                     if condition
@@ -195,11 +184,8 @@ class Table:
                     return False, None  # the item exists and its own condition did not hold
             create = f"({condition}) AND attribute_not_exists(pk)" if condition else "attribute_not_exists(pk)"
             write = {k: v for k, v in body.items() if k != "ReturnValues"} | {"ConditionExpression": create}
-            failed = self._transact_failures([{kind: write}, guard.condition_check()])
-            if not failed:
+            if self.create_guarded(write, guard, put=True):
                 return True, None
-            if 1 in failed:
-                raise CustomerErased(f"an erasure of the customer refuses a write of a read made at {guard.read_at}")
         return False, None
 
     def _transact_failures(self, writes: list[dict[str, Any]]) -> set[int]:
