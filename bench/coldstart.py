@@ -100,8 +100,9 @@ FLOOR_CALLS = {
         '    c["dynamodb"].update_item(TableName=args["table"], Key=key, UpdateExpression="SET a = :a", '
         'ExpressionAttributeValues={":a": {"S": "x"}})',
     ),
-    "PublishDomainEventsFunction": (
-        ["events"],
+    "PublishDomainEventsFunction": (  # the erasure guard's strongly consistent read of the customer's erasure record
+        ["dynamodb", "events"],
+        'c["dynamodb"].get_item(TableName=args["table"], Key=args["erasure_key"], ConsistentRead=True)\n'
         'c["events"].put_events(Entries=args["entries"])',
     ),
     "CustomerApiFunction": (
@@ -222,7 +223,9 @@ def _events(svc: dict[str, Any]) -> dict[str, Callable[[], dict[str, Any]]]:
         record = activation(customer, beneficiary_id=str(uuid.uuid4()), old=None)  # added and chargeable: 2 events
         record["eventSourceARN"] = refs["Table.StreamArn"]
         entry = {"Source": "lean.payment-sources", "DetailType": "Beneficiary Added", "EventBusName": refs["EventBus"]}
-        floor = {"entries": [{**entry, "Detail": json.dumps(record["dynamodb"]["NewImage"])} for _ in range(2)]}
+        erasure_key = {"pk": {"S": f"CUSTOMER#{customer}"}, "sk": {"S": "ERASURE"}}
+        details = [{**entry, "Detail": json.dumps(record["dynamodb"]["NewImage"])} for _ in range(2)]
+        floor = {"table": table, "erasure_key": erasure_key, "entries": details}
         return {"event": {"Records": [record]}, "floor": floor}
 
     def customer_api() -> dict[str, Any]:

@@ -9,7 +9,7 @@ import math
 from typing import Any
 
 from bench.capacity import stored_bytes
-from lean_webhooks.runtime.config import WebhookSettings
+from lean_webhooks.runtime.settings.webhook import WebhookSettings
 from local.aws import template as tpl
 
 # us-east-1 on-demand list prices (USD), beyond free tiers, each from the pricing page beside it.

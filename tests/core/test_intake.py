@@ -13,7 +13,7 @@ from lean_webhooks.core.intake import Rejection, WebhookIntake, WebhookRejected
 from lean_webhooks.core.signature import sign
 from lean_webhooks.models.statuses import ACTIVE
 from lean_webhooks.models.webhook import BeneficiaryEvent, PaymentSourceUpdatedEvent, WebhookEnvelope
-from lean_webhooks.runtime.config import WebhookSettings, parse_cidrs
+from lean_webhooks.runtime.settings.webhook import WebhookSettings, parse_cidrs
 from tests.core.builders import BENEFICIARY, beneficiary_webhook, stamp, updated_webhook
 from tests.support.fakes import FakeClock, RecordingSyncQueue
 

@@ -26,7 +26,7 @@ class ScriptedLean:
 def simulator_client(aws):
     from lean_webhooks.adapters.lean.client import LeanClient
     from lean_webhooks.adapters.lean.credentials import LeanCredentials
-    from lean_webhooks.runtime.config import LeanSettings
+    from lean_webhooks.runtime.settings.lean import LeanSettings
     from local.aws.resources import LOCAL_CLIENT_SECRET
 
     settings = LeanSettings(

@@ -9,7 +9,7 @@ from typing import Any
 from lean_webhooks import wiring
 from lean_webhooks.adapters.sns_push import SnsPushPlatform
 from lean_webhooks.core.activation_push import ActivationPush
-from lean_webhooks.runtime.config import PushSettings
+from lean_webhooks.runtime.settings.push import PushSettings
 from local.aws.functions import LambdaContext
 
 

@@ -22,8 +22,6 @@ from datetime import timedelta
 from functools import cache, partial
 from typing import TYPE_CHECKING
 
-from lean_webhooks.runtime import config
-
 if TYPE_CHECKING:
     from lean_webhooks.adapters.dynamodb.payment_sources import DynamoPaymentSources
     from lean_webhooks.adapters.dynamodb.table import Table
@@ -42,6 +40,12 @@ if TYPE_CHECKING:
     from lean_webhooks.core.push_reconciliation import PushReconciler
     from lean_webhooks.core.refresh import PaymentSourceRefresh
     from lean_webhooks.core.sync import PaymentSourceSync
+    from lean_webhooks.runtime.settings.customer_api import CustomerApiSettings
+    from lean_webhooks.runtime.settings.lean import LeanSettings
+    from lean_webhooks.runtime.settings.publisher import PublisherSettings
+    from lean_webhooks.runtime.settings.push import PushSettings
+    from lean_webhooks.runtime.settings.sync import SyncSettings
+    from lean_webhooks.runtime.settings.webhook import WebhookSettings
 
 
 # ---------- shared parts ----------
@@ -53,8 +57,10 @@ def table(name: str) -> Table:
 
 
 @cache
-def lean_settings() -> config.LeanSettings:
-    return config.LeanSettings.from_env()
+def lean_settings() -> LeanSettings:
+    from lean_webhooks.runtime.settings.lean import LeanSettings
+
+    return LeanSettings.from_env()
 
 
 @cache
@@ -81,7 +87,7 @@ def payment_source_sync(table_name: str) -> PaymentSourceSync:
 
 
 def build_activation_push(
-    settings: config.PushSettings, platform: PushPlatform | None = None, sleep: Callable[[float], None] = time.sleep
+    settings: PushSettings, platform: PushPlatform | None = None, sleep: Callable[[float], None] = time.sleep
 ) -> ActivationPush:
     """The activation push of `settings`; a test may hand in the push platform and the sleep of lease waits."""
     from lean_webhooks.adapters.dynamodb.devices import DynamoDevices
@@ -106,8 +112,10 @@ def build_activation_push(
 
 # ---------- webhook ----------
 @cache
-def webhook_settings() -> config.WebhookSettings:
-    return config.WebhookSettings.from_env()
+def webhook_settings() -> WebhookSettings:
+    from lean_webhooks.runtime.settings.webhook import WebhookSettings
+
+    return WebhookSettings.from_env()
 
 
 @cache
@@ -123,8 +131,10 @@ def webhook_intake() -> WebhookIntake:
 
 # ---------- sync ----------
 @cache
-def sync_settings() -> config.SyncSettings:
-    return config.SyncSettings.from_env()
+def sync_settings() -> SyncSettings:
+    from lean_webhooks.runtime.settings.sync import SyncSettings
+
+    return SyncSettings.from_env()
 
 
 @cache
@@ -155,14 +165,17 @@ def sync_retry_policy() -> SqsRetryPolicy:
 # ---------- pushes ----------
 @cache
 def activation_push() -> ActivationPush:
-    return build_activation_push(config.PushSettings.from_env())
+    from lean_webhooks.runtime.settings.push import PushSettings
+
+    return build_activation_push(PushSettings.from_env())
 
 
 @cache
 def push_reconciler() -> PushReconciler:
     from lean_webhooks.core.push_reconciliation import PushReconciler
+    from lean_webhooks.runtime.settings.push import PushReconcileSettings
 
-    settings = config.PushReconcileSettings.from_env()
+    settings = PushReconcileSettings.from_env()
     return PushReconciler(
         payment_sources(settings.push.table_name),
         build_activation_push(settings.push),
@@ -174,8 +187,9 @@ def push_reconciler() -> PushReconciler:
 @cache
 def cool_off_recovery() -> CoolOffRecovery:
     from lean_webhooks.core.cool_off_recovery import CoolOffRecovery
+    from lean_webhooks.runtime.settings.tables import TableSettings
 
-    name = config.TableSettings.from_env().table_name
+    name = TableSettings.from_env().table_name
     lean_settings()  # a missing Lean setting fails the start, not the first overdue item
     return CoolOffRecovery(payment_source_sync(name), payment_sources(name))
 
@@ -185,16 +199,19 @@ def events_reconciler() -> EventsReconciler:
     from lean_webhooks.adapters.dynamodb.event_ledger import DynamoEventLedger
     from lean_webhooks.adapters.sqs_queue import SqsSyncQueue
     from lean_webhooks.core.events_reconciliation import EventsReconciler
+    from lean_webhooks.runtime.settings.tables import ReconcileSettings
 
-    settings = config.ReconcileSettings.from_env()
+    settings = ReconcileSettings.from_env()
     return EventsReconciler(
         lean(), DynamoEventLedger(table(settings.table_name)), SqsSyncQueue(settings.sync_queue_url)
     )
 
 
 @cache
-def publisher_settings() -> config.PublisherSettings:
-    return config.PublisherSettings.from_env()
+def publisher_settings() -> PublisherSettings:
+    from lean_webhooks.runtime.settings.publisher import PublisherSettings
+
+    return PublisherSettings.from_env()
 
 
 @cache
@@ -210,8 +227,10 @@ def domain_event_publisher() -> DomainEventPublisher:
 
 # ---------- customer API ----------
 @cache
-def customer_api_settings() -> config.CustomerApiSettings:
-    return config.CustomerApiSettings.from_env()
+def customer_api_settings() -> CustomerApiSettings:
+    from lean_webhooks.runtime.settings.customer_api import CustomerApiSettings
+
+    return CustomerApiSettings.from_env()
 
 
 @cache

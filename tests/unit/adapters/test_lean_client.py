@@ -18,7 +18,8 @@ from lean_webhooks.models.errors import (
     LeanServerError,
     LeanUnavailable,
 )
-from lean_webhooks.runtime.config import ConfigError, LeanSettings
+from lean_webhooks.runtime.config import ConfigError
+from lean_webhooks.runtime.settings.lean import LeanSettings
 from local.aws.resources import LOCAL_CLIENT_SECRET, local_app_id
 from local.harness import samples
 

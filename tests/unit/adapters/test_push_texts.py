@@ -31,7 +31,7 @@ def test_push_texts_can_be_overridden_by_a_file_or_an_ssm_parameter(aws, tmp_pat
 
 
 def test_the_push_texts_settings_come_from_the_environment(monkeypatch):
-    from lean_webhooks.runtime.config import PushSettings
+    from lean_webhooks.runtime.settings.push import PushSettings
 
     monkeypatch.setenv("TABLE_NAME", "t")
     monkeypatch.setenv("PUSH_TEXTS_PARAMETER", " /lean/push-texts ")

@@ -161,3 +161,24 @@ def test_snapstart_hooks_reseed_what_every_resumed_environment_would_share(monke
     random.seed(7)
     hooks[0]()  # a restore
     assert random.random() != snapshot
+
+
+SETTINGS = "lean_webhooks.runtime.settings."
+# function -> the settings modules its start and first request read (runtime/settings/: one module per function)
+OWN_SETTINGS = {
+    "WebhookFunction": {"webhook"},
+    "SyncPaymentSourceFunction": {"sync", "lean"},
+    "NotifyActiveFunction": {"push"},
+    "ReconcilePushesFunction": {"push"},
+    "PublishDomainEventsFunction": {"publisher"},
+    "RecoverCoolOffFunction": {"tables", "lean"},
+    "ReconcileEventsFunction": {"tables", "lean"},
+    "CustomerApiFunction": {"customer_api", "push", "lean"},
+}
+
+
+@pytest.mark.parametrize("function", sorted(OWN_SETTINGS))
+def test_a_function_loads_only_its_own_settings(function):
+    loaded = loaded_after_import(function, tuple(BUILT.get(function, ([], []))[0]))
+    settings = {m.removeprefix(SETTINGS) for m in loaded if m.startswith(SETTINGS)}
+    assert settings == OWN_SETTINGS[function]

@@ -137,7 +137,7 @@ def test_a_failed_push_stays_in_the_index_and_a_later_activation_keeps_its_place
 def test_an_activation_that_leaves_the_window_unsettled_is_counted_once_and_taken_out(aws, functions, capsys):
     from lean_webhooks import wiring
     from lean_webhooks.core.push_reconciliation import PushReconciler
-    from lean_webhooks.runtime.config import PushReconcileSettings
+    from lean_webhooks.runtime.settings.push import PushReconcileSettings
 
     _, _, reconcile = functions
     now = datetime.now(UTC).replace(microsecond=0)

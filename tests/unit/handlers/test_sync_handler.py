@@ -146,7 +146,7 @@ def test_production_app_token_without_certificate_fails_at_start_up(aws, load_fu
 def test_no_record_is_started_when_the_time_left_cannot_fit_its_worst_case(aws, sync):
     import time
 
-    from lean_webhooks.runtime.config import LeanSettings
+    from lean_webhooks.runtime.settings.lean import LeanSettings
     from lean_webhooks.runtime.sync_budget import SyncBudget
 
     flow = samples.ids()

@@ -5,8 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from lean_webhooks.runtime import config
 from lean_webhooks.runtime.config import ConfigError
+from lean_webhooks.runtime.settings import customer_api as customer_api_settings
+from lean_webhooks.runtime.settings import lean as lean_settings
+from lean_webhooks.runtime.settings import publisher as publisher_settings
+from lean_webhooks.runtime.settings import push as push_settings
+from lean_webhooks.runtime.settings import sync as sync_settings
+from lean_webhooks.runtime.settings import tables as tables_settings
+from lean_webhooks.runtime.settings import webhook as webhook_settings
 
 BASE = {
     "TABLE_NAME": "t",
@@ -18,15 +24,15 @@ BASE = {
     "EVENT_BUS_NAME": "bus",
 }
 SETTINGS = [
-    config.WebhookSettings,
-    config.LeanSettings,
-    config.SyncSettings,
-    config.PushSettings,
-    config.PushReconcileSettings,
-    config.TableSettings,
-    config.ReconcileSettings,
-    config.CustomerApiSettings,
-    config.PublisherSettings,
+    webhook_settings.WebhookSettings,
+    lean_settings.LeanSettings,
+    sync_settings.SyncSettings,
+    push_settings.PushSettings,
+    push_settings.PushReconcileSettings,
+    tables_settings.TableSettings,
+    tables_settings.ReconcileSettings,
+    customer_api_settings.CustomerApiSettings,
+    publisher_settings.PublisherSettings,
 ]
 
 
@@ -45,17 +51,17 @@ def test_every_settings_class_reads_its_environment(environment, settings):
 @pytest.mark.parametrize(
     ("variable", "value", "settings", "says"),
     [
-        ("MAX_RECEIVE_COUNT", "five", config.SyncSettings, "must be an integer, got 'five'"),
-        ("MAX_RECEIVE_COUNT", "0", config.SyncSettings, "must be at least 1"),
-        ("PUSH_LEASE_SECONDS", "-1", config.PushSettings, "must be at least 1"),
-        ("LEAN_READ_TIMEOUT_SECONDS", "soon", config.LeanSettings, "must be a number, got 'soon'"),
-        ("LEAN_CALL_DEADLINE_SECONDS", "nan", config.LeanSettings, "must be at least 1"),
-        ("REFRESH_MIN_INTERVAL_SECONDS", "ten", config.CustomerApiSettings, "must be an integer"),
-        ("LEAN_REQUEST_BUDGET_SECONDS", "0", config.CustomerApiSettings, "must be at least 1"),
-        ("PUSH_RECONCILE_GRACE_SECONDS", "2.5", config.PushReconcileSettings, "must be an integer"),
-        ("ALLOWED_SOURCE_CIDRS", "10.0.0.0/33", config.WebhookSettings, "invalid CIDR"),
-        ("LEAN_AUTH_MODE", "basic", config.LeanSettings, "LEAN_AUTH_MODE must be"),
-        ("LEAN_REGION", "mars", config.LeanSettings, "LEAN_REGION and LEAN_ENVIRONMENT must be"),
+        ("MAX_RECEIVE_COUNT", "five", sync_settings.SyncSettings, "must be an integer, got 'five'"),
+        ("MAX_RECEIVE_COUNT", "0", sync_settings.SyncSettings, "must be at least 1"),
+        ("PUSH_LEASE_SECONDS", "-1", push_settings.PushSettings, "must be at least 1"),
+        ("LEAN_READ_TIMEOUT_SECONDS", "soon", lean_settings.LeanSettings, "must be a number, got 'soon'"),
+        ("LEAN_CALL_DEADLINE_SECONDS", "nan", lean_settings.LeanSettings, "must be at least 1"),
+        ("REFRESH_MIN_INTERVAL_SECONDS", "ten", customer_api_settings.CustomerApiSettings, "must be an integer"),
+        ("LEAN_REQUEST_BUDGET_SECONDS", "0", customer_api_settings.CustomerApiSettings, "must be at least 1"),
+        ("PUSH_RECONCILE_GRACE_SECONDS", "2.5", push_settings.PushReconcileSettings, "must be an integer"),
+        ("ALLOWED_SOURCE_CIDRS", "10.0.0.0/33", webhook_settings.WebhookSettings, "invalid CIDR"),
+        ("LEAN_AUTH_MODE", "basic", lean_settings.LeanSettings, "LEAN_AUTH_MODE must be"),
+        ("LEAN_REGION", "mars", lean_settings.LeanSettings, "LEAN_REGION and LEAN_ENVIRONMENT must be"),
     ],
 )
 def test_a_malformed_value_is_a_config_error_that_names_it(environment, variable, value, settings, says):

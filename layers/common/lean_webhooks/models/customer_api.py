@@ -15,7 +15,14 @@ DEVICE_ID_PATTERN = r"^[A-Za-z0-9._\-]{1,128}$"
 MAX_PAGE = 100
 
 
-class DeviceRegistration(BaseModel):
+class ApiModel(BaseModel):
+    """A model of the API: built when a request first needs it (pydantic's `defer_build`), so that a cold start
+    builds only the models of the route it serves."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class DeviceRegistration(ApiModel):
     """Body of `PUT /customers/{customer_id}/devices/{device_id}`."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -27,7 +34,7 @@ class DeviceRegistration(BaseModel):
     locale: Locale = Field(default="en", description="language of this device's pushes")
 
 
-class Device(BaseModel):
+class Device(ApiModel):
     """A registered device as the API shows it (never its token)."""
 
     customer_id: str
@@ -52,12 +59,12 @@ class Device(BaseModel):
         )
 
 
-class DeviceList(BaseModel):
+class DeviceList(ApiModel):
     customer_id: str
     devices: list[Device]
 
 
-class Beneficiary(BaseModel):
+class Beneficiary(ApiModel):
     id: str
     payment_destination_id: str | None = None
     status: str
@@ -77,7 +84,7 @@ class Beneficiary(BaseModel):
         )
 
 
-class PaymentSource(BaseModel):
+class PaymentSource(ApiModel):
     id: str
     bank_identifier: str | None = None
     accounts: list[dict[str, Any]] = Field(default_factory=list)
@@ -95,7 +102,7 @@ class PaymentSource(BaseModel):
         )
 
 
-class PaymentSourcePage(BaseModel):
+class PaymentSourcePage(ApiModel):
     customer_id: str
     payment_sources: list[PaymentSource]
     next_token: str | None = Field(default=None, description="pass as next_token for the next page; null at the end")
@@ -107,14 +114,14 @@ class PaymentSourcePage(BaseModel):
         )
 
 
-class Deletion(BaseModel):
+class Deletion(ApiModel):
     customer_id: str
     payment_source_id: str
     deleted: Literal[True]
     already_gone_at_lean: bool
 
 
-class ErasedCounts(BaseModel):
+class ErasedCounts(ApiModel):
     payment_sources: int = Field(description="payment source items, deleted ones included")
     beneficiaries: int
     devices: int
@@ -123,7 +130,7 @@ class ErasedCounts(BaseModel):
     other: int = 0
 
 
-class Erasure(BaseModel):
+class Erasure(ApiModel):
     customer_id: str
     deleted_at_lean: int = Field(description="payment sources deleted at Lean by this call (USER_REQUESTED)")
     push_endpoints: int = Field(description="SNS push endpoints deleted with the customer's devices")
@@ -133,7 +140,7 @@ class Erasure(BaseModel):
     )
 
 
-class ErrorBody(BaseModel):
+class ErrorBody(ApiModel):
     """Every 4xx and 5xx of both APIs."""
 
     error: str = Field(description="a stable code: bad_request, not_found, forbidden, lean_error, internal_error ...")

@@ -26,7 +26,7 @@ from lean_webhooks.models.webhook_types import (  # noqa: F401 - named here too,
 class WebhookEnvelope(BaseModel):
     """Fields every Lean webhook carries; unknown types are valid envelopes too, whatever their payload."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     type: str = Field(min_length=1, max_length=128)
     payload: Any
@@ -38,7 +38,7 @@ class WebhookEnvelope(BaseModel):
 class BeneficiaryPayload(BaseModel):
     """Payload of `payment_source.beneficiary.created|updated`; extra fields are ignored."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     id: LeanId
     customer_id: LeanId
@@ -52,7 +52,7 @@ class PaymentSourceRef(BaseModel):
     """Payload of `payment_source.updated`: Lean publishes no shape, so only the two ids are read, from
     `id` or `payment_source_id`; the whole payment source is then re-read from Lean's API."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     payment_source_id: LeanId = Field(validation_alias=AliasChoices("id", "payment_source_id"))
     customer_id: LeanId
@@ -77,7 +77,7 @@ class PaymentSourceUpdatedEvent(WebhookEnvelope):
 
 
 SyncEvent = Annotated[BeneficiaryEvent | PaymentSourceUpdatedEvent, Field(discriminator="type")]
-SYNC_EVENT = TypeAdapter(SyncEvent)
+SYNC_EVENT = TypeAdapter(SyncEvent, config=ConfigDict(defer_build=True))
 
 
 def sync_message(event: BeneficiaryEvent | PaymentSourceUpdatedEvent) -> str:

@@ -134,16 +134,28 @@ def write_first(
         if guard is None:
             written, stored = table.write_or_old(render(plan, item_key), put=plan.replace)
         else:
-            written, stored = _write_guarded(table, item_key, plan, guard)
+            written, stored = _write_guarded(table, item_key, plan, guard, create_first=stored is None)
         if written:
             return True
     return False
 
 
-def _write_guarded(table: Table, item_key: dict[str, Any], plan: WritePlan, guard: ErasureGuard) -> tuple[bool, Any]:
+def _write_guarded(
+    table: Table, item_key: dict[str, Any], plan: WritePlan, guard: ErasureGuard, create_first: bool = False
+) -> tuple[bool, Any]:
     """The plan on an existing item only (an item an erasure deleted cannot come back through it); when there is
-    none and the plan may create it, a creating transaction with the erasure guard's ConditionCheck. Returns
-    (written, the stored item that refused it, None when there is none, or UNREAD)."""
+    none and the plan may create it, a creating transaction with the erasure guard's ConditionCheck. `create_first`
+    (a read just found no item) tries the creation first: it saves the refused write of an absent item, and an item
+    that exists after all refuses it. Returns (written, the stored item that refused it, None when there is none,
+    or UNREAD)."""
+    absent = Not(ItemExists())
+    creating = replace(plan, when=AllOf((plan.when, absent)) if plan.when else absent)
+    if (
+        create_first
+        and holds(plan.condition, None)
+        and table.create_guarded(render(creating, item_key), guard, put=plan.replace)
+    ):
+        return True, None
     for _ in range(3):  # an item created or deleted between the two steps: the first step again
         existing = replace(plan, when=AllOf((plan.when, ItemExists())) if plan.when else ItemExists())
         written, stored = table.write_or_old(render(existing, item_key), put=plan.replace)
@@ -151,8 +163,6 @@ def _write_guarded(table: Table, item_key: dict[str, Any], plan: WritePlan, guar
             return written, stored
         if not holds(plan.condition, None):
             return False, None
-        absent = Not(ItemExists())
-        creating = replace(plan, when=AllOf((plan.when, absent)) if plan.when else absent)
         if table.create_guarded(render(creating, item_key), guard, put=plan.replace):
             return True, None
     return False, UNREAD

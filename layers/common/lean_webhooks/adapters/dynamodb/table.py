@@ -91,20 +91,36 @@ class Table:
         old = self._dynamodb.delete_item(TableName=self.name, Key=item_key, ReturnValues="ALL_OLD").get("Attributes")
         return from_item(old) if old else None
 
-    def put_if(self, item: dict[str, Any], condition: str, guard: ErasureGuard | None = None, **kwargs: Any) -> bool:
+    def put_if(
+        self,
+        item: dict[str, Any],
+        condition: str,
+        guard: ErasureGuard | None = None,
+        *,
+        create_first: bool = False,
+        **kwargs: Any,
+    ) -> bool:
         """PutItem under `condition`; False (nothing written) when the condition did not hold. With an erasure
-        `guard`, raises `CustomerErased` (nothing written) when the guard refuses."""
+        `guard`, raises `CustomerErased` (nothing written) when the guard refuses; `create_first` when the item is
+        most likely new (see `_guarded`)."""
         if guard is not None:
-            return self._guarded(guard, condition, {"Item": to_item(item), **kwargs})[0]
+            return self._guarded(guard, condition, {"Item": to_item(item), **kwargs}, create_first)[0]
         return self._conditional(self._dynamodb.put_item, Item=to_item(item), ConditionExpression=condition, **kwargs)
 
     def replace_if(
-        self, item: dict[str, Any], condition: str, guard: ErasureGuard | None = None, **kwargs: Any
+        self,
+        item: dict[str, Any],
+        condition: str,
+        guard: ErasureGuard | None = None,
+        *,
+        create_first: bool = False,
+        **kwargs: Any,
     ) -> tuple[bool, dict[str, Any] | None]:
-        """PutItem under `condition`: (written, the item it replaced or None); `guard` as in `put_if`."""
+        """PutItem under `condition`: (written, the item it replaced or None); `guard` and `create_first` as in
+        `put_if`."""
         if guard is not None:
             body = {"Item": to_item(item), "ReturnValues": "ALL_OLD", **kwargs}
-            written, old = self._guarded(guard, condition, body)
+            written, old = self._guarded(guard, condition, body, create_first)
             return written, from_item(old) if old else None
         try:
             answer = self._dynamodb.put_item(
@@ -162,10 +178,18 @@ class Table:
             raise
         return True
 
-    def _guarded(self, guard: ErasureGuard, condition: str, body: dict[str, Any]) -> tuple[bool, dict[str, Any] | None]:
+    def _guarded(
+        self, guard: ErasureGuard, condition: str, body: dict[str, Any], create_first: bool = False
+    ) -> tuple[bool, dict[str, Any] | None]:
         """A PutItem under `condition` and the erasure guard (adapters/dynamodb/erasures.py): first as a write of an
-        existing item, then, if there is none, created with the guard's check (`create_guarded`). Returns (written,
-        the replaced item as DynamoDB gave it, when asked with ReturnValues=ALL_OLD)."""
+        existing item, then, if there is none, created with the guard's check (`create_guarded`). `create_first`
+        (an item most likely new) tries the creation first and saves the refused write of an absent item; an item
+        that exists after all refuses it, and the usual order follows. Returns (written, the replaced item as
+        DynamoDB gave it, when asked with ReturnValues=ALL_OLD)."""
+        create = f"({condition}) AND attribute_not_exists(pk)" if condition else "attribute_not_exists(pk)"
+        write = {k: v for k, v in body.items() if k != "ReturnValues"} | {"ConditionExpression": create}
+        if create_first and self.create_guarded(write, guard, put=True):
+            return True, None
         for _ in range(3):  # an item created or deleted between the two steps: the first step again
             try:
                 answer = self._dynamodb.put_item(
@@ -182,8 +206,6 @@ class Table:
                     raise
                 if getattr(exc, "response", {}).get("Item"):
                     return False, None  # the item exists and its own condition did not hold
-            create = f"({condition}) AND attribute_not_exists(pk)" if condition else "attribute_not_exists(pk)"
-            write = {k: v for k, v in body.items() if k != "ReturnValues"} | {"ConditionExpression": create}
             if self.create_guarded(write, guard, put=True):
                 return True, None
         return False, None

@@ -34,7 +34,7 @@ from lean_webhooks.models.webhook import EventsPage
 
 if TYPE_CHECKING:
     from lean_webhooks.adapters.lean.credentials import LeanCredentials
-    from lean_webhooks.runtime.config import LeanSettings
+    from lean_webhooks.runtime.settings.lean import LeanSettings
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 TOKEN_REFRESH_MARGIN_S = 60

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from lean_webhooks.models.payment_source import LeanPaymentSource
     from lean_webhooks.models.refresh import PaymentSourceListing
     from lean_webhooks.models.webhook import EventsPage
-    from lean_webhooks.runtime.config import LeanSettings
+    from lean_webhooks.runtime.settings.lean import LeanSettings
 
 
 class CurrentLeanClient:

@@ -10,7 +10,7 @@ from lean_webhooks.adapters.lean.credentials import LeanCredentials
 from lean_webhooks.adapters.secrets import get_json_secret
 
 if TYPE_CHECKING:
-    from lean_webhooks.runtime.config import LeanSettings
+    from lean_webhooks.runtime.settings.lean import LeanSettings
 
 
 @cache
