@@ -9,9 +9,14 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
+from lean_webhooks.adapters.dynamodb.customer_records import DynamoCustomerRecords
+from lean_webhooks.adapters.dynamodb.keys import customer_pk, push_sk
 from lean_webhooks.adapters.dynamodb.payment_sources import DynamoPaymentSources
 from lean_webhooks.adapters.dynamodb.push_markers import DynamoPushMarkers
-from lean_webhooks.adapters.dynamodb.table import Table
+from lean_webhooks.adapters.dynamodb.table import Table, key
+from lean_webhooks.models.errors import CustomerErased
 from lean_webhooks.models.push import Claim
 from tests.unit.contract.conftest import BENEFICIARY, CUSTOMER, NOW, source
 
@@ -70,3 +75,15 @@ def test_a_stored_payment_source_that_changed_is_updated_without_a_transaction(a
     with requests_of(table, dynamodb) as sent:
         assert sources.put_payment_source(source(balance=1.0), later, read_at=later)
     assert "TransactWriteItems" not in sent and sent[-1] in ("UpdateItem", "PutItem")
+
+
+def test_a_reclaim_while_the_customers_erasure_runs_is_refused_and_leaves_the_marker(aws):
+    dynamodb = aws["clients"]["dynamodb"]
+    table = Table(aws["refs"]["Table"], dynamodb)
+    markers = DynamoPushMarkers(table)
+    first = markers.claim(CUSTOMER, BENEFICIARY, "phone", NOW, LEASE, read_at=NOW)
+    DynamoCustomerRecords(table).begin_erasure(CUSTOMER, NOW + LEASE)
+    with pytest.raises(CustomerErased):
+        markers.claim(CUSTOMER, BENEFICIARY, "phone", NOW + LEASE * 2, LEASE, read_at=NOW)
+    marker = table.get(key(customer_pk(CUSTOMER), push_sk(BENEFICIARY, "phone")))
+    assert marker is not None and marker["claim_id"] == first.claim_id  # left as the first claim wrote it
