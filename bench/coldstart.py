@@ -83,11 +83,15 @@ FLOOR_CALLS = {
         "assert source.status == 200, source.status  # the same exchange as ours, not a quicker 401\n"
         "source.json()\n"
         'key = {"pk": {"S": args["pk"]}, "sk": {"S": "FLOOR"}}\n'
-        "for _ in range(2):\n"
+        "for n in range(2):  # the ledger and payment source reads; two items created with the erasure check\n"
         '    c["dynamodb"].get_item(TableName=args["table"], Key=key)\n'
-        '    c["dynamodb"].put_item(TableName=args["table"], Item=key)\n'
+        '    item = {"TableName": args["table"], "Item": {**key, "sk": {"S": f"FLOOR#{n}"}}}\n'
+        '    check = {"TableName": args["table"], "Key": {**key, "sk": {"S": "ERASURE"}}, '
+        '"ConditionExpression": "attribute_not_exists(pk)"}\n'
+        '    c["dynamodb"].transact_write_items(TransactItems=[{"Put": item}, {"ConditionCheck": check}])\n'
         'c["dynamodb"].update_item(TableName=args["table"], Key=key, UpdateExpression="SET a = :a", '
-        'ExpressionAttributeValues={":a": {"S": "x"}})',
+        'ExpressionAttributeValues={":a": {"S": "x"}})\n'
+        'c["dynamodb"].put_item(TableName=args["table"], Item=key)',  # the ledger's record of the synced event
     ),
     "NotifyActiveFunction": (
         ["dynamodb", "sns"],
@@ -286,21 +290,11 @@ def measure(shipped_layer: Path, pairs: int = 21, progress: Callable[[str], None
             progress(f"  cold start {logical_id}: {pairs} pairs")
             spec = tpl.functions()[logical_id]
             env = json.dumps({**function_environment(spec, svc["refs"]), **svc["aws"]})
-            clients, calls = FLOOR_CALLS[logical_id]
             ours, floor, ratios = [], [], []
             for i in range(pairs):
                 event_file = Path(tmp) / f"{logical_id}-{i}.json"
                 event_file.write_text(json.dumps(make()))
-                mine = _OURS.format(
-                    env=env,
-                    event_file=str(event_file),
-                    name=logical_id,
-                    timeout=spec.timeout,
-                    layer=str(shipped_layer),
-                    path=str(spec.code_dir / "app.py"),
-                    probe=libraries.probe_code(),
-                )
-                base = _FLOOR.format(env=env, event_file=str(event_file), clients=clients, calls=calls)
+                mine, base = _snippets(spec, env, event_file, shipped_layer)
                 check = SUCCEEDED[logical_id]
                 if i % 2:
                     (f, _), (o, lines) = _run(base), _run(mine, check)
@@ -321,3 +315,50 @@ def measure(shipped_layer: Path, pairs: int = 21, progress: Callable[[str], None
                 }
             )
     return rows
+
+
+def _snippets(spec: Any, env: str, event_file: Path, layer: Path) -> tuple[str, str]:
+    """The measured process of a function's first request, and its floor's."""
+    clients, calls = FLOOR_CALLS[spec.logical_id]
+    mine = _OURS.format(
+        env=env,
+        event_file=str(event_file),
+        name=spec.logical_id,
+        timeout=spec.timeout,
+        layer=str(layer),
+        path=str(spec.code_dir / "app.py"),
+        probe=libraries.probe_code(),
+    )
+    return mine, _FLOOR.format(env=env, event_file=str(event_file), clients=clients, calls=calls)
+
+
+# Prepended to a snippet (never to a measured one): every AWS operation the process calls, on standard error.
+_TRACE = """
+import sys, botocore.client
+_call = botocore.client.BaseClient._make_api_call
+def _traced(self, operation, params):
+    sys.stderr.write("AWS-CALL " + operation + "\\n")
+    return _call(self, operation, params)
+botocore.client.BaseClient._make_api_call = _traced
+"""
+
+
+def operations(layer: Path) -> dict[str, tuple[list[str], list[str]]]:
+    """Per function: the AWS operations of its first request and those of its floor, sorted. A floor is only a
+    floor while it makes the calls the function makes (a check added to a path must reach its floor too)."""
+    from local.aws import template as tpl
+    from local.aws.resources import function_environment
+
+    found = {}
+    with _services() as svc, tempfile.TemporaryDirectory(prefix="coldstart-") as tmp:
+        for logical_id, make in _events(svc).items():
+            spec = tpl.functions()[logical_id]
+            env = json.dumps({**function_environment(spec, svc["refs"]), **svc["aws"]})
+            event_file = Path(tmp) / f"{logical_id}.json"
+            event_file.write_text(json.dumps(make()))
+            calls = []
+            for code in _snippets(spec, env, event_file, layer):
+                lines = _run(_TRACE + code)[1]
+                calls.append(sorted(line.split()[1] for line in lines if line.startswith("AWS-CALL ")))
+            found[logical_id] = (calls[0], calls[1])
+    return found

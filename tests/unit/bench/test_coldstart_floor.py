@@ -1,0 +1,14 @@
+"""A cold start's floor (`bench/coldstart.py`) makes the AWS calls its function's first request makes: a call added
+to a function's path (a guard's read, a transaction) and left out of its floor would count as our own code's time."""
+
+from __future__ import annotations
+
+from bench import coldstart
+from local.aws.template import ROOT
+
+
+def test_each_floor_makes_the_aws_calls_of_its_functions_first_request():
+    found = coldstart.operations(ROOT / "layers" / "common")
+    assert set(found) == set(coldstart.FLOOR_CALLS)
+    assert all(ours for ours, _ in found.values())  # the trace saw the calls
+    assert {name: calls for name, calls in found.items() if calls[0] != calls[1]} == {}
