@@ -44,17 +44,23 @@ HTTP_API_REQUESTS = 5
 SQS_REQUESTS = 6
 TRACED_REQUESTS = 0  # X-Ray tracing is off (PassThrough): no trace is recorded or billed
 # The erasure guard (adapters/dynamodb/erasures.py), inside the measured units above: each of the flow's writes that
-# creates a customer item (the refresh's marker, payment source and beneficiary; the push marker) is first tried as
-# a write of an existing item (it fails: 1 WRU), then made as a transaction of the write (2 x its units) and a
-# ConditionCheck of the erasure record (2 WRU): 3 + u WRU more than a plain write of u units. The domain-event
-# publisher reads the customer's erasure record (strongly consistent, 1 RRU) for each stream record that makes events.
-GUARDED_CREATIONS = {"refresh marker": 1, "payment source": 2, "beneficiary": 1, "push marker": 1}  # units (u)
+# creates a customer item is made as a transaction of the write (2 x its u units, an index entry included) and a
+# ConditionCheck of the erasure record (2 WRU): 2 + u WRU more than a plain write. The refresh's marker and the
+# beneficiary are first tried as a write of an existing item (it fails: 1 WRU more); the payment source (read as
+# absent first) and the push marker (one per activation and device) are created first. The domain-event publisher
+# reads the customer's erasure record (strongly consistent, 1 RRU) for each stream record that makes events.
+GUARDED_CREATIONS = {  # item -> (its units u, tried first as a write of an existing item)
+    "refresh marker": (1, True),
+    "payment source": (1, False),
+    "beneficiary": (2, True),
+    "push marker": (1, False),
+}
 PUBLISHER_ERASURE_READS = 2  # the beneficiary's INSERT (Added) and its change to ACTIVE (Chargeable)
 
 
 def erasure_guard_units() -> dict[str, float]:
     """The WRU and RRU per flow the erasure guard adds (already in the measured units: stated, not added)."""
-    wru = float(sum(3 + units for units in GUARDED_CREATIONS.values()))
+    wru = float(sum(2 + units + tried for units, tried in GUARDED_CREATIONS.values()))
     rru = float(PUBLISHER_ERASURE_READS)
     usd = (wru * PRICES["dynamodb_wru"] + rru * PRICES["dynamodb_rru"]) * 1e6
     return {"wru": wru, "rru": rru, "usd_per_million": round(usd, 2)}
