@@ -30,7 +30,8 @@ def awaiting(aws, cool_off_hours: float) -> dict:
         flow, local_app_id(), samples.AWAITING, cool_off_hours=cool_off_hours
     )
     event = SYNC_EVENT.validate_json(json.dumps(samples.beneficiary_webhook(flow, "created", samples.AWAITING)))
-    synced = wired_as("SyncPaymentSourceFunction", aws, lambda: wiring.event_sync().process(event))
+    process = lambda: wiring.event_sync().process(event)  # noqa: E731
+    synced = wired_as("SyncPaymentSourceFunction", aws, process, LEAN_BACKOFF_SECONDS="0.01")
     assert synced.result is EventResult.SYNCED
     return flow
 
