@@ -61,6 +61,7 @@ TARGETS: dict[str, list[str]] = {
         "tests/unit/adapters/test_push_marker_items.py",
         "tests/unit/handlers/test_notify_active.py",
         "tests/unit/handlers/test_reconcile_pushes.py",
+        "tests/unit/flows/test_stream_and_reconciler_pushes.py",
     ],
 }
 # Survivors that no test should kill, each with its reason (module, a fragment of the mutated line).

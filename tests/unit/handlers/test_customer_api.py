@@ -1,7 +1,7 @@
 """The customer API's handler with moto SNS and DynamoDB: device registration (update, re-enable, refusals,
 tokens that move between customers), listing devices and payment sources (paging), its refusals (IAM, media type,
-bodies that are not UTF-8 JSON, deep nesting) with `{"error", "message"}`, and its OpenAPI document against the
-code."""
+bodies that are not UTF-8 JSON, deep nesting, a platform without an application) with `{"error", "message"}` as
+docs/push.md shows them, and its OpenAPI document against the code."""
 
 from __future__ import annotations
 
@@ -310,3 +310,15 @@ def test_bodies_that_are_not_utf8_json_are_refused_not_failed(aws, load_function
         result = function.invoke(event)
         assert result["statusCode"] == expected, (content_type, result)
         assert set(json.loads(result["body"])) == {"error", "message"}
+
+
+def test_a_platform_without_an_application_answers_the_documented_400_and_stores_nothing(aws, load_function):
+    from moto.sns.models import sns_backends
+
+    api = customer_api_caller(load_function("CustomerApiFunction", GCM_PLATFORM_APPLICATION_ARN=""))
+    status, answer = register(api, device="android")
+    body = {"error": "bad_request", "message": "platform GCM is not configured"}
+    assert status == 400 and answer == body
+    assert f"`400 {json.dumps(body)}`" in (tpl.ROOT / "docs" / "push.md").read_text(encoding="utf-8")
+    assert not sns_backends["123456789012"]["us-east-1"].platform_endpoints  # no SNS endpoint was made
+    assert device_items(aws, CUSTOMER) == []

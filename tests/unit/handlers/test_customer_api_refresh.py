@@ -9,8 +9,8 @@ from local.aws.resources import local_app_id
 from local.harness import samples
 from local.lean_sim import Fault
 from tests.support.customer_api import answer, call
+from tests.support.logs import Captured, log_lines
 from tests.support.queues import beneficiary_items
-from tests.unit.handlers.test_correlation import Captured, log_lines
 
 
 def refresh_path(flow: dict) -> str:

@@ -1,7 +1,7 @@
 """The notifier (NotifyActiveFunction) on stream records, with moto SNS and DynamoDB: one push per enabled device
 (devices registered by the customer API's wired registry), disabled and gone endpoints, failed and lost
-publishes, claims and their leases, tokens that changed hands, languages and platform headers, and the SNS
-clients' time budgets."""
+publishes (an activation left unsettled keeps its place in the index), claims and their leases, tokens that
+changed hands, languages and platform headers, and the SNS clients' time budgets."""
 
 from __future__ import annotations
 
@@ -9,23 +9,19 @@ import json
 
 import pytest
 
-from lean_webhooks import wiring
 from lean_webhooks.core.device_registry import DeviceRegistry
 from lean_webhooks.models.items import StoredDevice
 from local.aws import template as tpl
-from local.aws.resources import function_environment
+from tests.support.activations import activate, index_key, sns_down
 from tests.support.devices import APNS_TOKEN, CUSTOMER, GCM_TOKEN, OTHER, device_items, endpoints
 from tests.support.streams import activation as activation_of
-from tests.support.wired import ScriptedSns, activation_push, time_left
+from tests.support.wired import ScriptedSns, activation_push, device_registry, time_left
 
 
 @pytest.fixture
-def devices(aws, monkeypatch) -> DeviceRegistry:
-    """The customer API's device registry as it is wired (its settings, moto's table and SNS): how devices are
-    registered before a push, without its handler."""
-    for name, value in function_environment(tpl.functions()["CustomerApiFunction"], aws["refs"]).items():
-        monkeypatch.setenv(name, value)
-    return wiring.device_registry()
+def devices(aws) -> DeviceRegistry:
+    """How devices are registered before a push, without the customer API's handler."""
+    return device_registry(aws)
 
 
 def enrol(devices, customer=CUSTOMER, device="phone-1", platform="GCM", token=GCM_TOKEN, locale="en") -> StoredDevice:
@@ -330,3 +326,19 @@ def test_apns_pushes_set_the_alert_push_type_and_priority_and_fcm_pushes_do_not(
         "AWS.SNS.MOBILE.APNS.PRIORITY": {"DataType": "String", "StringValue": "10"},
     }
     assert "MessageAttributes" not in fcm
+
+
+def test_a_failed_push_stays_in_the_index_and_a_later_activation_keeps_its_place(aws, devices, notify):
+    enrol(devices, device="phone")
+    first = activate(aws, CUSTOMER, "b5", cool_off_seen=True)
+    assert notify.invoke({"Records": [first]}, push=activation_push(sns_down(aws)))["batchItemFailures"]
+    assert index_key(aws, CUSTOMER, "b5") is not None  # not settled: the reconciler's to push
+    later = "2099-01-01T00:00:00.000000Z"  # activated again since (removed, then ACTIVE once more)
+    aws["clients"]["dynamodb"].update_item(
+        TableName=aws["refs"]["Table"],
+        Key={"pk": {"S": f"CUSTOMER#{CUSTOMER}"}, "sk": {"S": "PAYMENT_SOURCE#p1#BENEFICIARY#b5"}},
+        UpdateExpression="SET gsi2sk = :later",
+        ExpressionAttributeValues={":later": {"S": later}},
+    )
+    assert notify.invoke({"Records": [first]}) == {"batchItemFailures": []}  # the old record, redelivered
+    assert index_key(aws, CUSTOMER, "b5") == later  # the later activation keeps its place for the reconciler

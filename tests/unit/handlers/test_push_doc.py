@@ -1,6 +1,6 @@
 """docs/push.md shows the payloads the notifier sends: each `<!-- payload: NAME -->` JSON block of the document is
 compared with what the notify function publishes through SNS (moto) for an activation, on an Android device in
-English and an iPhone in Arabic, registered through the customer API."""
+English and an iPhone in Arabic, registered through the customer API's wired device registry."""
 
 from __future__ import annotations
 
@@ -12,10 +12,9 @@ import pytest
 
 from lean_webhooks.adapters.dynamodb.table import to_item
 from lean_webhooks.adapters.push_texts import SHIPPED
-from local.aws.lambda_events import http_api_event
 from local.aws.template import ROOT
 from tests.support.streams import stream_record
-from tests.support.wired import ScriptedSns, activation_push
+from tests.support.wired import ScriptedSns, activation_push, device_registry
 
 DOC = ROOT / "docs" / "push.md"
 BLOCK = re.compile(r"<!-- payload: ([\w-]+) -->\s*```json\n(.*?)```", re.DOTALL)
@@ -29,19 +28,6 @@ def documented() -> dict[str, Any]:
     blocks = {name: json.loads(text) for name, text in BLOCK.findall(DOC.read_text(encoding="utf-8"))}
     assert set(blocks) == {"sns-message", "fcm", "apns", "apns-headers", "texts"}, sorted(blocks)
     return blocks
-
-
-def register(function, device: str, platform: str, token: str, locale: str) -> dict[str, Any]:
-    event = http_api_event(
-        "PUT",
-        f"/customers/{CUSTOMER}/devices/{device}",
-        body=json.dumps({"platform": platform, "token": token, "locale": locale}).encode(),
-        headers={"content-type": "application/json"},
-        route_key="PUT /customers/{customer_id}/devices/{device_id}",
-        path_parameters={"customer_id": CUSTOMER, "device_id": device},
-        iam_authorised=True,
-    )
-    return function.invoke(event)
 
 
 def activation() -> dict:
@@ -64,9 +50,9 @@ def activation() -> dict:
 @pytest.fixture
 def published(aws, load_function) -> dict[str, dict[str, Any]]:
     """Every SNS Publish call of one activation, by platform of the endpoint (GCM, APNS)."""
-    api = load_function("CustomerApiFunction")
-    assert register(api, "android", "GCM", "fcm-token:" + "A" * 140, "en")["statusCode"] == 200
-    assert register(api, "iphone", "APNS", "ab" * 32, "ar")["statusCode"] == 200
+    devices = device_registry(aws)
+    devices.register(CUSTOMER, "android", "GCM", "fcm-token:" + "A" * 140, "en")
+    devices.register(CUSTOMER, "iphone", "APNS", "ab" * 32, "ar")
     notify = load_function("NotifyActiveFunction")
     sns = ScriptedSns(aws["clients"]["sns"])
     calls: list[dict[str, Any]] = []
@@ -107,14 +93,3 @@ def test_an_apns_device_gets_the_documented_headers_and_the_payload_in_its_langu
 
 def test_the_documented_texts_are_the_shipped_ones():
     assert documented()["texts"] == json.loads(SHIPPED.read_text(encoding="utf-8"))
-
-
-def test_a_platform_without_an_application_answers_the_documented_400_and_stores_nothing(aws, load_function):
-    api = load_function("CustomerApiFunction", GCM_PLATFORM_APPLICATION_ARN="")
-    answer = register(api, "android", "GCM", "fcm-token:" + "A" * 140, "en")
-    body = {"error": "bad_request", "message": "platform GCM is not configured"}
-    assert answer["statusCode"] == 400 and json.loads(answer["body"]) == body
-    assert f"`400 {json.dumps(body)}`" in DOC.read_text(encoding="utf-8")
-    from moto.sns.models import sns_backends
-
-    assert not sns_backends["123456789012"]["us-east-1"].platform_endpoints  # no SNS endpoint was made

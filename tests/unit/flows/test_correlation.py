@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 from local.aws.lambda_events import http_api_event
 from local.aws.pollers import _sqs_record
 from local.aws.resources import local_app_id
 from local.harness import samples
+from tests.support.logs import Captured, log_lines
 from tests.support.streams import stream_record
 from tests.support.webhooks import signed
-
-
-def log_lines(text: str) -> list[dict]:
-    return [json.loads(line) for line in text.splitlines() if line.startswith('{"level"')]
-
-
-class Captured:
-    """The functions' JSON log lines (the logger writes to the stream it was created with: swap it)."""
-
-    def __init__(self, monkeypatch):
-        import io
-
-        from lean_webhooks.runtime.observability import logger
-
-        self.stream = io.StringIO()
-        monkeypatch.setattr(logger.registered_handler, "stream", self.stream)
-
-    def readouterr(self):
-        text, self.out = self.stream.getvalue(), None
-        self.stream.seek(0)
-        self.stream.truncate()
-        return type("Out", (), {"out": text})()
 
 
 def test_request_id_and_event_id_are_in_the_webhook_sync_and_push_logs(aws, load_function, monkeypatch):
