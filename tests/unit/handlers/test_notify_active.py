@@ -6,11 +6,13 @@ changed hands, languages and platform headers, and the SNS clients' time budgets
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
 from lean_webhooks.core.device_registry import DeviceRegistry
 from lean_webhooks.models.items import StoredDevice
+from lean_webhooks.models.timestamps import from_iso, iso
 from local.aws import template as tpl
 from tests.support.activations import activate, index_key, sns_down
 from tests.support.devices import APNS_TOKEN, CUSTOMER, GCM_TOKEN, OTHER, device_items, endpoints
@@ -332,8 +334,9 @@ def test_a_failed_push_stays_in_the_index_and_a_later_activation_keeps_its_place
     enrol(devices, device="phone")
     first = activate(aws, CUSTOMER, "b5", cool_off_seen=True)
     assert notify.invoke({"Records": [first]}, push=activation_push(sns_down(aws)))["batchItemFailures"]
-    assert index_key(aws, CUSTOMER, "b5") is not None  # not settled: the reconciler's to push
-    later = "2099-01-01T00:00:00.000000Z"  # activated again since (removed, then ACTIVE once more)
+    first_at = index_key(aws, CUSTOMER, "b5")
+    assert first_at is not None  # not settled: the reconciler's to push
+    later = iso(from_iso(first_at) + timedelta(days=1))  # activated again since (removed, then ACTIVE once more)
     aws["clients"]["dynamodb"].update_item(
         TableName=aws["refs"]["Table"],
         Key={"pk": {"S": f"CUSTOMER#{CUSTOMER}"}, "sk": {"S": "PAYMENT_SOURCE#p1#BENEFICIARY#b5"}},
