@@ -5,10 +5,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.metrics import MetricUnit
-
 from lean_webhooks import wiring
-from lean_webhooks.runtime.observability import logger, metrics
+from lean_webhooks.runtime.observability import count, logger, metrics
 
 if TYPE_CHECKING:
     from lean_webhooks.core.cool_off_recovery import CoolOffRecovery
@@ -18,8 +16,6 @@ if TYPE_CHECKING:
 @metrics.log_metrics
 def lambda_handler(event: dict, context: Any, recovery: CoolOffRecovery | None = None) -> dict:
     outcome = (recovery or wiring.cool_off_recovery()).run()
-    metrics.add_metric(name="RecoveryActivations", unit=MetricUnit.Count, value=outcome.activated)
-    metrics.add_metric(name="RecoveryFailures", unit=MetricUnit.Count, value=outcome.failed)
-    metrics.add_metric(name="RecoveryParked", unit=MetricUnit.Count, value=outcome.parked)
+    count(RecoveryActivations=outcome.activated, RecoveryFailures=outcome.failed, RecoveryParked=outcome.parked)
     logger.info("cool-off recovery run", extra=outcome.as_dict())
     return outcome.as_dict()

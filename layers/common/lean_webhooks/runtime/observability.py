@@ -81,6 +81,14 @@ def route_layer_logs(source: Logger = logger, name: str = "lean_webhooks") -> No
 route_layer_logs()
 
 
+def count(**counts: int) -> None:
+    """Add each count (`Name=value`) to the invocation's metrics, flushed when it ends."""
+    from aws_lambda_powertools.metrics import MetricUnit
+
+    for name, value in counts.items():
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
 def count_now(name: str, value: int = 1) -> None:
     """Write one count at once (its own EMF line), not at the end of the invocation: for a count that must
     survive the function being killed right after the thing it counts."""
