@@ -343,9 +343,10 @@ botocore.client.BaseClient._make_api_call = _traced
 """
 
 
-def operations(layer: Path) -> dict[str, tuple[list[str], list[str]]]:
-    """Per function: the AWS operations of its first request and those of its floor, sorted. A floor is only a
-    floor while it makes the calls the function makes (a check added to a path must reach its floor too)."""
+def operations(layer: Path, prelude: str = "") -> dict[str, tuple[list[str], list[str]]]:
+    """Per function: the AWS operations of its first request (which must succeed) and those of its floor, sorted. A
+    floor is only a floor while it makes the calls the function makes (a check added to a path must reach its floor
+    too). `prelude` runs first in each process (a test's clock)."""
     from local.aws import template as tpl
     from local.aws.resources import function_environment
 
@@ -357,8 +358,8 @@ def operations(layer: Path) -> dict[str, tuple[list[str], list[str]]]:
             event_file = Path(tmp) / f"{logical_id}.json"
             event_file.write_text(json.dumps(make()))
             calls = []
-            for code in _snippets(spec, env, event_file, layer):
-                lines = _run(_TRACE + code)[1]
+            for code, check in zip(_snippets(spec, env, event_file, layer), (SUCCEEDED[logical_id], None), strict=True):
+                lines = _run(prelude + _TRACE + code, check)[1]
                 calls.append(sorted(line.split()[1] for line in lines if line.startswith("AWS-CALL ")))
             found[logical_id] = (calls[0], calls[1])
     return found

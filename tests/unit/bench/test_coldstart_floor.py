@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from bench import coldstart
 from local.aws.template import ROOT
+from tests.support.clock import shifted_clock_prelude
 
 
 def test_each_floor_makes_the_aws_calls_of_its_functions_first_request():
-    found = coldstart.operations(ROOT / "layers" / "common")
+    found = coldstart.operations(ROOT / "layers" / "common", shifted_clock_prelude())
     assert set(found) == set(coldstart.FLOOR_CALLS)
     assert all(ours for ours, _ in found.values())  # the trace saw the calls
     assert {name: calls for name, calls in found.items() if calls[0] != calls[1]} == {}
