@@ -9,14 +9,11 @@ from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
 from lean_webhooks.adapters.dynamodb.customer_records import DynamoCustomerRecords
 from lean_webhooks.adapters.dynamodb.keys import customer_pk, push_sk
 from lean_webhooks.adapters.dynamodb.payment_sources import DynamoPaymentSources
 from lean_webhooks.adapters.dynamodb.push_markers import DynamoPushMarkers
 from lean_webhooks.adapters.dynamodb.table import Table, key
-from lean_webhooks.models.errors import CustomerErased
 from lean_webhooks.models.push import Claim
 from tests.unit.contract.conftest import BENEFICIARY, CUSTOMER, NOW, source
 
@@ -77,13 +74,34 @@ def test_a_stored_payment_source_that_changed_is_updated_without_a_transaction(a
     assert "TransactWriteItems" not in sent and sent[-1] in ("UpdateItem", "PutItem")
 
 
-def test_a_reclaim_while_the_customers_erasure_runs_is_refused_and_leaves_the_marker(aws):
+def test_a_reclaim_while_the_customers_erasure_runs_is_the_creation_refused_by_its_marker_then_the_write(aws):
+    """Both conditions of the creating transaction fail (the marker exists, the erasure runs): the marker's own
+    refusal wins, and the claim is written as one of an existing item, which the erasure guard never refuses."""
     dynamodb = aws["clients"]["dynamodb"]
     table = Table(aws["refs"]["Table"], dynamodb)
     markers = DynamoPushMarkers(table)
     first = markers.claim(CUSTOMER, BENEFICIARY, "phone", NOW, LEASE, read_at=NOW)
     DynamoCustomerRecords(table).begin_erasure(CUSTOMER, NOW + LEASE)
-    with pytest.raises(CustomerErased):
-        markers.claim(CUSTOMER, BENEFICIARY, "phone", NOW + LEASE * 2, LEASE, read_at=NOW)
+    with requests_of(table, dynamodb) as sent:
+        again = markers.claim(CUSTOMER, BENEFICIARY, "phone", NOW + LEASE * 2, LEASE, read_at=NOW)
+    assert again.claim is Claim.RECLAIMED and again.claim_id != first.claim_id
+    assert sent == ["TransactWriteItems", "PutItem"]
     marker = table.get(key(customer_pk(CUSTOMER), push_sk(BENEFICIARY, "phone")))
-    assert marker is not None and marker["claim_id"] == first.claim_id  # left as the first claim wrote it
+    assert marker is not None and marker["claim_id"] == again.claim_id
+
+
+def test_a_new_push_claim_carries_its_claim_id_as_the_transactions_client_token(aws):
+    """A retried transaction that had succeeded then answers success, not "your own marker exists"."""
+    dynamodb = aws["clients"]["dynamodb"]
+    table = Table(aws["refs"]["Table"], dynamodb)
+    tokens: list[str | None] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        tokens.append(params.get("ClientRequestToken"))
+
+    dynamodb.meta.events.register("provide-client-params.dynamodb.TransactWriteItems", record)
+    try:
+        claimed = DynamoPushMarkers(table).claim(CUSTOMER, BENEFICIARY, "phone", NOW, LEASE, read_at=NOW)
+    finally:
+        dynamodb.meta.events.unregister("provide-client-params.dynamodb.TransactWriteItems", record)
+    assert tokens == [claimed.claim_id]

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 
 from lean_webhooks.models.errors import CustomerErased
+from lean_webhooks.models.push import Claim
 from lean_webhooks.models.statuses import ACTIVE, AWAITING_COOL_OFF, DELETED
 from tests.unit.contract.conftest import BENEFICIARY, CUSTOMER, NOW, OTHER_CUSTOMER, SOURCE, Backend, source, write
 
@@ -77,6 +78,19 @@ def test_an_item_that_exists_takes_its_update_while_the_erasure_runs(backend: Ba
     backend.customer_records.begin_erasure(CUSTOMER, NOW)
     assert stores.apply_beneficiary(write(ACTIVE, cool_off_seen=True), LATER, read_at=BEFORE) is True
     assert stores.beneficiaries_of(CUSTOMER, SOURCE)[0].status == ACTIVE
+
+
+def test_a_push_marker_that_exists_is_claimed_as_it_would_be_while_the_erasure_runs(backend: Backend):
+    """A claim is created first (a marker is most often new): one that finds its marker takes it or reads it as it
+    would with no erasure, on both backends."""
+    markers = backend.push_markers
+    first = markers.claim(CUSTOMER, BENEFICIARY, "phone", BEFORE, LEASE, read_at=BEFORE)
+    tablet = markers.claim(CUSTOMER, BENEFICIARY, "tablet", BEFORE, LEASE, read_at=BEFORE)
+    assert markers.sent(CUSTOMER, BENEFICIARY, "tablet", tablet.claim_id, BEFORE)
+    backend.customer_records.begin_erasure(CUSTOMER, NOW)
+    again = markers.claim(CUSTOMER, BENEFICIARY, "phone", BEFORE + LEASE * 2, LEASE, read_at=BEFORE)
+    assert again.claim is Claim.RECLAIMED and again.claim_id != first.claim_id
+    assert markers.claim(CUSTOMER, BENEFICIARY, "tablet", NOW, LEASE, read_at=BEFORE).claim is Claim.SENT
 
 
 def test_an_item_the_erasure_deleted_never_comes_back(backend: Backend):

@@ -9,9 +9,9 @@ given `guard=`):
   ConditionCheck on the customer's erasure record (`REFUSE_UNLESS`).
 The first is tried first, with ReturnValuesOnConditionCheckFailure=ALL_OLD: a failed condition that returns no
 item means there is none, without an extra read. An item most likely new (a push claim, an item a read just found
-absent) is created first instead, which saves that refused write; while an erasure runs, such a write is refused
-even when the item turns out to exist (the erasure deletes it anyway). TransactWriteItems are serializable with
-the erasure's own single-item writes, so the check and the record cannot interleave.
+absent) is created first instead, which saves that refused write; an item that exists after all refuses the
+creation (its own refusal wins over the guard's) and takes the write of an existing item. TransactWriteItems are
+serializable with the erasure's own single-item writes, so the check and the record cannot interleave.
 AWS: TransactWriteItems, ConditionCheck and ReturnValuesOnConditionCheckFailure in the DynamoDB API reference
 (https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html); isolation
 (serializable between transactions and standard writes) and capacity (each item of a transaction is two

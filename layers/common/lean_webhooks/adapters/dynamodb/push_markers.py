@@ -54,6 +54,7 @@ class DynamoPushMarkers:
             "attribute_not_exists(pk) OR (#state = :claimed AND lease_until < :now)",
             guard=guard_of(customer_id, read_at),
             create_first=True,  # one marker per activation and device: a reclaim after a lost lease is the rare case
+            token=claim_id,
             ExpressionAttributeNames=_STATE,
             ExpressionAttributeValues=to_values({":claimed": CLAIMED, ":now": iso(now)}),
         )

@@ -98,13 +98,14 @@ class Table:
         guard: ErasureGuard | None = None,
         *,
         create_first: bool = False,
+        token: str | None = None,
         **kwargs: Any,
     ) -> bool:
         """PutItem under `condition`; False (nothing written) when the condition did not hold. With an erasure
-        `guard`, raises `CustomerErased` (nothing written) when the guard refuses; `create_first` when the item is
-        most likely new (see `_guarded`)."""
+        `guard`, raises `CustomerErased` (nothing written) when the guard refuses; `create_first` (with the write's
+        own `token`) when the item is most likely new (see `_guarded`)."""
         if guard is not None:
-            return self._guarded(guard, condition, {"Item": to_item(item), **kwargs}, create_first)[0]
+            return self._guarded(guard, condition, {"Item": to_item(item), **kwargs}, create_first, token)[0]
         return self._conditional(self._dynamodb.put_item, Item=to_item(item), ConditionExpression=condition, **kwargs)
 
     def replace_if(
@@ -114,13 +115,14 @@ class Table:
         guard: ErasureGuard | None = None,
         *,
         create_first: bool = False,
+        token: str | None = None,
         **kwargs: Any,
     ) -> tuple[bool, dict[str, Any] | None]:
-        """PutItem under `condition`: (written, the item it replaced or None); `guard` and `create_first` as in
-        `put_if`."""
+        """PutItem under `condition`: (written, the item it replaced or None); `guard`, `create_first` and `token`
+        as in `put_if`."""
         if guard is not None:
             body = {"Item": to_item(item), "ReturnValues": "ALL_OLD", **kwargs}
-            written, old = self._guarded(guard, condition, body, create_first)
+            written, old = self._guarded(guard, condition, body, create_first, token)
             return written, from_item(old) if old else None
         try:
             answer = self._dynamodb.put_item(
@@ -147,14 +149,21 @@ class Table:
             raise
         return True, None
 
-    def create_guarded(self, request: dict[str, Any], guard: ErasureGuard, put: bool = False) -> bool:
+    def create_guarded(
+        self, request: dict[str, Any], guard: ErasureGuard, put: bool = False, token: str | None = None
+    ) -> bool:
         """Create an item (the request's ConditionExpression must require its absence) in one transaction with the
-        erasure guard's ConditionCheck (adapters/dynamodb/erasures.py): True when made, False when the item's own
-        condition failed (created meanwhile); raises `CustomerErased` (nothing written) when the guard refuses."""
-        failed = self._transact_failures([{"Put" if put else "Update": request}, guard.condition_check()])
+        erasure guard's ConditionCheck (adapters/dynamodb/erasures.py): True when made; False when the item's own
+        condition failed (it exists: the caller writes it as an existing item, which the guard never refuses);
+        raises `CustomerErased` (nothing written) when only the guard refused. `token` (ClientRequestToken) makes a
+        retried transaction that had succeeded answer success instead of finding its own item."""
+        extra = {"ClientRequestToken": token} if token else {}
+        failed = self._transact_failures([{"Put" if put else "Update": request}, guard.condition_check()], **extra)
+        if 0 in failed:
+            return False
         if 1 in failed:
             raise CustomerErased(f"an erasure of the customer refuses a write of a read made at {guard.read_at}")
-        return not failed
+        return True
 
     def update_if(self, item_key: dict[str, Any], update: str, condition: str, **kwargs: Any) -> bool:
         """UpdateItem under `condition`; False (nothing written) when the condition did not hold."""
@@ -179,16 +188,22 @@ class Table:
         return True
 
     def _guarded(
-        self, guard: ErasureGuard, condition: str, body: dict[str, Any], create_first: bool = False
+        self,
+        guard: ErasureGuard,
+        condition: str,
+        body: dict[str, Any],
+        create_first: bool = False,
+        token: str | None = None,
     ) -> tuple[bool, dict[str, Any] | None]:
         """A PutItem under `condition` and the erasure guard (adapters/dynamodb/erasures.py): first as a write of an
         existing item, then, if there is none, created with the guard's check (`create_guarded`). `create_first`
-        (an item most likely new) tries the creation first and saves the refused write of an absent item; an item
-        that exists after all refuses it, and the usual order follows. Returns (written, the replaced item as
-        DynamoDB gave it, when asked with ReturnValues=ALL_OLD)."""
+        (an item most likely new) tries the creation first, under `token` (a retry of a creation that had succeeded
+        then answers success), and saves the refused write of an absent item; an item that exists after all refuses
+        it, and the usual order follows. Returns (written, the replaced item as DynamoDB gave it, when asked with
+        ReturnValues=ALL_OLD)."""
         create = f"({condition}) AND attribute_not_exists(pk)" if condition else "attribute_not_exists(pk)"
         write = {k: v for k, v in body.items() if k != "ReturnValues"} | {"ConditionExpression": create}
-        if create_first and self.create_guarded(write, guard, put=True):
+        if create_first and self.create_guarded(write, guard, put=True, token=token):
             return True, None
         for _ in range(3):  # an item created or deleted between the two steps: the first step again
             try:
@@ -210,11 +225,11 @@ class Table:
                 return True, None
         return False, None
 
-    def _transact_failures(self, writes: list[dict[str, Any]]) -> set[int]:
+    def _transact_failures(self, writes: list[dict[str, Any]], **kwargs: Any) -> set[int]:
         """TransactWriteItems: the positions of the entries whose condition failed (empty: all written)."""
         items = [{kind: {"TableName": self.name, **body} for kind, body in write.items()} for write in writes]
         try:
-            self._dynamodb.transact_write_items(TransactItems=items)
+            self._dynamodb.transact_write_items(TransactItems=items, **kwargs)
         except Exception as exc:
             if error_code(exc) != "TransactionCanceledException":
                 raise
