@@ -15,6 +15,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +99,10 @@ FLOOR_CALLS = {
         'c["dynamodb"].query(TableName=args["table"], KeyConditionExpression="pk = :pk", '
         'ExpressionAttributeValues={":pk": {"S": args["pk"]}})\n'
         'key = {"pk": {"S": args["pk"]}, "sk": {"S": "FLOOR"}}\n'
-        'c["dynamodb"].put_item(TableName=args["table"], Item=key)\n'
+        'check = {"TableName": args["table"], "Key": {**key, "sk": {"S": "ERASURE"}}, '
+        '"ConditionExpression": "attribute_not_exists(pk)"}\n'  # the push claim, created with the erasure check
+        'c["dynamodb"].transact_write_items(TransactItems=[{"Put": {"TableName": args["table"], "Item": key}}, '
+        '{"ConditionCheck": check}])\n'
         'c["sns"].publish(TargetArn=args["endpoint"], Message="floor")\n'
         "for _ in range(2):\n"
         '    c["dynamodb"].update_item(TableName=args["table"], Key=key, UpdateExpression="SET a = :a", '
@@ -155,6 +159,7 @@ def _services() -> Iterator[dict[str, Any]]:
 def _events(svc: dict[str, Any]) -> dict[str, Callable[[], dict[str, Any]]]:
     """Per function: a maker of a fresh first request (fresh ids, so no run finds another's work done) with
     the arguments of its floor."""
+    from lean_webhooks.models.timestamps import iso
     from local.aws.lambda_events import http_api_event
     from local.aws.pollers import _sqs_record
     from local.aws.resources import LOCAL_CLIENT_SECRET, local_app_id
@@ -220,6 +225,8 @@ def _events(svc: dict[str, Any]) -> dict[str, Callable[[], dict[str, Any]]]:
     def notify() -> dict[str, Any]:
         record = activation(customer, beneficiary_id=str(uuid.uuid4()))
         record["eventSourceARN"] = refs["Table.StreamArn"]
+        # stored as the sync stores an activation: its time, which the push claim's erasure check judges
+        record["dynamodb"]["NewImage"]["activated_at"] = {"S": iso(datetime.now(UTC))}
         floor = {"table": table, "pk": f"CUSTOMER#{customer}", "endpoint": endpoint}
         return {"event": {"Records": [record]}, "floor": floor}
 

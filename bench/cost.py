@@ -43,24 +43,30 @@ ACCESS_LOG_BYTES = 260  # the HTTP API's access log line per request
 HTTP_API_REQUESTS = 5
 SQS_REQUESTS = 6
 TRACED_REQUESTS = 0  # X-Ray tracing is off (PassThrough): no trace is recorded or billed
-# The erasure guard (adapters/dynamodb/erasures.py), inside the measured units above: each of the flow's writes that
-# creates a customer item is made as a transaction of the write (2 x its u units, an index entry included) and a
-# ConditionCheck of the erasure record (2 WRU): 2 + u WRU more than a plain write. The refresh's marker and the
-# beneficiary are first tried as a write of an existing item (it fails: 1 WRU more); the payment source (read as
-# absent first) and the push marker (one per activation and device) are created first. The domain-event publisher
-# reads the customer's erasure record (strongly consistent, 1 RRU) for each stream record that makes events.
-GUARDED_CREATIONS = {  # item -> (its units u, tried first as a write of an existing item)
-    "refresh marker": (1, True),
-    "payment source": (1, False),
-    "beneficiary": (2, True),
-    "push marker": (1, False),
-}
+# The erasure guard (adapters/dynamodb/erasures.py), inside the measured units above: each write that creates a
+# customer item is a transaction of the write (2 x its units) with a ConditionCheck of the erasure record, and some
+# are first tried as a write of an existing item, refused when there is none. The domain-event publisher reads the
+# customer's erasure record (strongly consistent, 1 RRU) for each stream record that makes events.
 PUBLISHER_ERASURE_READS = 2  # the beneficiary's INSERT (Added) and its change to ACTIVE (Chargeable)
+_REFUSED = ("PutItem condition failed", "UpdateItem condition failed")
 
 
-def erasure_guard_units() -> dict[str, float]:
-    """The WRU and RRU per flow the erasure guard adds (already in the measured units: stated, not added)."""
-    wru = float(sum(2 + units + tried for units, tried in GUARDED_CREATIONS.values()))
+def erasure_guard_units(calls: list[str]) -> dict[str, float]:
+    """The WRU and RRU per flow the guard adds (already in the measured units: stated, not added), from the metered
+    calls (`bench/capacity.py`, "<operation> <what>: <n> WRU"): every ConditionCheck, the half of each creating
+    transaction's write that a plain write would not cost, and the refused write of an existing item sent just
+    before a creating transaction; plus the publisher's reads of the erasure record."""
+    wru, previous = 0.0, ""
+    for call in calls:
+        name, units = call.rsplit(": ", 1)
+        amount = float(units.split()[0])
+        if name.startswith("TransactConditionCheck"):
+            wru += amount
+        elif name.startswith(("TransactPut", "TransactUpdate")):
+            wru += amount / 2
+            if previous.startswith(_REFUSED):
+                wru += float(previous.rsplit(": ", 1)[1].split()[0])
+        previous = call
     rru = float(PUBLISHER_ERASURE_READS)
     usd = (wru * PRICES["dynamodb_wru"] + rru * PRICES["dynamodb_rru"]) * 1e6
     return {"wru": wru, "rru": rru, "usd_per_million": round(usd, 2)}
@@ -141,7 +147,7 @@ def per_million(flow: dict[str, Any], init_ms: dict[str, float]) -> dict[str, An
             f"Lambda requests per flow = {requests}",
             f"DynamoDB per flow = {units['wru']:g} WRU + {units['rru']:g} RRU (items' sizes, indexes included)",
             "  of which the erasure guard: {wru:g} WRU + {rru:g} RRU = ${usd_per_million} a million flows".format(
-                **erasure_guard_units()
+                **erasure_guard_units(units["calls"])
             ),
             f"HTTP API {HTTP_API_REQUESTS}, SQS {SQS_REQUESTS}, SNS {flow['pushes']} publish + delivery,"
             f" EventBridge {flow['domain_events']} events, X-Ray 0",

@@ -13,3 +13,6 @@ def test_each_floor_makes_the_aws_calls_of_its_functions_first_request():
     assert set(found) == set(coldstart.FLOOR_CALLS)
     assert all(ours for ours, _ in found.values())  # the trace saw the calls
     assert {name: calls for name, calls in found.items() if calls[0] != calls[1]} == {}
+    # the paths production runs: the sync's and the notifier's creations under the erasure guard
+    assert found["SyncPaymentSourceFunction"][0].count("TransactWriteItems") == 2
+    assert "TransactWriteItems" in found["NotifyActiveFunction"][0]

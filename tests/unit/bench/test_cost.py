@@ -55,3 +55,21 @@ def test_kms_requests_a_month_come_from_the_table_callers_and_the_sync_queue_pri
     assert kms["producers"] == 3  # webhook, sync (retries, deferrals), events reconciliation
     assert kms["monthly"] == pytest.approx((kms["table_callers"] + 2 * 3 + 1) * periods)
     assert kms["per_flow"] == 0.7  # one Decrypt a secret read
+
+
+def test_the_erasure_guards_units_come_from_the_metered_creations() -> None:
+    calls = [
+        "PutItem condition failed: 1 WRU",  # a write of an existing item, refused: there is none
+        "TransactPut REFRESH: 2 WRU",
+        "TransactConditionCheck ERASURE: 2 WRU",
+        "TransactPut PUSH: 2 WRU",  # created first
+        "TransactConditionCheck ERASURE: 2 WRU",
+        "UpdateItem condition failed: 1 WRU",  # a write that would change nothing: not the guard's
+        "PutItem EVENT: 1 WRU",
+        "UpdateItem condition failed: 1 WRU",
+        "TransactUpdate BENEFICIARY: 4 WRU",
+        "TransactConditionCheck ERASURE: 2 WRU",
+    ]
+    guard = cost.erasure_guard_units(calls)
+    assert guard["wru"] == (1 + 1 + 2) + (1 + 2) + (1 + 2 + 2)
+    assert guard["rru"] == cost.PUBLISHER_ERASURE_READS
