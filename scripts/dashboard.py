@@ -17,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
 from local.aws import template as tpl
+from scripts.generated import write_or_check
 
 TEMPLATE = tpl.ROOT / "template.yaml"
 
@@ -164,16 +165,8 @@ def rewrite(text: str, body: str) -> str:
 
 
 def main(argv: list[str]) -> int:
-    current = TEMPLATE.read_text(encoding="utf-8")
-    wanted = rewrite(current, render(widgets()))
-    if "--check" in argv:
-        if current != wanted:
-            print(f"{TEMPLATE}: the dashboard is out of date: run make dashboard")
-            return 1
-        return 0
-    TEMPLATE.write_text(wanted, encoding="utf-8")
-    print(f"wrote the dashboard into {TEMPLATE}")
-    return 0
+    wanted = rewrite(TEMPLATE.read_text(encoding="utf-8"), render(widgets()))
+    return write_or_check({TEMPLATE: wanted}, argv, f"the dashboard in {TEMPLATE}", "dashboard")
 
 
 if __name__ == "__main__":

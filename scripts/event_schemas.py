@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 from pydantic import TypeAdapter
 
 from lean_webhooks.models.domain_events import DETAIL_TYPES, FIELD_DOCS, SOURCE
+from scripts.generated import write_or_check
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "events"
 
@@ -48,20 +49,8 @@ def generate() -> dict[str, str]:
 
 
 def main(argv: list[str]) -> int:
-    wanted = generate()
-    if "--check" in argv:
-        present = {p.name: p.read_text(encoding="utf-8") for p in OUT.glob("*.json")}
-        if present != wanted:
-            print(f"{OUT} is out of date: run make schemas")
-            return 1
-        return 0
-    OUT.mkdir(parents=True, exist_ok=True)
-    for stale in set(p.name for p in OUT.glob("*.json")) - set(wanted):
-        (OUT / stale).unlink()
-    for name, text in wanted.items():
-        (OUT / name).write_text(text, encoding="utf-8")
-    print(f"wrote {len(wanted)} schemas to {OUT}")
-    return 0
+    wanted = {OUT / name: text for name, text in generate().items()}
+    return write_or_check(wanted, argv, str(OUT), "schemas", stale=OUT.glob("*.json"))
 
 
 if __name__ == "__main__":

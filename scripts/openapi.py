@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from local.aws import template as tpl
 from local.aws.functions import load_handler
+from scripts.generated import write_or_check
 
 OUT = tpl.ROOT / "docs" / "openapi.json"
 
@@ -30,16 +31,7 @@ def generate() -> str:
 
 
 def main(argv: list[str]) -> int:
-    document = generate()
-    if "--check" in argv:
-        current = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
-        if current != document:
-            print(f"{OUT} is out of date: run make openapi")
-            return 1
-        return 0
-    OUT.write_text(document, encoding="utf-8")
-    print(f"wrote {OUT}")
-    return 0
+    return write_or_check({OUT: generate()}, argv, str(OUT), "openapi")
 
 
 if __name__ == "__main__":
