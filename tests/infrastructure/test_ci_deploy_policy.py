@@ -27,6 +27,16 @@ from tests.support.iam_policy import Call, allowed
 
 POLICY = ROOT / "deploy" / "ci-deploy-policy.json"
 REGION, ACCOUNT, KEY_ID = "me-central-1", "111122223333", "0a1b2c3d-4e5f-6a7b-8c9d-0e1f2a3b4c5d"
+# What `sam deploy` does to its own stack (a change set, then watching it)
+STACK_ACTIONS = (
+    "cloudformation:CreateChangeSet",
+    "cloudformation:DescribeChangeSet",
+    "cloudformation:ExecuteChangeSet",
+    "cloudformation:DeleteChangeSet",
+    "cloudformation:DescribeStacks",
+    "cloudformation:DescribeStackEvents",
+    "cloudformation:GetTemplateSummary",
+)
 SERVICE = {"ApiGatewayV2": "apigateway"}  # the IAM prefix of a CloudFormation service name, where they differ
 # Handler permissions of features this template does not use (or that are no IAM action): not granted.
 UNUSED = {
@@ -266,18 +276,7 @@ def test_sam_deploy_itself_can_run_its_change_sets_and_upload_its_artifacts(stac
     bucket = "arn:aws:s3:::aws-sam-cli-managed-default-samclisourcebucket-1a2b3c4d5e6f"
     transform = tpl_transforms()
     wanted = [
-        *[
-            (a, stack_arn)
-            for a in (
-                "cloudformation:CreateChangeSet",
-                "cloudformation:DescribeChangeSet",
-                "cloudformation:ExecuteChangeSet",
-                "cloudformation:DeleteChangeSet",
-                "cloudformation:DescribeStacks",
-                "cloudformation:DescribeStackEvents",
-                "cloudformation:GetTemplateSummary",
-            )
-        ],
+        *[(a, stack_arn) for a in STACK_ACTIONS],
         *[("cloudformation:CreateChangeSet", f"arn:aws:cloudformation:{REGION}:aws:transform/{t}") for t in transform],
         ("cloudformation:DescribeStacks", managed),
         ("s3:ListBucket", bucket),
@@ -342,13 +341,7 @@ def test_the_policy_grants_nothing_a_deploy_does_not_need(cfn):  # noqa: F811
     types = {r["Type"] for r in cfn["Resources"].values()}
     needed |= {p for t in types for p in handler_permissions()[t] if p.startswith("kms:") and p not in UNUSED}
     needed |= {
-        "cloudformation:CreateChangeSet",
-        "cloudformation:DescribeChangeSet",
-        "cloudformation:ExecuteChangeSet",
-        "cloudformation:DeleteChangeSet",
-        "cloudformation:DescribeStacks",
-        "cloudformation:DescribeStackEvents",
-        "cloudformation:GetTemplateSummary",
+        *STACK_ACTIONS,
         "s3:ListBucket",
         "s3:GetBucketLocation",
         "s3:PutObject",
