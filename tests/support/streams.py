@@ -5,18 +5,25 @@ from __future__ import annotations
 from lean_webhooks.adapters.dynamodb.table import to_item
 
 
+def stored_beneficiary(
+    customer_id: str = "c1", beneficiary_id: str = "b1", payment_source_id: str = "p1", **attributes: object
+) -> dict:
+    """A beneficiary's item as the table stores it (plain values): its keys and ids, and `attributes`."""
+    return {
+        "pk": f"CUSTOMER#{customer_id}",
+        "sk": f"PAYMENT_SOURCE#{payment_source_id}#BENEFICIARY#{beneficiary_id}",
+        "entity": "BENEFICIARY",
+        "customer_id": customer_id,
+        "payment_source_id": payment_source_id,
+        "beneficiary_id": beneficiary_id,
+        **attributes,
+    }
+
+
 def beneficiary(status: str | None, cool_off_seen: bool | None) -> dict | None:
     if status is None:
         return None
-    item = {
-        "pk": "CUSTOMER#c",
-        "sk": "PAYMENT_SOURCE#p#BENEFICIARY#b",
-        "entity": "BENEFICIARY",
-        "status": status,
-        "customer_id": "c",
-        "payment_source_id": "p",
-        "beneficiary_id": "b",
-    }
+    item = stored_beneficiary("c", "b", "p", status=status)
     if cool_off_seen is not None:
         item["cool_off_seen"] = cool_off_seen
     return to_item(item)
@@ -50,16 +57,7 @@ def stream_record(old: dict | None, new: dict | None) -> dict:
 
 def activation(customer_id: str, beneficiary_id: str = "b1", old: str | None = "AWAITING_BENEFICIARY_COOL_OFF"):
     """A stream record of a beneficiary of payment source p1 becoming ACTIVE after a cool-off."""
-    base = {
-        "pk": f"CUSTOMER#{customer_id}",
-        "sk": f"PAYMENT_SOURCE#p1#BENEFICIARY#{beneficiary_id}",
-        "entity": "BENEFICIARY",
-        "customer_id": customer_id,
-        "payment_source_id": "p1",
-        "beneficiary_id": beneficiary_id,
-        "bank_identifier": "ENBD_UAE",
-        "cool_off_seen": True,
-    }
+    base = stored_beneficiary(customer_id, beneficiary_id, bank_identifier="ENBD_UAE", cool_off_seen=True)
     old_image = to_item({**base, "status": old}) if old else None
     record = stream_record(old_image, to_item({**base, "status": "ACTIVE"}))
     record["dynamodb"]["SequenceNumber"] = beneficiary_id

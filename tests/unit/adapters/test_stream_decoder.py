@@ -14,25 +14,19 @@ from lean_webhooks.models.items import StoredBeneficiary, StoredErasure, StoredP
 from lean_webhooks.models.statuses import ACTIVE
 from lean_webhooks.models.timestamps import iso
 from local.aws.pollers import StreamPoller
-from tests.support.streams import stream_record
+from tests.support.streams import stored_beneficiary, stream_record
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-BENEFICIARY = {
-    "pk": "CUSTOMER#c1",
-    "sk": "PAYMENT_SOURCE#p1#BENEFICIARY#b1",
-    "entity": "BENEFICIARY",
-    "customer_id": "c1",
-    "payment_source_id": "p1",
-    "beneficiary_id": "b1",
-    "status": "ACTIVE",
-    "cool_off_seen": True,
-    "bank_identifier": "ENBD_UAE",
-    "activated_at": "2026-11-25T10:00:00.000000Z",
-    "gsi2pk": "ACTIVATED#2026-11-25",
-    "gsi2sk": "2026-11-25T09:00:00.000000Z",  # an index key: never read as the activation's time
-    "last_event_id": "e1",
-    "recheck_failures": 2,
-}
+BENEFICIARY = stored_beneficiary(
+    status="ACTIVE",
+    cool_off_seen=True,
+    bank_identifier="ENBD_UAE",
+    activated_at="2026-11-25T10:00:00.000000Z",
+    gsi2pk="ACTIVATED#2026-11-25",
+    gsi2sk="2026-11-25T09:00:00.000000Z",  # an index key: never read as the activation's time
+    last_event_id="e1",
+    recheck_failures=2,
+)
 
 
 def test_a_beneficiary_image_becomes_a_stored_beneficiary_with_its_facts():

@@ -8,22 +8,16 @@ from typing import Any
 from lean_webhooks.adapters.dynamodb.table import to_item
 from lean_webhooks.core.activation_notifier import NotifyOutcome
 from lean_webhooks.models.beneficiary import BeneficiaryActivation, BeneficiaryIdentity
-from tests.support.streams import stream_record
+from tests.support.streams import stored_beneficiary, stream_record
 
-ACTIVATED = {
-    "pk": "CUSTOMER#c1",
-    "sk": "PAYMENT_SOURCE#p1#BENEFICIARY#b1",
-    "entity": "BENEFICIARY",
-    "customer_id": "c1",
-    "payment_source_id": "p1",
-    "beneficiary_id": "b1",
-    "bank_identifier": "ENBD_UAE",
-    "status": "ACTIVE",
-    "cool_off_seen": True,
-    "activated_at": "2026-11-25T10:00:00.000000Z",
-    "gsi2sk": "an index key the notifier does not read",
-    "last_event_id": "e1",
-}
+ACTIVATED = stored_beneficiary(
+    bank_identifier="ENBD_UAE",
+    status="ACTIVE",
+    cool_off_seen=True,
+    activated_at="2026-11-25T10:00:00.000000Z",
+    gsi2sk="an index key the notifier does not read",
+    last_event_id="e1",
+)
 
 
 class RecordingPush:

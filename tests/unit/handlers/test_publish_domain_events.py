@@ -20,7 +20,7 @@ from lean_webhooks.core.domain_events import DomainEventPublisher, domain_events
 from lean_webhooks.models.domain_events import DETAIL_TYPES, SOURCE
 from local.aws import template as tpl
 from local.aws.resources import TAP
-from tests.support.streams import stream_record
+from tests.support.streams import stored_beneficiary, stream_record
 
 PATTERNS = [EventPattern.load(json.dumps(p)) for p in tpl.filter_patterns("PublishDomainEventsFunction")]
 STATUSES = [None, "AWAITING_BENEFICIARY_COOL_OFF", "ACTIVE", "REMOVED", "DELETED", "SUSPENDED"]
@@ -31,19 +31,13 @@ def beneficiary(status: str | None, **extra) -> dict | None:
     if status is None:
         return None
     return to_item(
-        {
-            "pk": "CUSTOMER#c1",
-            "sk": "PAYMENT_SOURCE#p1#BENEFICIARY#b1",
-            "entity": "BENEFICIARY",
-            "customer_id": "c1",
-            "payment_source_id": "p1",
-            "beneficiary_id": "b1",
-            "payment_destination_id": "d1",
-            "bank_identifier": "ENBD_UAE",
-            "status": status,
-            "updated_at": "2026-12-01T10:00:00.000000Z",
+        stored_beneficiary(
+            payment_destination_id="d1",
+            bank_identifier="ENBD_UAE",
+            status=status,
+            updated_at="2026-12-01T10:00:00.000000Z",
             **extra,
-        }
+        )
     )
 
 
