@@ -91,21 +91,11 @@ class Table:
         old = self._dynamodb.delete_item(TableName=self.name, Key=item_key, ReturnValues="ALL_OLD").get("Attributes")
         return from_item(old) if old else None
 
-    def put_if(
-        self,
-        item: dict[str, Any],
-        condition: str,
-        guard: ErasureGuard | None = None,
-        *,
-        create_first: bool = False,
-        token: str | None = None,
-        **kwargs: Any,
-    ) -> bool:
+    def put_if(self, item: dict[str, Any], condition: str, guard: ErasureGuard | None = None, **kwargs: Any) -> bool:
         """PutItem under `condition`; False (nothing written) when the condition did not hold. With an erasure
-        `guard`, raises `CustomerErased` (nothing written) when the guard refuses; `create_first` (with the write's
-        own `token`) when the item is most likely new (see `_guarded`)."""
+        `guard`, raises `CustomerErased` (nothing written) when the guard refuses."""
         if guard is not None:
-            return self._guarded(guard, condition, {"Item": to_item(item), **kwargs}, create_first, token)[0]
+            return self._guarded(guard, condition, {"Item": to_item(item), **kwargs})[0]
         return self._conditional(self._dynamodb.put_item, Item=to_item(item), ConditionExpression=condition, **kwargs)
 
     def replace_if(
@@ -118,8 +108,8 @@ class Table:
         token: str | None = None,
         **kwargs: Any,
     ) -> tuple[bool, dict[str, Any] | None]:
-        """PutItem under `condition`: (written, the item it replaced or None); `guard`, `create_first` and `token`
-        as in `put_if`."""
+        """PutItem under `condition`: (written, the item it replaced or None); `guard` as in `put_if`. `create_first`
+        (with the write's own `token`) when the item is most likely new (see `_guarded`)."""
         if guard is not None:
             body = {"Item": to_item(item), "ReturnValues": "ALL_OLD", **kwargs}
             written, old = self._guarded(guard, condition, body, create_first, token)
